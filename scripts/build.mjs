@@ -1,0 +1,66 @@
+// Builds dist/: the CommonJS build (tsc), real ESM for the one entry that must import an ESM-only
+// runner (trackref/vitest), and thin ESM wrappers over the CommonJS build for every other entry, so
+// ESM and CommonJS consumers share one registry and one ObjectRef class.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.esm.json')], { stdio: 'inherit' });
+
+/** Entries served to ESM consumers by re-exporting the CommonJS build. */
+const wrapped = ['src/index', 'jest/index', 'jest/environment', 'vitest/config'];
+
+function write(file, text) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+for (const entry of wrapped) {
+  const cjsFile = join(root, 'dist', 'cjs', `${entry}.js`);
+  const esmFile = join(root, 'dist', 'esm', `${entry}.mjs`);
+  const spec = `./${relative(dirname(esmFile), cjsFile)}`;
+  const names = entry.startsWith('jest/index') ? [] : Object.keys(require(cjsFile)).filter((n) => n !== '__esModule');
+  const named = names.filter((n) => n !== 'default');
+  const lines = [`// ESM entry for trackref/${entry.replace(/^src\/index$/, '')}: re-exports the CommonJS build.`];
+  // Named re-exports work both natively (Node detects the CommonJS names) and under bundler interop
+  // (Vitest inlining a linked package), where a default import would mean `exports.default`.
+  if (names.length === 0) {
+    lines.push(`import ${JSON.stringify(spec)};`);
+  } else {
+    if (named.length > 0) lines.push(`export { ${named.join(', ')} } from ${JSON.stringify(spec)};`);
+    if (names.includes('default')) {
+      lines.push(`import * as cjs from ${JSON.stringify(spec)};`);
+      lines.push('const mod = cjs.default;');
+      lines.push('export default mod && mod.__esModule ? mod.default : mod;');
+    }
+  }
+  write(esmFile, `${lines.join('\n')}\n`);
+  const dtsSpec = spec.replace(/\.js$/, '.js');
+  write(esmFile.replace(/\.mjs$/, '.d.mts'), `export * from ${JSON.stringify(dtsSpec)};\n${names.includes('default') ? `export { default } from ${JSON.stringify(dtsSpec)};\n` : ''}`);
+}
+
+// trackref/vitest: real ESM (it imports 'vitest'), pointed at the CommonJS core.
+const built = join(root, 'dist', 'esm-build');
+function copyEsm(dir) {
+  for (const name of readdirSync(join(built, dir), { withFileTypes: true })) {
+    const rel = join(dir, name.name);
+    if (name.isDirectory()) {
+      copyEsm(rel);
+    } else if (rel.startsWith('vitest')) {
+      const target = join(root, 'dist', 'esm', rel.replace(/\.js$/, '.mjs'));
+      const text = readFileSync(join(built, rel), 'utf8').replace(/from '\.\.\/src\/([\w-]+)'/g, "from '../../cjs/src/$1.js'");
+      write(target, text);
+      write(target.replace(/\.mjs$/, '.d.mts'), `export * from '../../cjs/${rel.replace(/\.js$/, '.js')}';\n`);
+    }
+  }
+}
+copyEsm('.');
+rmSync(built, { recursive: true, force: true });

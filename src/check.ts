@@ -1,0 +1,336 @@
+/**
+ * `checkLeaks(fn, target?, options?)`: the framework-free leak check behind `toLeak`. Runs `fn`
+ * (warm-up, then measured runs), collects garbage, and decides whether each target class grew.
+ * Tracked classes are first judged by counting births (cheap: no heap scan when nothing leaked);
+ * untracked classes, and any class that looks like it leaked, are counted on the heap before and
+ * after a fresh set of runs. Never keeps `fn`'s result, and holds counted instances only inside one
+ * synchronous call, long enough to count them and preview the oldest.
+ */
+import { inspect } from 'node:util';
+import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
+import { AnyClass, BirthLedger, openLedger } from './births';
+import { ageOf, now, stamps } from './clock';
+import { TrackrefError } from './errors';
+import { collectGarbage, sleep } from './gc';
+import { queryHeap } from './heap-query';
+import { ObjectRef, classOf, describeValue, stampOf, trackedObjects } from './object-ref';
+import { LeakReport, LeakRow, LeakedInstance, MemorySample, createReport } from './report';
+import {
+  ClassTargets,
+  LeakCheckOptions,
+  ParsedOptions,
+  ResolvedTarget,
+  ignorePredicate,
+  parseOptions,
+  resolveTargets,
+  targetLabel,
+  validateTargets,
+} from './targets';
+
+/**
+ * Waits before re-collecting while a grown class is still shrinking (at most ~0.5 s in all; the
+ * first retry always happens, later ones only while counts keep falling).
+ */
+const BACK_OFF_MS = [25, 75, 150, 250];
+/** How many of the oldest leaked instances a report shows per class. */
+const OLDEST_SHOWN = 3;
+const PREVIEW_LENGTH = 160;
+
+type IsIgnored = (cls: AnyClass) => boolean;
+
+/** Lets a caller stop a check between steps (e.g. when its test has already ended). */
+export interface CheckControl {
+  abandoned(): boolean;
+}
+
+/** Thrown between steps of a check whose caller abandoned it. */
+export class CheckAbandoned extends Error {
+  override name = 'CheckAbandoned';
+}
+
+/** Runs `fn` and checks that no target class has more live instances afterwards. */
+export function checkLeaks(fn: unknown, target?: ClassTargets, options?: LeakCheckOptions): Promise<LeakReport> {
+  return runCheck(fn, target, options, { abandoned: () => false });
+}
+
+/** `checkLeaks` with a control that can stop it between steps. */
+export async function runCheck(fn: unknown, target: ClassTargets | undefined, options: LeakCheckOptions | undefined, control: CheckControl): Promise<LeakReport> {
+  if (typeof fn !== 'function') {
+    throw new TrackrefError(
+      `checkLeaks() needs the code to check as a function, but received ${describeValue(fn)}. ` +
+        'Wrap the code in a function: checkLeaks(() => crawl(spider), HtmlResponse).',
+    );
+  }
+  const targets = validateTargets(target);
+  const opts = parseOptions(options);
+  const started = now();
+  for (let i = 1; i <= opts.warmup; i++) {
+    await runOnce(fn, opts.timeout, `warm-up call ${i} of ${opts.warmup}`, control);
+  }
+  const resolved = targets === undefined ? undefined : resolveTargets(targets);
+  const isIgnored = ignorePredicate(opts.ignore);
+  const label = targetLabel(target);
+  if (resolved === undefined || resolved.every((t) => t.stamped)) {
+    const passed = await judgeByBirths(fn, resolved, isIgnored, opts, control);
+    if (passed !== undefined) {
+      return createReport({ ...passed, target: label, leaked: false, counting: 'births', durationMs: now() - started, ...summary(opts) });
+    }
+  }
+  const measured = await judgeByHeapCounts(fn, resolved, isIgnored, opts, control);
+  return createReport({ ...measured, target: label, counting: 'heap', durationMs: now() - started, ...summary(opts) });
+}
+
+function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {
+  return { warmup: opts.warmup, runs: opts.runs, tolerance: opts.tolerance };
+}
+
+function memorySample(): MemorySample {
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss };
+}
+
+/** Calls `fn` once, waits for it to settle within `timeoutMs`, and discards its result. */
+async function runOnce(fn: Function, timeoutMs: number, which: string, control: CheckControl): Promise<void> {
+  if (control.abandoned()) throw new CheckAbandoned(which);
+  const settled = invoke(fn);
+  if (settled === undefined) return;
+  let timer: ReturnType<typeof realSetTimeout> | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = realSetTimeout(() => {
+      reject(
+        new TrackrefError(
+          `fn did not settle within ${timeoutMs} ms (${which}). If it needs longer, pass a larger timeout, ` +
+            `e.g. toLeak(target, { timeout: ${timeoutMs * 4} }); if it never settles, make it resolve once its work is done.`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([settled, timedOut]);
+  } finally {
+    realClearTimeout(timer);
+  }
+}
+
+/** Calls `fn` in a frame of its own, so nothing it returned stays on the checker's stack. */
+function invoke(fn: Function): Promise<void> | undefined {
+  const result: unknown = fn();
+  if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
+    return Promise.resolve(result).then(discard);
+  }
+  return undefined;
+}
+
+function discard(): void {}
+
+interface Judged {
+  leaked: boolean;
+  rows: LeakRow[];
+  memory: { before: MemorySample; after: MemorySample };
+}
+
+function birthRows(ledger: BirthLedger, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Array<{ key: unknown; className: string; leaked: number }> {
+  if (resolved !== undefined) {
+    return resolved.map((t) => ({ key: t, className: t.label, leaked: ledger.aliveOf(t.cls, isIgnored) }));
+  }
+  return [...ledger.alive]
+    .filter(([cls]) => !isIgnored(cls))
+    .map(([cls, count]) => ({ key: cls, className: cls.name || '(anonymous class)', leaked: count }));
+}
+
+/**
+ * Counts tracked births during the runs that are still alive after collection: an upper bound of
+ * growth. Returns the passing result when no class exceeds the tolerance, or undefined when the
+ * heap must decide.
+ */
+async function judgeByBirths(
+  fn: Function,
+  resolved: ResolvedTarget[] | undefined,
+  isIgnored: IsIgnored,
+  opts: ParsedOptions,
+  control: CheckControl,
+): Promise<Judged | undefined> {
+  await collectGarbage();
+  const before = memorySample();
+  const ledger = openLedger();
+  try {
+    const perRun = new Map<unknown, number[]>();
+    for (let i = 1; i <= opts.runs; i++) {
+      await runOnce(fn, opts.timeout, `run ${i} of ${opts.runs}`, control);
+      if (opts.runs > 1) {
+        await collectGarbage();
+        for (const row of birthRows(ledger, resolved, isIgnored)) {
+          perRun.set(row.key, [...(perRun.get(row.key) ?? []), row.leaked]);
+        }
+      }
+    }
+    if (opts.runs === 1) await collectGarbage();
+    const rows = birthRows(ledger, resolved, isIgnored);
+    // A class over the tolerance is not failed here: the heap pass re-measures it, with back-off.
+    if (rows.some((row) => row.leaked > opts.tolerance)) return undefined;
+    return {
+      leaked: false,
+      rows: rows.map((row) => ({
+        className: row.className,
+        leaked: row.leaked,
+        leaking: false,
+        oldest: [],
+        ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
+      })),
+      memory: { before, after: memorySample() },
+    };
+  } finally {
+    ledger.close();
+  }
+}
+
+/** What the baseline census remembers to tell new instances from old ones, without holding them. */
+interface Baseline {
+  seq: number;
+  known: WeakSet<object>;
+  counts: Map<unknown, number>;
+  runsStarted: number;
+}
+
+interface CensusRow {
+  key: unknown;
+  className: string;
+  count: number;
+  oldest: LeakedInstance[];
+}
+
+/** The instances each row counts right now (a scan per realm class; the caller must drop them soon). */
+function gatherInstances(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Map<unknown, { className: string; instances: object[] }> {
+  const groups = new Map<unknown, { className: string; instances: object[] }>();
+  const counted = (obj: object): boolean => {
+    const cls = classOf(obj);
+    return cls === undefined || !isIgnored(cls);
+  };
+  if (resolved === undefined) {
+    for (const obj of [...queryHeap(ObjectRef).instances, ...trackedObjects()]) {
+      const cls = classOf(obj);
+      if (cls === undefined || isIgnored(cls)) continue;
+      const group = groups.get(cls) ?? { className: cls.name || '(anonymous class)', instances: [] };
+      group.instances.push(obj);
+      groups.set(cls, group);
+    }
+    return groups;
+  }
+  let trackedInstances: object[] | undefined;
+  for (const target of resolved) {
+    let instances: object[];
+    if (target.stamped) {
+      trackedInstances ??= queryHeap(ObjectRef).instances;
+      const proto = target.cls.prototype as object;
+      instances = trackedInstances.filter((obj) => Object.prototype.isPrototypeOf.call(proto, obj));
+    } else {
+      instances = queryHeap(target.cls).instances;
+    }
+    groups.set(target, { className: target.label, instances: instances.filter(counted) });
+  }
+  return groups;
+}
+
+function preview(obj: object): string {
+  let text: string;
+  try {
+    text = inspect(obj, { depth: 0, breakLength: Infinity, maxStringLength: 80, maxArrayLength: 3, colors: false });
+  } catch (error) {
+    text = `${classOf(obj)?.name ?? 'Object'} (preview failed: ${(error as Error).message})`;
+  }
+  text = text.replace(/\s+/g, ' ');
+  return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
+}
+
+/** Counts every row's instances; with a baseline, previews the oldest new instances of grown rows. */
+function census(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, baseline: Baseline | undefined, tolerance: number): CensusRow[] {
+  const rows: CensusRow[] = [];
+  for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored)) {
+    const row: CensusRow = { key, className, count: instances.length, oldest: [] };
+    if (baseline !== undefined && instances.length - (baseline.counts.get(key) ?? 0) > tolerance) {
+      row.oldest = oldestNew(instances, baseline);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function oldestNew(instances: object[], baseline: Baseline): LeakedInstance[] {
+  const fresh: Array<{ obj: object; stamp: number }> = [];
+  for (const obj of instances) {
+    const stamp = stampOf(obj);
+    if (stamp !== undefined ? stamp > baseline.seq : !baseline.known.has(obj)) {
+      fresh.push({ obj, stamp: stamp ?? Number.POSITIVE_INFINITY });
+    }
+  }
+  fresh.sort((a, b) => a.stamp - b.stamp);
+  return fresh.slice(0, OLDEST_SHOWN).map(({ obj, stamp }) => ({
+    className: classOf(obj)?.name ?? 'Object',
+    ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - baseline.runsStarted,
+    ageExact: Number.isFinite(stamp),
+    preview: preview(obj),
+  }));
+}
+
+function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Baseline {
+  const baseline: Baseline = { seq: stamps.seq, known: new WeakSet(), counts: new Map(), runsStarted: 0 };
+  for (const [key, { instances }] of gatherInstances(resolved, isIgnored)) {
+    baseline.counts.set(key, instances.length);
+    for (const obj of instances) {
+      if (stampOf(obj) === undefined) baseline.known.add(obj);
+    }
+  }
+  baseline.runsStarted = now();
+  return baseline;
+}
+
+/** Counts live instances on the heap before and after a fresh set of runs: the exact verdict. */
+async function judgeByHeapCounts(
+  fn: Function,
+  resolved: ResolvedTarget[] | undefined,
+  isIgnored: IsIgnored,
+  opts: ParsedOptions,
+  control: CheckControl,
+): Promise<Judged> {
+  await collectGarbage();
+  const before = memorySample();
+  const baseline = takeBaseline(resolved, isIgnored);
+  const growth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);
+  const perRun = new Map<unknown, number[]>();
+  for (let i = 1; i <= opts.runs; i++) {
+    await runOnce(fn, opts.timeout, `run ${i} of ${opts.runs}`, control);
+    if (opts.runs > 1) {
+      await collectGarbage();
+      for (const row of census(resolved, isIgnored, undefined, opts.tolerance)) {
+        perRun.set(row.key, [...(perRun.get(row.key) ?? []), growth(row)]);
+      }
+    }
+  }
+  await collectGarbage();
+  let rows = census(resolved, isIgnored, baseline, opts.tolerance);
+  // Back off while counts are still falling (finalizers, async work finishing), a bounded number of times.
+  const excess = (list: CensusRow[]): number => list.reduce((sum, row) => sum + Math.max(0, growth(row) - opts.tolerance), 0);
+  for (const delay of BACK_OFF_MS) {
+    const before = excess(rows);
+    if (before === 0) break;
+    await sleep(delay);
+    await collectGarbage();
+    rows = census(resolved, isIgnored, baseline, opts.tolerance);
+    if (excess(rows) >= before) break;
+  }
+  const seen = new Set(rows.map((row) => row.key));
+  const vanished: LeakRow[] = [...baseline.counts]
+    .filter(([key]) => !seen.has(key))
+    .map(([key, count]) => ({ className: (key as { label?: string; name?: string }).label ?? (key as AnyClass).name, before: count, after: 0, leaked: -count, leaking: false, oldest: [] }));
+  const leakRows: LeakRow[] = rows.map((row) => ({
+    className: row.className,
+    before: baseline.counts.get(row.key) ?? 0,
+    after: row.count,
+    leaked: growth(row),
+    leaking: growth(row) > opts.tolerance,
+    oldest: growth(row) > opts.tolerance ? row.oldest : [],
+    ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
+  }));
+  const all = [...leakRows, ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
+  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after: memorySample() } };
+}

@@ -1,0 +1,52 @@
+/**
+ * Forced, settled garbage collection without `--expose-gc`: uses the `gc` global when Node exposes
+ * it, and otherwise obtains V8's gc extension through `v8.setFlagsFromString` and a fresh vm context
+ * (works in the main thread, worker threads and vm contexts). Never touches user objects.
+ */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { setImmediate as realSetImmediate, setTimeout as realSetTimeout } from 'node:timers';
+
+type GcFunction = () => void;
+
+let cachedGc: GcFunction | undefined;
+
+/** V8's full-collection function, exposed or not. */
+export function gcFunction(): GcFunction {
+  if (cachedGc !== undefined) return cachedGc;
+  const exposed: unknown = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') {
+    cachedGc = exposed as GcFunction;
+  } else {
+    v8.setFlagsFromString('--expose-gc');
+    try {
+      cachedGc = vm.runInNewContext('gc') as GcFunction;
+    } finally {
+      // Stop handing `gc` to contexts created from now on (e.g. the next Jest test file's).
+      v8.setFlagsFromString('--no-expose-gc');
+    }
+  }
+  return cachedGc;
+}
+
+/** Resolves after the current macrotask, once pending finalizers and WeakRef clearing had a turn. */
+export function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => realSetImmediate(resolve));
+}
+
+/** Resolves after `ms` milliseconds on a real (never faked) timer. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
+}
+
+/**
+ * A full collection, settled: collects, lets finalizers and WeakRef clearing run, and collects again
+ * so that whatever those finalizers released is gone too.
+ */
+export async function collectGarbage(): Promise<void> {
+  const gc = gcFunction();
+  gc();
+  await nextMacrotask();
+  gc();
+  await nextMacrotask();
+}

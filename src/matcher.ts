@@ -1,0 +1,69 @@
+/**
+ * The `toLeak` matcher, one implementation for Jest and Vitest: validates input, runs `checkLeaks`,
+ * and turns the report into the runner's pass/message shape with the runner's own matcher utilities
+ * (hint and colours). Adapters only register it. Never retains `fn`, its result or counted objects.
+ */
+import { CheckAbandoned, runCheck } from './check';
+import { describeValue } from './object-ref';
+import { finishCheck, startCheck } from './pending';
+import { ReportStyle } from './report';
+import { targetLabel } from './targets';
+
+/** The parts of Jest's and Vitest's matcher context that `toLeak` uses. */
+export interface MatcherContextLike {
+  isNot?: boolean;
+  promise?: string;
+  currentTestName?: string;
+  utils: {
+    matcherHint(name: string, received?: string, expected?: string, options?: { isNot?: boolean; promise?: string; secondArgument?: string }): string;
+    EXPECTED_COLOR(text: string): string;
+    RECEIVED_COLOR(text: string): string;
+    DIM_COLOR(text: string): string;
+    BOLD_WEIGHT(text: string): string;
+  };
+}
+
+export interface MatcherResultLike {
+  pass: boolean;
+  message: () => string;
+}
+
+function styleOf(context: MatcherContextLike): ReportStyle {
+  const { utils } = context;
+  return { received: utils.RECEIVED_COLOR, expected: utils.EXPECTED_COLOR, dim: utils.DIM_COLOR, bold: utils.BOLD_WEIGHT };
+}
+
+export async function toLeak(this: MatcherContextLike, received: unknown, target?: unknown, options?: unknown): Promise<MatcherResultLike> {
+  const isNot = this.isNot === true;
+  const hintOptions = { isNot, promise: this.promise ?? '', ...(options === undefined ? {} : { secondArgument: 'options' }) };
+  const hint = this.utils.matcherHint('toLeak', 'fn', targetLabel(target), hintOptions);
+  const plainHint = `expect(fn)${isNot ? '.not' : ''}.toLeak(${targetLabel(target)}${options === undefined ? '' : ', options'})`;
+  if (typeof received !== 'function') {
+    throw new Error(
+      `${hint}\n\n${this.utils.BOLD_WEIGHT('Matcher error')}: the received value must be a function that runs the code to check.\n\n` +
+        `Received: ${this.utils.RECEIVED_COLOR(describeValue(received))}\n` +
+        `Wrap the code in a function: await expect(() => crawl(spider)).not.toLeak(${targetLabel(target) || 'HtmlResponse'})`,
+    );
+  }
+  const pending = startCheck(this.currentTestName, plainHint);
+  let report;
+  try {
+    report = await runCheck(received, target as never, options as never, { abandoned: () => pending.abandoned });
+  } catch (error) {
+    if (error instanceof CheckAbandoned || pending.abandoned) {
+      // The test already failed for not awaiting this check and has ended: settle never, so the
+      // runner does not process a result for a test that is over.
+      return new Promise<never>(() => undefined);
+    }
+    if (error instanceof Error && error.name === 'TrackrefError') {
+      error.message = `${hint}\n\n${this.utils.BOLD_WEIGHT('Matcher error')}: ${error.message}`;
+    }
+    throw error;
+  } finally {
+    finishCheck(pending);
+  }
+  if (pending.abandoned) return new Promise<never>(() => undefined);
+  const style = styleOf(this);
+  const message = report.format({ isNot, hint, style });
+  return { pass: report.leaked, message: () => message };
+}

@@ -1,0 +1,134 @@
+/**
+ * What makes an object tracked: extending `ObjectRef` (a stamp in a private field, nothing else on the
+ * hot path) or passing it to `track()` (a WeakRef in a set, for objects of classes you don't own).
+ * Never holds a strong reference to a tracked object.
+ */
+import { sampleClock, stampNow, stamps } from './clock';
+import { AnyClass, recordBirth } from './births';
+import { TrackrefError } from './errors';
+
+let readStamp: (obj: object) => number | undefined;
+
+/**
+ * Extend it instead of nothing to have every instance tracked (Scrapy's `object_ref`). Costs one
+ * counter increment and one private field per instance.
+ */
+export class ObjectRef {
+  readonly #trackrefStamp: number;
+
+  constructor() {
+    const seq = ++stamps.seq;
+    this.#trackrefStamp = seq;
+    if (stamps.slow || (seq & 0xffff) === 0) {
+      stampSlowPath(this, new.target, seq);
+    }
+  }
+
+  static {
+    readStamp = (obj) => (#trackrefStamp in obj ? obj.#trackrefStamp : undefined);
+  }
+}
+
+function stampSlowPath(obj: ObjectRef, cls: AnyClass, seq: number): void {
+  sampleClock(seq);
+  if (stamps.listeners > 0) {
+    recordBirth(obj, cls);
+  }
+}
+
+/** Objects passed to `track()`: their stamps, and weak references to enumerate them. */
+const trackedStamps = new WeakMap<object, number>();
+const trackedRefs = new Set<WeakRef<object>>();
+const trackedCleanup = new FinalizationRegistry<WeakRef<object>>((ref) => trackedRefs.delete(ref));
+/** Classes of objects passed to `track()`, held weakly so a class can still be unloaded. */
+const trackedClasses = new Set<WeakRef<AnyClass>>();
+const trackedClassSeen = new WeakSet<AnyClass>();
+
+/** Tracks one object of any class (e.g. a library's `Request`) and returns it. */
+export function track<T extends object>(obj: T): T {
+  if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) {
+    throw new TrackrefError(
+      `track() takes an object, but received ${describeValue(obj)}. ` +
+        'Pass the object to track (e.g. track(new Request(url))); primitives cannot be tracked because they have no identity.',
+    );
+  }
+  if (readStamp(obj) !== undefined || trackedStamps.has(obj)) {
+    return obj;
+  }
+  const seq = stampNow();
+  trackedStamps.set(obj, seq);
+  const ref = new WeakRef(obj);
+  trackedRefs.add(ref);
+  trackedCleanup.register(obj, ref);
+  const cls = classOf(obj);
+  if (cls !== undefined && !trackedClassSeen.has(cls)) {
+    trackedClassSeen.add(cls);
+    trackedClasses.add(new WeakRef(cls));
+  }
+  if (stamps.listeners > 0 && cls !== undefined) {
+    recordBirth(obj, cls);
+  }
+  return obj;
+}
+
+/** The creation stamp of a tracked object, or undefined when it is not tracked. */
+export function stampOf(obj: object): number | undefined {
+  return readStamp(obj) ?? trackedStamps.get(obj);
+}
+
+/** Live objects passed to `track()` (a fresh array; drop it when done). */
+export function trackedObjects(): object[] {
+  const out: object[] = [];
+  for (const ref of trackedRefs) {
+    const obj = ref.deref();
+    if (obj !== undefined) {
+      out.push(obj);
+    }
+  }
+  return out;
+}
+
+/** Classes that objects passed to `track()` belong to, while those classes are alive. */
+export function trackedObjectClasses(): AnyClass[] {
+  const out: AnyClass[] = [];
+  for (const ref of trackedClasses) {
+    const cls = ref.deref();
+    if (cls === undefined) {
+      trackedClasses.delete(ref);
+    } else {
+      out.push(cls);
+    }
+  }
+  return out;
+}
+
+/** The constructor an object was made by (its prototype's `constructor`), if it has one. */
+export function classOf(obj: object): AnyClass | undefined {
+  try {
+    const proto: unknown = Object.getPrototypeOf(obj);
+    if (proto === null || typeof proto !== 'object') {
+      return undefined;
+    }
+    const ctor: unknown = Object.prototype.hasOwnProperty.call(proto, 'constructor')
+      ? (proto as { constructor: unknown }).constructor
+      : undefined;
+    return typeof ctor === 'function' ? (ctor as AnyClass) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short description of a value of the wrong kind, for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+    return `the ${typeof value} ${String(value)}`;
+  }
+  if (typeof value === 'symbol') return `the symbol ${String(value)}`;
+  if (typeof value === 'function') return `the function ${value.name || '(anonymous)'}`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  const cls = classOf(value);
+  return cls === Object || cls === undefined ? 'a plain object' : `an instance of ${cls.name || '(anonymous class)'}`;
+}

@@ -1,0 +1,175 @@
+/**
+ * The leak report: the data a check measured and its text form, the same for `checkLeaks().format()`
+ * and the matcher's failure message. Formatting is pure; colours come from the runner's matcher
+ * utilities through a `ReportStyle` (plain text by default). Holds previews and numbers, never objects.
+ */
+
+export interface LeakedInstance {
+  className: string;
+  /** Milliseconds since the instance was created (never under-reported). */
+  ageMs: number;
+  /** False when the class is not tracked and the age is only bounded by when the measured runs began. */
+  ageExact: boolean;
+  /** One line made with util.inspect. */
+  preview: string;
+}
+
+export interface LeakRow {
+  /** The target class (or, when every tracked class is checked, each concrete class). */
+  className: string;
+  /** Live instances at the baseline; undefined when the check passed on birth counting alone. */
+  before?: number;
+  /** Live instances after the runs; undefined when the check passed on birth counting alone. */
+  after?: number;
+  /** Growth: after − before (or, without heap counts, instances born during the runs still alive). */
+  leaked: number;
+  /** Growth after each run, when runs > 1. */
+  perRun?: number[];
+  /** True when `leaked` is above the tolerance. */
+  leaking: boolean;
+  /** The oldest surviving instances created during the runs (only for leaking classes). */
+  oldest: LeakedInstance[];
+}
+
+export interface MemorySample {
+  heapUsed: number;
+  rss: number;
+}
+
+export interface ReportStyle {
+  received(text: string): string;
+  expected(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+export interface FormatOptions {
+  /** Format as the failure of `.not.toLeak` (true, the default) or of the positive `.toLeak` (false). */
+  isNot?: boolean;
+  /** The first line; defaults to a plain `expect(fn).not.toLeak(...)` hint. */
+  hint?: string;
+  style?: ReportStyle;
+}
+
+export interface LeakReportData {
+  leaked: boolean;
+  /** The targets as written, e.g. `[Request, HtmlResponse]` (empty for every tracked class). */
+  target: string;
+  rows: LeakRow[];
+  warmup: number;
+  runs: number;
+  tolerance: number;
+  /**
+   * How the verdict was reached: 'births' (tracked objects born during the runs and still alive,
+   * counted without scanning the heap; used when that proves nothing leaked) or 'heap' (live
+   * instances counted on the heap before and after the runs).
+   */
+  counting: 'births' | 'heap';
+  /** How long the check took, in milliseconds. */
+  durationMs: number;
+  memory: { before: MemorySample; after: MemorySample };
+}
+
+export interface LeakReport extends LeakReportData {
+  format(options?: FormatOptions): string;
+}
+
+const PLAIN: ReportStyle = { received: (s) => s, expected: (s) => s, dim: (s) => s, bold: (s) => s };
+const MB = 1024 * 1024;
+
+export function createReport(data: LeakReportData): LeakReport {
+  return { ...data, format: (options) => formatReport(data, options) };
+}
+
+export function formatAge(ms: number, exact = true): string {
+  const seconds = ms / 1000;
+  const text = seconds < 10 ? `${seconds.toFixed(1)}s ago` : `${Math.floor(seconds)}s ago`;
+  return exact ? text : `≤ ${text}`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${n}` : String(n);
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / MB).toFixed(1)} MB`;
+}
+
+function memoryDelta(before: number, after: number): string {
+  const delta = after - before;
+  return `${megabytes(before)} → ${megabytes(after)} (${delta >= 0 ? '+' : '−'}${megabytes(Math.abs(delta))})`;
+}
+
+/** Lays out rows of cells in aligned columns (first column left-aligned, numbers right-aligned). */
+function table(header: string[], rows: string[][], style: ReportStyle, colour: (row: number, col: number, text: string) => string): string[] {
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => (r[col] ?? '').length)));
+  const line = (cells: string[], paint: (col: number, text: string) => string): string =>
+    '  ' +
+    cells
+      .map((cell, col) => {
+        const padded = col === 0 || col === cells.length - 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!);
+        return paint(col, padded);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(header, (_c, t) => style.dim(t)), ...rows.map((r, i) => line(r, (c, t) => colour(i, c, t)))];
+}
+
+function runsText(runs: number): string {
+  return plural(runs, 'run');
+}
+
+export function formatReport(data: LeakReportData, options: FormatOptions = {}): string {
+  const style = options.style ?? PLAIN;
+  const isNot = options.isNot ?? true;
+  const hint = options.hint ?? `expect(fn)${isNot ? '.not' : ''}.toLeak(${data.target})`;
+  const lines: string[] = [hint, ''];
+  const leaking = data.rows.filter((row) => row.leaking);
+  const tolerance = data.tolerance > 0 ? ` (tolerance ${data.tolerance})` : '';
+  if (isNot || data.leaked) {
+    const names = leaking.map((row) => style.bold(row.className)).join(', ');
+    lines.push(
+      leaking.length > 0
+        ? `Expected no new live instances after ${runsText(data.runs)} and garbage collection${tolerance}, but ${names} grew.`
+        : `No class grew after ${runsText(data.runs)} and garbage collection${tolerance}.`,
+    );
+  } else {
+    lines.push(`Expected fn to leak ${data.target || 'a tracked class'}, but nothing grew by more than ${data.tolerance} after ${runsText(data.runs)} and garbage collection.`);
+  }
+  lines.push('');
+  const showRuns = data.runs > 1;
+  const header = ['class', 'before', 'after', 'leaked', ...(showRuns ? ['growth per run'] : []), 'oldest leaked'];
+  const cells = data.rows.map((row) => [
+    row.className,
+    row.before === undefined ? '—' : String(row.before),
+    row.after === undefined ? '—' : String(row.after),
+    signed(row.leaked),
+    ...(showRuns ? [['0', ...(row.perRun ?? []).map(signed)].join(' → ')] : []),
+    row.oldest[0] ? formatAge(row.oldest[0].ageMs, row.oldest[0].ageExact) : '',
+  ]);
+  lines.push(
+    ...table(header, cells, style, (rowIndex, col, text) =>
+      data.rows[rowIndex]!.leaking && col === 3 ? style.received(text) : col === 0 ? text : text,
+    ),
+  );
+  if (data.rows.some((row) => row.before === undefined)) {
+    lines.push(style.dim('  (— : not counted; births during the runs were enough to decide)'));
+  }
+  for (const row of leaking) {
+    if (row.oldest.length === 0) continue;
+    lines.push('', `Oldest leaked ${style.bold(row.className)} (${row.oldest.length} of ${row.leaked}):`);
+    for (const instance of row.oldest) {
+      lines.push(`  ${formatAge(instance.ageMs, instance.ageExact).padEnd(10)}  ${instance.preview}`);
+    }
+  }
+  const { before, after } = data.memory;
+  lines.push(
+    '',
+    style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`),
+  );
+  return lines.join('\n');
+}

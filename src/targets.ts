@@ -1,0 +1,160 @@
+/**
+ * Validates and resolves what a leak check counts: targets (a class, a class name, an array of them,
+ * or nothing for every tracked class), `ignore` lists and numeric options. Every rejection says what
+ * to pass instead. Holds classes (to resolve names) only through weak references.
+ */
+import { AnyClass, extendsClass } from './births';
+import { TrackrefError } from './errors';
+import { queryHeap } from './heap-query';
+import { ObjectRef, classOf, describeValue, trackedObjectClasses } from './object-ref';
+
+/** A class (any class, tracked or not) or the name of a tracked class. */
+export type ClassTarget = AnyClass | string;
+export type ClassTargets = ClassTarget | readonly ClassTarget[];
+
+export interface LeakCheckOptions {
+  /** Calls of `fn` before the baseline, absorbing one-time allocations (default 1). */
+  warmup?: number;
+  /** Measured calls of `fn` (default 1). */
+  runs?: number;
+  /** How many more live instances per class are still not a leak (default 0). */
+  tolerance?: number;
+  /** Classes (or names) whose instances, and their subclasses', are never counted. */
+  ignore?: ClassTargets;
+  /** Milliseconds each call of `fn` may take before the check fails (default 4000). */
+  timeout?: number;
+}
+
+export interface ParsedOptions {
+  warmup: number;
+  runs: number;
+  tolerance: number;
+  timeout: number;
+  ignore: ClassTarget[];
+}
+
+const DEFAULTS = { warmup: 1, runs: 1, tolerance: 0, timeout: 4000 } as const;
+const OPTION_KEYS = ['warmup', 'runs', 'tolerance', 'ignore', 'timeout'] as const;
+
+/** A class counted by a check: a label for the report and the classes whose instances count. */
+export interface ResolvedTarget {
+  label: string;
+  cls: AnyClass;
+  /** Every instance passes through ObjectRef's constructor, so births can be counted. */
+  stamped: boolean;
+}
+
+export function isClass(value: unknown): value is AnyClass {
+  return typeof value === 'function' && typeof (value as { prototype?: unknown }).prototype === 'object';
+}
+
+const TARGET_HELP =
+  'Pass a class (toLeak(HtmlResponse)), a tracked class name (toLeak(\'HtmlResponse\')), ' +
+  'an array of them (toLeak([Request, HtmlResponse])), or nothing for every tracked class.';
+
+/** Checks the shape of a target list without resolving names. */
+export function validateTargets(target: unknown, what = 'target'): ClassTarget[] | undefined {
+  if (target === undefined) return undefined;
+  const list: unknown[] = Array.isArray(target) ? target : [target];
+  if (Array.isArray(target) && list.length === 0) {
+    throw new TrackrefError(`The ${what} list is empty. ${TARGET_HELP}`);
+  }
+  return list.map((item, index) => {
+    if (isClass(item)) return item;
+    if (typeof item === 'string' && item.trim() !== '') return item;
+    const where = Array.isArray(target) ? ` (element ${index})` : '';
+    throw new TrackrefError(`The ${what}${where} must be a class or a class name, but it is ${describeValue(item)}. ${TARGET_HELP}`);
+  });
+}
+
+function countOption(options: Record<string, unknown>, key: 'warmup' | 'runs' | 'tolerance', min: number): number {
+  const value = options[key];
+  if (value === undefined) return DEFAULTS[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TrackrefError(
+      `Option ${key} must be a whole number ${min === 0 ? '>= 0' : `>= ${min}`}, but it is ${describeValue(value)}. ` +
+        `Pass e.g. { ${key}: ${DEFAULTS[key] === 0 && min === 0 ? 0 : Math.max(min, DEFAULTS[key])} } (default ${DEFAULTS[key]}).`,
+    );
+  }
+  return value;
+}
+
+export function parseOptions(options: unknown): ParsedOptions {
+  if (options === undefined) {
+    return { ...DEFAULTS, ignore: [] };
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TrackrefError(`Options must be an object like { runs: 3, tolerance: 0 }, but they are ${describeValue(options)}.`);
+  }
+  const record = options as Record<string, unknown>;
+  const unknownKeys = Object.keys(record).filter((key) => !(OPTION_KEYS as readonly string[]).includes(key));
+  if (unknownKeys.length > 0) {
+    throw new TrackrefError(
+      `Unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}. ` +
+        `Valid options are ${OPTION_KEYS.join(', ')}.`,
+    );
+  }
+  const timeout = record.timeout ?? DEFAULTS.timeout;
+  if (typeof timeout !== 'number' || !(timeout > 0)) {
+    throw new TrackrefError(`Option timeout must be a positive number of milliseconds, but it is ${describeValue(timeout)}. Pass e.g. { timeout: 10000 }.`);
+  }
+  return {
+    warmup: countOption(record, 'warmup', 0),
+    runs: countOption(record, 'runs', 1),
+    tolerance: countOption(record, 'tolerance', 0),
+    timeout,
+    ignore: validateTargets(record.ignore, 'ignore option') ?? [],
+  };
+}
+
+/** Classes known by name: ObjectRef subclasses (found on the heap) and classes passed to track(). */
+function classesNamed(name: string): AnyClass[] {
+  const matches = knownClasses().filter((cls) => cls.name === name);
+  return matches;
+}
+
+/** Every class that is tracked: ObjectRef and its subclasses, and classes of objects passed to track(). */
+export function knownClasses(): AnyClass[] {
+  const classes = new Set<AnyClass>([ObjectRef, ...queryHeap(ObjectRef).subclasses, ...trackedObjectClasses()]);
+  return [...classes];
+}
+
+export function resolveClass(target: ClassTarget, what: string): AnyClass[] {
+  if (typeof target !== 'string') return [target];
+  const found = classesNamed(target);
+  if (found.length === 0) {
+    const names = [...new Set(knownClasses().map((cls) => cls.name))].filter(Boolean).sort();
+    throw new TrackrefError(
+      `No tracked class is named '${target}' (${what}). ` +
+        (names.length > 0 ? `Tracked classes: ${names.join(', ')}. ` : 'No class extends ObjectRef or was passed to track() yet. ') +
+        'Pass the class itself (any class works), or the name of a class that extends ObjectRef or whose objects were passed to track().',
+    );
+  }
+  return found;
+}
+
+export function resolveTargets(targets: ClassTarget[]): ResolvedTarget[] {
+  const resolved: ResolvedTarget[] = [];
+  for (const target of targets) {
+    for (const cls of resolveClass(target, 'target')) {
+      resolved.push({ label: cls.name || '(anonymous class)', cls, stamped: extendsClass(cls, ObjectRef) });
+    }
+  }
+  return resolved;
+}
+
+/** A predicate telling whether a class is ignored (it or a base class is in the list). */
+export function ignorePredicate(ignore: ClassTarget[]): (cls: AnyClass) => boolean {
+  if (ignore.length === 0) return () => false;
+  const classes = ignore.flatMap((item) => resolveClass(item, 'ignore option'));
+  return (cls) => classes.some((base) => extendsClass(cls, base));
+}
+
+/** The label of a target list as the user wrote it, for the matcher hint. */
+export function targetLabel(target: unknown): string {
+  if (target === undefined) return '';
+  const one = (item: unknown): string => (typeof item === 'string' ? `'${item}'` : isClass(item) ? item.name || '(anonymous class)' : describeValue(item));
+  return Array.isArray(target) ? `[${target.map(one).join(', ')}]` : one(target);
+}
+
+export { classOf };
