@@ -4,7 +4,7 @@
  * left is "born during the check and still alive", an upper bound of how much a class grew.
  * A ledger only holds classes and counts; the FinalizationRegistry never keeps an object alive.
  */
-import { setBirthListening } from './clock';
+import { requireSlowPath } from './clock';
 
 export type AnyClass = abstract new (...args: never[]) => unknown;
 
@@ -36,7 +36,7 @@ export class BirthLedger {
     if (this.#open) {
       this.#open = false;
       openLedgers.delete(this);
-      setBirthListening(-1);
+      requireSlowPath(-1);
     }
   }
 }
@@ -46,7 +46,7 @@ const openLedgers = new Set<BirthLedger>();
 export function openLedger(): BirthLedger {
   const ledger = new BirthLedger();
   openLedgers.add(ledger);
-  setBirthListening(1);
+  requireSlowPath(1);
   return ledger;
 }
 

@@ -11,7 +11,9 @@ import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from '
 import { AnyClass, BirthLedger, openLedger } from './births';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
-import { collectGarbage, sleep } from './gc';
+import { collectGarbage, nextMacrotask, sleep } from './gc';
+import { allocationSiteOf } from './allocation';
+import { explainLeaks } from './explain';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf, trackedObjects } from './object-ref';
 import { LeakReport, LeakRow, LeakedInstance, MemorySample, createReport } from './report';
@@ -37,6 +39,8 @@ const OLDEST_SHOWN = 3;
 const PREVIEW_LENGTH = 160;
 
 type IsIgnored = (cls: AnyClass) => boolean;
+/** Calls the checked function once (counting the call); `which` names the call in timeout errors. */
+type CallFn = (which: string) => Promise<void>;
 
 /** Lets a caller stop a check between steps (e.g. when its test has already ended). */
 export interface CheckControl {
@@ -64,20 +68,25 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   const targets = validateTargets(target);
   const opts = parseOptions(options);
   const started = now();
+  let calls = 0;
+  const call: CallFn = (which) => {
+    calls++;
+    return runOnce(fn, opts.timeout, which, control);
+  };
   for (let i = 1; i <= opts.warmup; i++) {
-    await runOnce(fn, opts.timeout, `warm-up call ${i} of ${opts.warmup}`, control);
+    await call(`warm-up call ${i} of ${opts.warmup}`);
   }
   const resolved = targets === undefined ? undefined : resolveTargets(targets);
   const isIgnored = ignorePredicate(opts.ignore);
   const label = targetLabel(target);
   if (resolved === undefined || resolved.every((t) => t.stamped)) {
-    const passed = await judgeByBirths(fn, resolved, isIgnored, opts, control);
+    const passed = await judgeByBirths(call, resolved, isIgnored, opts);
     if (passed !== undefined) {
-      return createReport({ ...passed, target: label, leaked: false, counting: 'births', durationMs: now() - started, ...summary(opts) });
+      return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
-  const measured = await judgeByHeapCounts(fn, resolved, isIgnored, opts, control);
-  return createReport({ ...measured, target: label, counting: 'heap', durationMs: now() - started, ...summary(opts) });
+  const measured = await judgeByHeapCounts(call, resolved, isIgnored, opts);
+  return createReport({ ...measured, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts) });
 }
 
 function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {
@@ -143,20 +152,14 @@ function birthRows(ledger: BirthLedger, resolved: ResolvedTarget[] | undefined, 
  * growth. Returns the passing result when no class exceeds the tolerance, or undefined when the
  * heap must decide.
  */
-async function judgeByBirths(
-  fn: Function,
-  resolved: ResolvedTarget[] | undefined,
-  isIgnored: IsIgnored,
-  opts: ParsedOptions,
-  control: CheckControl,
-): Promise<Judged | undefined> {
+async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged | undefined> {
   await collectGarbage();
   const before = memorySample();
   const ledger = openLedger();
   try {
     const perRun = new Map<unknown, number[]>();
     for (let i = 1; i <= opts.runs; i++) {
-      await runOnce(fn, opts.timeout, `run ${i} of ${opts.runs}`, control);
+      await call(`run ${i} of ${opts.runs}`);
       if (opts.runs > 1) {
         await collectGarbage();
         for (const row of birthRows(ledger, resolved, isIgnored)) {
@@ -264,12 +267,42 @@ function oldestNew(instances: object[], baseline: Baseline): LeakedInstance[] {
     }
   }
   fresh.sort((a, b) => a.stamp - b.stamp);
-  return fresh.slice(0, OLDEST_SHOWN).map(({ obj, stamp }) => ({
-    className: classOf(obj)?.name ?? 'Object',
-    ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - baseline.runsStarted,
-    ageExact: Number.isFinite(stamp),
-    preview: preview(obj),
-  }));
+  return fresh.slice(0, OLDEST_SHOWN).map(({ obj, stamp }) => {
+    const site = allocationSiteOf(obj);
+    const instance: LeakedInstance = {
+      className: classOf(obj)?.name ?? 'Object',
+      ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - baseline.runsStarted,
+      ageExact: Number.isFinite(stamp),
+      preview: preview(obj),
+      ...(site === undefined ? {} : { allocationSite: { location: site.location, excerpt: site.excerpt } }),
+    };
+    // Held weakly until the snapshot that explains it has been taken.
+    leakedRefs.set(instance, new WeakRef(obj));
+    return instance;
+  });
+}
+
+/** The objects behind reported instances, weakly, until their retainer paths are found. */
+const leakedRefs = new WeakMap<LeakedInstance, WeakRef<object>>();
+
+/** Adds retainer paths to the reported instances (one heap snapshot for all of them). */
+function explain(rows: LeakRow[], runsStartSeq: number): void {
+  const instances = rows.flatMap((row) => row.oldest).filter((instance) => leakedRefs.has(instance));
+  if (instances.length === 0) return;
+  let explanations;
+  try {
+    explanations = explainLeaks(instances.map((instance) => leakedRefs.get(instance)!), runsStartSeq);
+  } catch (error) {
+    for (const instance of instances) instance.retainerPath = `(not found: ${(error as Error).message})`;
+    return;
+  }
+  instances.forEach((instance, i) => {
+    const explanation = explanations[i];
+    if (explanation !== undefined) {
+      instance.retainerPath = explanation.retainerPath;
+      instance.retainerSteps = explanation.retainerSteps;
+    }
+  });
 }
 
 function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Baseline {
@@ -285,26 +318,26 @@ function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnor
 }
 
 /** Counts live instances on the heap before and after a fresh set of runs: the exact verdict. */
-async function judgeByHeapCounts(
-  fn: Function,
-  resolved: ResolvedTarget[] | undefined,
-  isIgnored: IsIgnored,
-  opts: ParsedOptions,
-  control: CheckControl,
-): Promise<Judged> {
+async function judgeByHeapCounts(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged> {
   await collectGarbage();
   const before = memorySample();
   const baseline = takeBaseline(resolved, isIgnored);
   const growth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);
   const perRun = new Map<unknown, number[]>();
-  for (let i = 1; i <= opts.runs; i++) {
-    await runOnce(fn, opts.timeout, `run ${i} of ${opts.runs}`, control);
-    if (opts.runs > 1) {
-      await collectGarbage();
-      for (const row of census(resolved, isIgnored, undefined, opts.tolerance)) {
-        perRun.set(row.key, [...(perRun.get(row.key) ?? []), growth(row)]);
+  // Open during the runs so that allocation sites are captured for objects they create.
+  const ledger = openLedger();
+  try {
+    for (let i = 1; i <= opts.runs; i++) {
+      await call(`run ${i} of ${opts.runs}`);
+      if (opts.runs > 1) {
+        await collectGarbage();
+        for (const row of census(resolved, isIgnored, undefined, opts.tolerance)) {
+          perRun.set(row.key, [...(perRun.get(row.key) ?? []), growth(row)]);
+        }
       }
     }
+  } finally {
+    ledger.close();
   }
   await collectGarbage();
   let rows = census(resolved, isIgnored, baseline, opts.tolerance);
@@ -332,5 +365,11 @@ async function judgeByHeapCounts(
     ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
   }));
   const all = [...leakRows, ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
-  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after: memorySample() } };
+  const after = memorySample();
+  if (all.some((row) => row.leaking)) {
+    // Let this job end so the WeakRefs to leaked instances stop keeping them strongly.
+    await nextMacrotask();
+    explain(all, baseline.seq);
+  }
+  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after } };
 }

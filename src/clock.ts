@@ -23,11 +23,11 @@ export interface StampState {
   slow: boolean;
   /** True when no timer is sampling the clock. */
   idle: boolean;
-  /** Number of active birth listeners (checks counting births). */
-  listeners: number;
+  /** How many users need every stamp to take the slow path (open birth ledgers, site capture). */
+  slowPathUsers: number;
 }
 
-export const stamps: StampState = { seq: 0, slow: true, idle: true, listeners: 0 };
+export const stamps: StampState = { seq: 0, slow: true, idle: true, slowPathUsers: 0 };
 
 let sampleSeq = new Float64Array(256);
 let sampleTime = new Float64Array(256);
@@ -92,7 +92,7 @@ export function sampleClock(seq: number): void {
   record(seq - 1, now());
   if (stamps.idle) {
     stamps.idle = false;
-    stamps.slow = stamps.listeners > 0;
+    stamps.slow = stamps.slowPathUsers > 0;
     lastTimerSeq = seq;
     realSetTimeout(tick, SAMPLE_INTERVAL_MS).unref();
   }
@@ -131,8 +131,8 @@ export function ageOf(seq: number): number {
   return Math.max(0, now() - stampTime(seq));
 }
 
-/** Registers or unregisters a listener that needs every stamp to take the slow path. */
-export function setBirthListening(delta: 1 | -1): void {
-  stamps.listeners += delta;
-  stamps.slow = stamps.listeners > 0 || stamps.idle;
+/** Registers (1) or unregisters (-1) a user that needs every stamp to take the slow path. */
+export function requireSlowPath(delta: 1 | -1): void {
+  stamps.slowPathUsers += delta;
+  stamps.slow = stamps.slowPathUsers > 0 || stamps.idle;
 }

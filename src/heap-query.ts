@@ -9,6 +9,7 @@
 import * as inspector from 'node:inspector';
 import { AnyClass } from './births';
 import { TrackrefError } from './errors';
+import { post as postSync } from './inspector-post';
 
 const REALM_TAG = Symbol.for('trackref.realm');
 const PROBE = Symbol.for('trackref.probe');
@@ -98,6 +99,47 @@ export interface HeapQueryResult {
   subclasses: AnyClass[];
 }
 
+/** Runs `body` with an inspector session connected to this thread's isolate, then disconnects. */
+export function withSession<T>(body: (session: inspector.Session) => T): T {
+  const session = new inspector.Session();
+  session.connect();
+  try {
+    return body(session);
+  } finally {
+    session.disconnect();
+  }
+}
+
+/**
+ * Makes `holder` reachable from the inspector in the realm whose global is `global`, and runs
+ * `body` with the holder's remote object id. The holder is unreachable again when this returns.
+ */
+function withProbe<T>(session: inspector.Session, global: object, holder: object, body: (holderId: string, post: Post) => T): T {
+  const post: Post = (method, params) => postSync(session, method, params);
+  Object.defineProperty(global, PROBE, { value: holder, configurable: true, enumerable: false, writable: true });
+  const run = (contextId: number): T => {
+    const holderRef = post<{ result: RemoteObject }>('Runtime.evaluate', { expression: PROBE_EXPRESSION, contextId, objectGroup: OBJECT_GROUP, silent: true }).result;
+    if (holderRef.objectId === undefined) {
+      throw new TrackrefError('trackref could not reach its probe in the class realm.');
+    }
+    return body(holderRef.objectId, post);
+  };
+  try {
+    const cached = contextIds.get(global);
+    if (cached !== undefined) {
+      try {
+        return run(cached);
+      } catch {
+        contextIds.delete(global);
+      }
+    }
+    return run(discoverContextId(session, post, global));
+  } finally {
+    post('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP });
+    delete (global as Record<symbol, unknown>)[PROBE];
+  }
+}
+
 /**
  * All live instances of `cls` and its subclasses in its realm, and the subclasses themselves.
  * V8 runs a full garbage collection first, so only reachable objects are returned.
@@ -107,60 +149,24 @@ export function queryHeap(cls: AnyClass): HeapQueryResult {
   if (typeof prototype !== 'object' || prototype === null) {
     throw new TrackrefError(`${cls.name || 'This class'} has no prototype object, so its instances cannot be counted. Pass a class declared with \`class\` or \`function\`.`);
   }
-  const global = realmGlobalOf(cls);
   const holder: { proto: unknown; out: unknown } = { proto: prototype, out: undefined };
-  Object.defineProperty(global, PROBE, { value: holder, configurable: true, enumerable: false, writable: true });
-  const session = new inspector.Session();
-  session.connect();
-  try {
-    const post: Post = makePost(session);
-    const run = (contextId: number): void => {
-      const holderRef = post<{ result: RemoteObject }>('Runtime.evaluate', {
-        expression: PROBE_EXPRESSION,
-        contextId,
-        objectGroup: OBJECT_GROUP,
-        silent: true,
-      }).result;
-      if (holderRef.objectId === undefined) {
-        throw new TrackrefError('trackref could not reach its probe in the class realm.');
-      }
+  withSession((session) =>
+    withProbe(session, realmGlobalOf(cls), holder, (holderId, post) => {
       const protoRef = post<{ result: RemoteObject }>('Runtime.callFunctionOn', {
-        objectId: holderRef.objectId,
+        objectId: holderId,
         functionDeclaration: 'function () { return this.proto; }',
         objectGroup: OBJECT_GROUP,
         silent: true,
       }).result;
-      const found = post<{ objects: RemoteObject }>('Runtime.queryObjects', {
-        prototypeObjectId: protoRef.objectId,
-        objectGroup: OBJECT_GROUP,
-      }).objects;
+      const found = post<{ objects: RemoteObject }>('Runtime.queryObjects', { prototypeObjectId: protoRef.objectId, objectGroup: OBJECT_GROUP }).objects;
       post('Runtime.callFunctionOn', {
-        objectId: holderRef.objectId,
+        objectId: holderId,
         functionDeclaration: 'function (found) { this.out = found; }',
         arguments: [{ objectId: found.objectId }],
         silent: true,
       });
-    };
-    try {
-      let contextId = contextIds.get(global);
-      if (contextId === undefined) {
-        contextId = discoverContextId(session, post, global);
-        run(contextId);
-      } else {
-        try {
-          run(contextId);
-        } catch {
-          contextIds.delete(global);
-          run(discoverContextId(session, post, global));
-        }
-      }
-    } finally {
-      post('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP });
-    }
-  } finally {
-    session.disconnect();
-    delete (global as Record<symbol, unknown>)[PROBE];
-  }
+    }),
+  );
   const found = holder.out;
   holder.out = undefined;
   if (!Array.isArray(found)) {
@@ -178,22 +184,47 @@ export function queryHeap(cls: AnyClass): HeapQueryResult {
   return result;
 }
 
-function makePost(session: inspector.Session): Post {
-  return <R>(method: string, params?: object): R => {
-    let failure: Error | null = null;
-    let answer: unknown;
-    let answered = false;
-    session.post(method, params, (err: Error | null, result?: unknown) => {
-      failure = err;
-      answer = result;
-      answered = true;
+/** Heap snapshot ids of objects (0 for objects the session's heap profiler has not seen yet). */
+export function heapIdsOf(session: inspector.Session, objects: readonly object[]): number[] {
+  const holder = { items: objects };
+  return withProbe(session, globalThis, holder, (holderId, post) =>
+    objects.map((_obj, index) => {
+      const ref = post<{ result: RemoteObject }>('Runtime.callFunctionOn', {
+        objectId: holderId,
+        functionDeclaration: 'function (i) { return this.items[i]; }',
+        arguments: [{ value: index }],
+        objectGroup: OBJECT_GROUP,
+        silent: true,
+      }).result;
+      if (ref.objectId === undefined) return 0;
+      return Number(post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId: ref.objectId }).heapSnapshotObjectId);
+    }),
+  );
+}
+
+/** The live objects behind heap snapshot ids (undefined where the object is gone or not an object). */
+export function objectsByHeapIds(session: inspector.Session, ids: readonly number[]): Array<object | undefined> {
+  const holder: { out: unknown[] } = { out: [] };
+  withProbe(session, globalThis, holder, (holderId, post) => {
+    ids.forEach((id, index) => {
+      try {
+        const ref = post<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', { objectId: String(id), objectGroup: OBJECT_GROUP }).result;
+        if (ref.objectId === undefined) return;
+        post('Runtime.callFunctionOn', {
+          objectId: holderId,
+          functionDeclaration: 'function (o, i) { this.out[i] = o; }',
+          arguments: [{ objectId: ref.objectId }, { value: index }],
+          silent: true,
+        });
+      } catch {
+        // The object was collected, or the id is not an object's.
+      }
     });
-    if (!answered) {
-      throw new TrackrefError(`The inspector did not answer ${method} synchronously; trackref needs an in-process inspector session.`);
-    }
-    if (failure) throw failure;
-    return answer as R;
-  };
+  });
+  return ids.map((_id, index) => {
+    const obj = holder.out[index];
+    return typeof obj === 'object' && obj !== null ? obj : undefined;
+  });
 }
 
 /**

@@ -3,9 +3,10 @@
  * hot path) or passing it to `track()` (a WeakRef in a set, for objects of classes you don't own).
  * Never holds a strong reference to a tracked object.
  */
-import { sampleClock, stampNow, stamps } from './clock';
+import { requireSlowPath, sampleClock, stampNow, stamps } from './clock';
 import { AnyClass, recordBirth } from './births';
 import { TrackrefError } from './errors';
+import { captureSite, capturesAllSites, setCaptureAll } from './allocation';
 
 let readStamp: (obj: object) => number | undefined;
 
@@ -31,8 +32,9 @@ export class ObjectRef {
 
 function stampSlowPath(obj: ObjectRef, cls: AnyClass, seq: number): void {
   sampleClock(seq);
-  if (stamps.listeners > 0) {
+  if (stamps.slowPathUsers > 0) {
     recordBirth(obj, cls);
+    captureSite(obj, cls);
   }
 }
 
@@ -65,8 +67,9 @@ export function track<T extends object>(obj: T): T {
     trackedClassSeen.add(cls);
     trackedClasses.add(new WeakRef(cls));
   }
-  if (stamps.listeners > 0 && cls !== undefined) {
-    recordBirth(obj, cls);
+  if (stamps.slowPathUsers > 0) {
+    if (cls !== undefined) recordBirth(obj, cls);
+    captureSite(obj, track);
   }
   return obj;
 }
@@ -131,4 +134,19 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   const cls = classOf(value);
   return cls === Object || cls === undefined ? 'a plain object' : `an instance of ${cls.name || '(anonymous class)'}`;
+}
+
+/**
+ * Turns on (or off) recording where every tracked object is created, for live debugging with
+ * `allocationSiteOf()`. Leak checks record it for objects created during their runs regardless.
+ * Costs a stack capture per tracked construction while on.
+ */
+export function captureAllocationSites(enabled = true): void {
+  if (typeof enabled !== 'boolean') {
+    throw new TrackrefError(`captureAllocationSites() takes true or false, but received ${describeValue(enabled)}.`);
+  }
+  if (enabled !== capturesAllSites()) {
+    setCaptureAll(enabled);
+    requireSlowPath(enabled ? 1 : -1);
+  }
 }

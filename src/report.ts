@@ -12,6 +12,22 @@ export interface LeakedInstance {
   ageExact: boolean;
   /** One line made with util.inspect. */
   preview: string;
+  /** The shortest path from a GC root, as the user would write it (e.g. `scheduler.queue[0].meta.referer`). */
+  retainerPath?: string;
+  /** The path's steps from its first named variable, with tracked objects' ages. */
+  retainerSteps?: RetainerStepNote[];
+  /** Where the instance was created (for objects born during the measured runs). */
+  allocationSite?: { location: string; excerpt: string[] };
+}
+
+export interface RetainerStepNote {
+  /** The accessor this step adds (`.meta`, `[12]`, `SomenastySpider.history`). */
+  text: string;
+  /** The class (or V8 kind) of the object reached. */
+  className: string;
+  /** For tracked objects: created during the measured runs (true) or before them (false). */
+  createdDuringRuns?: boolean;
+  ageMs?: number;
 }
 
 export interface LeakRow {
@@ -65,6 +81,8 @@ export interface LeakReportData {
    * instances counted on the heap before and after the runs).
    */
   counting: 'births' | 'heap';
+  /** How many times `fn` was called in all: warm-up, birth counting and (when needed) heap counting. */
+  calls: number;
   /** How long the check took, in milliseconds. */
   durationMs: number;
   memory: { before: MemorySample; after: MemorySample };
@@ -162,13 +180,34 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   for (const row of leaking) {
     if (row.oldest.length === 0) continue;
     lines.push('', `Oldest leaked ${style.bold(row.className)} (${row.oldest.length} of ${row.leaked}):`);
-    for (const instance of row.oldest) {
+    row.oldest.forEach((instance, index) => {
+      const indent = ' '.repeat(12);
       lines.push(`  ${formatAge(instance.ageMs, instance.ageExact).padEnd(10)}  ${instance.preview}`);
+      if (instance.retainerPath !== undefined) lines.push(`${indent}held by  ${style.received(instance.retainerPath)}`);
+      if (instance.allocationSite !== undefined) {
+        lines.push(`${indent}made at  ${instance.allocationSite.location}`);
+        if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
+      }
+    });
+    const steps = row.oldest[0]?.retainerSteps;
+    if (steps !== undefined && steps.length > 0) {
+      lines.push('', style.dim(`  How the oldest is held (new = created during the measured runs):`));
+      const width = Math.max(...steps.map((step) => step.text.length));
+      const classWidth = Math.max(...steps.map((step) => step.className.length));
+      steps.forEach((step, i) => {
+        const when = step.createdDuringRuns === undefined ? '' : `${step.createdDuringRuns ? 'new' : 'existed before'}, ${formatAge(step.ageMs ?? 0)}`;
+        const leakedMark = i === steps.length - 1 ? '  ← leaked' : '';
+        lines.push(`    ${step.text.padEnd(width)}  ${step.className.padEnd(classWidth)}  ${when}${leakedMark}`.trimEnd());
+      });
     }
   }
+  const measuredCalls = data.calls - data.warmup;
+  const phases = data.counting === 'heap' && measuredCalls > data.runs
+    ? `${data.warmup} warm-up, ${data.runs} counted by births, then ${measuredCalls - data.runs} measured on the heap (the counts above)`
+    : `${data.warmup} warm-up, ${measuredCalls} measured`;
+  lines.push('', style.dim(`fn was called ${plural(data.calls, 'time')}: ${phases}.`));
   const { before, after } = data.memory;
   lines.push(
-    '',
     style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`),
   );
   return lines.join('\n');

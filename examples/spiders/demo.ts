@@ -116,17 +116,18 @@ interface AssertionResult {
   failureMessages?: string[];
 }
 
-/** The repository root: the nearest directory up from here whose package.json is trackref's. */
+/** The repository root: the nearest directory at or above `from` (or the cwd) whose package.json is trackref's. */
 export function repoRoot(from = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'trackref') {
-      return dir;
-    }
-    if (path.dirname(dir) === dir) {
-      throw new Error(`no trackref package.json above ${from}`);
+  for (const start of [from, process.cwd()]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const pkg = path.join(dir, 'package.json');
+      if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'trackref') {
+        return dir;
+      }
+      if (path.dirname(dir) === dir) break;
     }
   }
+  throw new Error(`no trackref package.json at or above ${from} or ${process.cwd()}`);
 }
 
 const LEAK_TEST = /expected to fail/;

@@ -72,6 +72,7 @@ export class Engine {
   #waiters: Array<() => void> = [];
   #inFlight = 0;
   #stopReason: StopReason | undefined;
+  #started = false;
   readonly #counts = { requests: 0, responses: 0, items: 0, errors: 0, offsite: 0 };
 
   constructor(spider: Spider, options: CrawlOptions = {}) {
@@ -93,6 +94,10 @@ export class Engine {
   }
 
   async run(): Promise<CrawlResult> {
+    if (this.#started) {
+      throw new Error('an Engine runs once; create a new one (or call crawl()) for another crawl');
+    }
+    this.#started = true;
     const started = Date.now();
     const { timeLimitMs, signal } = this.#options;
     const timer = timeLimitMs === undefined ? undefined : setTimeout(() => this.stop('timeLimit'), timeLimitMs);

@@ -1,6 +1,8 @@
 // How to use trackref with Jest: leak assertions on two spiders crawling a local shop.
 // ExampleSpider passes `not.toLeak(HtmlResponse)`; SomenastySpider, which keeps responses alive through
 // `request.meta.referer`, is caught by `toLeak`, `checkLeaks`, `getOldest`, `iterAll` and `formatLiveRefs`.
+// The setup file adds `toLeak` at run time; this line gives tsc and editors its type.
+/// <reference types="trackref/jest" />
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { checkLeaks, collectGarbage, formatLiveRefs, getOldest, iterAll } from 'trackref';
 import {

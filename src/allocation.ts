@@ -1,0 +1,72 @@
+/**
+ * Allocation sites: where the `new` that made a tracked object was written. Captured (as a raw V8
+ * stack, formatted only when read) for objects born while a leak check's measured runs execute, or
+ * for every tracked object after `captureAllocationSites(true)` (live debugging). Stack formatting
+ * goes through the realm's Error.prepareStackTrace, so runners that map stacks through source maps
+ * (Jest, Vitest) report TypeScript lines. Sites are kept in a WeakMap: never keeps an object alive.
+ */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FRAMES = 6;
+const sites = new WeakMap<object, { stack?: string }>();
+let captureAll = false;
+
+/** Captures where `obj` is being created; `skipAbove` is the outermost frame to leave out (the `new` target). */
+export function captureSite(obj: object, skipAbove: Function): void {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = FRAMES;
+  Error.captureStackTrace(holder, skipAbove);
+  Error.stackTraceLimit = limit;
+  sites.set(obj, holder);
+}
+
+export function capturesAllSites(): boolean {
+  return captureAll;
+}
+
+/** Turns capture of allocation sites on or off for every tracked object (off by default). */
+export function setCaptureAll(enabled: boolean): void {
+  captureAll = enabled;
+}
+
+export interface AllocationSite {
+  /** `file:line:column`, relative to the working directory when inside it. */
+  location: string;
+  file: string;
+  line: number;
+  column: number;
+  /** The source line before the `new` and the line with it, when the file can be read. */
+  excerpt: string[];
+}
+
+const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
+
+/** The allocation site of a tracked object, if one was captured. */
+export function allocationSiteOf(obj: object): AllocationSite | undefined {
+  const stack = sites.get(obj)?.stack;
+  if (stack === undefined) return undefined;
+  for (const frameLine of stack.split('\n').slice(1)) {
+    const match = FRAME.exec(frameLine);
+    if (match === null) continue;
+    let file = match[1]!;
+    if (file.startsWith('node:') || file.includes('/node_modules/trackref/') || file.includes('/trackref/dist/')) continue;
+    if (file.startsWith('file://')) file = fileURLToPath(file);
+    const line = Number(match[2]);
+    const column = Number(match[3]);
+    const shown = file.startsWith('/') ? relative(process.cwd(), file) : file;
+    return { location: `${shown.startsWith('..') ? file : shown}:${line}:${column}`, file, line, column, excerpt: excerpt(file, line) };
+  }
+  return undefined;
+}
+
+function excerpt(file: string, line: number): string[] {
+  try {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    return [line - 1, line].filter((n) => n >= 1 && n <= lines.length).map((n) => `${String(n).padStart(5)} | ${lines[n - 1]!.trimEnd()}`);
+  } catch {
+    return [];
+  }
+}

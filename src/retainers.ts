@@ -1,0 +1,204 @@
+/**
+ * Retainer paths: turns the shortest path from a GC root to a leaked object (in a heap snapshot)
+ * into what the user would write — `scheduler.queue[0].meta.referer`, `cache.get('http://…')`,
+ * `globalThis.x`, `SpiderRegistry.all[3]`, `emitter listeners 'tick' → onTick() → item` — starting
+ * from the closest variable, global or class the user owns. Works on snapshot data only; never
+ * touches live objects.
+ */
+import { HeapGraph } from './snapshot/graph';
+
+export interface RetainerStep {
+  /** What the step adds to the path, e.g. `.meta`, `[0]`, `.get('k')`, `scheduler`. */
+  text: string;
+  /** The object reached by this step. */
+  node: number;
+  /** True when this step names a variable, global or class the user can look up. */
+  anchor: boolean;
+  /** For a variable: true when it lives in a function nested inside another (not module scope). */
+  nested?: boolean;
+}
+
+export interface RetainerPath {
+  /** The path as the user would write it, from the last anchor (folded in the middle when long). */
+  text: string;
+  /** Every step from the root, for callers that annotate them. */
+  steps: RetainerStep[];
+  /** Index in `steps` where `text` starts. */
+  start: number;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const MAX_SHOWN_STEPS = 8;
+
+function quote(text: string): string {
+  const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  return `'${short.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+}
+
+function accessor(name: string | number): string {
+  if (typeof name === 'number') return `[${name}]`;
+  if (/^\d+$/.test(name)) return `[${name}]`;
+  return IDENTIFIER.test(name) ? `.${name}` : `[${quote(name)}]`;
+}
+
+/** A JavaScript global object (of the main context, a worker or a vm context): it has a global proxy. */
+function isGlobalObject(graph: HeapGraph, node: number): boolean {
+  if (graph.nodeType(node) !== 'object') return false;
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    if (graph.edgeName(e) === 'global_proxy') return true;
+  }
+  return false;
+}
+
+/** The text of a string node, joining the parts of concatenated strings (up to a short length). */
+function stringText(graph: HeapGraph, node: number, budget = 60): string {
+  if (graph.nodeType(node) !== 'concatenated string') return graph.nodeName(node).slice(0, budget);
+  let text = '';
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]! && text.length < budget; e++) {
+    const part = graph.edgeName(e);
+    if (part === 'first' || part === 'second') text += stringText(graph, graph.edgeTo(e), budget - text.length);
+  }
+  return text;
+}
+
+/**
+ * The variable name of a context slot reached by a hidden edge: V8 leaves some contexts' slots
+ * unnamed (e.g. module code run by Vitest), but the context's ScopeInfo lists the names in order.
+ */
+function contextSlotName(graph: HeapGraph, context: number, index: number): string | undefined {
+  for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
+    if (graph.edgeName(e) !== 'scope_info') continue;
+    const scopeInfo = graph.edgeTo(e);
+    for (let f = graph.firstEdge[scopeInfo]!; f < graph.firstEdge[scopeInfo + 1]!; f++) {
+      if (graph.edgeType(f) === graph.edgeHidden && graph.edgeName(f) === index) {
+        const name = graph.nodeName(graph.edgeTo(f));
+        return IDENTIFIER.test(name) ? name : undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** How many function scopes enclose a closure context (1 = module or script scope). */
+function contextDepth(graph: HeapGraph, context: number): number {
+  let depth = 0;
+  let node = context;
+  while (graph.nodeName(node) === 'system / Context' && depth < 50) {
+    depth++;
+    let previous = -1;
+    for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+      if (graph.edgeName(e) === 'previous') previous = graph.edgeTo(e);
+    }
+    if (previous < 0) break;
+    node = previous;
+  }
+  return depth;
+}
+
+/** A short label for a node used as a map key or a closure. */
+function describeKey(graph: HeapGraph, node: number): string {
+  const type = graph.nodeType(node);
+  const name = graph.nodeName(node);
+  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return quote(stringText(graph, node));
+  if (type === 'number') return name;
+  if (type === 'closure') return `${name || 'anonymous'}()`;
+  return name || type;
+}
+
+/** Finds the key stored just before a Map value in the map's hash table. */
+function mapKeyFor(graph: HeapGraph, table: number, valueIndex: number): string | undefined {
+  for (let e = graph.firstEdge[table]!; e < graph.firstEdge[table + 1]!; e++) {
+    if (graph.edgeName(e) === valueIndex - 1 || graph.edgeName(e) === String(valueIndex - 1)) {
+      return describeKey(graph, graph.edgeTo(e));
+    }
+  }
+  return undefined;
+}
+
+export function retainerPath(graph: HeapGraph, target: number): RetainerPath | undefined {
+  const edges = graph.pathTo(target);
+  if (edges === undefined) return undefined;
+  const steps: RetainerStep[] = [];
+  for (let i = 0; i < edges.length; i++) {
+    const e = edges[i]!;
+    const from = graph.edgeFrom(e);
+    const to = graph.edgeTo(e);
+    const type = graph.edgeType(e);
+    const name = graph.edgeName(e);
+    const fromName = graph.nodeName(from);
+    if (type === graph.edgeShortcut || graph.nodeType(from) === 'synthetic') {
+      steps.push({ text: isGlobalObject(graph, to) ? 'globalThis' : `(${graph.nodeName(to) || 'root'})`, node: to, anchor: false });
+    } else if (type === graph.edgeProperty && isGlobalObject(graph, from)) {
+      steps.push({ text: IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`, node: to, anchor: true });
+    } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context' && contextSlotName(graph, from, Number(name)) !== undefined)) {
+      const variable = type === graph.edgeContext ? String(name) : contextSlotName(graph, from, Number(name))!;
+      const afterClosure = steps.length > 0 && steps[steps.length - 1]!.text.endsWith('()');
+      steps.push({ text: `${afterClosure ? ' → ' : ''}${variable}`, node: to, anchor: true, nested: contextDepth(graph, from) > 1 });
+    } else if (type === graph.edgeProperty && graph.nodeType(from) === 'closure' && /^[A-Z]/.test(fromName) && name !== 'prototype') {
+      // A static field of a class: `SpiderRegistry.all`.
+      steps.push({ text: `${fromName}${accessor(name)}`, node: to, anchor: true });
+    } else if (type === graph.edgeInternal && name === 'table' && (fromName === 'Map' || fromName === 'Set')) {
+      const next = edges[i + 1];
+      if (next !== undefined) {
+        const index = Number(graph.edgeName(next));
+        const key = fromName === 'Map' ? mapKeyFor(graph, to, index) : undefined;
+        steps.push({ text: fromName === 'Map' ? `.get(${key ?? '…'})` : ' (Set member)', node: graph.edgeTo(next), anchor: false });
+        i++;
+      }
+    } else if (type === graph.edgeInternal && name === 'context' && graph.nodeType(from) === 'closure') {
+      steps.push({ text: ` → ${fromName || 'anonymous'}()`, node: to, anchor: false });
+    } else if (type === graph.edgeProperty && name === '_events') {
+      const next = edges[i + 1];
+      if (next !== undefined && graph.edgeType(next) === graph.edgeProperty) {
+        steps.push({ text: ` listeners ${quote(String(graph.edgeName(next)))}`, node: graph.edgeTo(next), anchor: false });
+        i++;
+      } else {
+        steps.push({ text: accessor(name), node: to, anchor: false });
+      }
+    } else if (type === graph.edgeElement || type === graph.edgeProperty) {
+      steps.push({ text: accessor(name), node: to, anchor: false });
+    } else {
+      steps.push({ text: ` → (${graph.edgeTypeName(e)} ${String(name)})`, node: to, anchor: false });
+    }
+  }
+  const start = startOfShownPath(graph, steps);
+  const shown = steps.slice(start);
+  const parts = shown.length > MAX_SHOWN_STEPS ? [...shown.slice(0, 3), { text: ' … ' }, ...shown.slice(-(MAX_SHOWN_STEPS - 3))] : shown;
+  return { text: parts.map((step) => step.text).join('').replace(/^ → /, ''), steps, start };
+}
+
+/** How far back a nested closure's holder is looked for. */
+const HOLDER_SEARCH_STEPS = 12;
+
+/**
+ * Where the shown path starts: the last variable, global or class static before the leaked object.
+ * A variable of a nested function also shows what holds that function (an emitter's listener list,
+ * a timer): from the anchor before it, or else from the object holding the closure.
+ */
+function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
+  let last = -1;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i]!.anchor) {
+      last = i;
+      break;
+    }
+  }
+  if (last < 0) return 0;
+  if (!steps[last]!.nested) return last;
+  for (let i = last - 1; i >= Math.max(0, last - HOLDER_SEARCH_STEPS); i--) {
+    if (steps[i]!.anchor) return i;
+  }
+  // No named holder: start at the step that reaches the closure, labelled with its holder's kind.
+  const closureStep = last - 2;
+  if (closureStep >= 1) {
+    const holder = steps[closureStep - 1]!;
+    steps[closureStep] = { ...steps[closureStep]!, text: `(${graph.nodeName(holder.node) || graph.nodeType(holder.node)})${steps[closureStep]!.text}` };
+    return closureStep;
+  }
+  return last;
+}
+
+/** The whole path from the root, for debugging. */
+export function fullPathText(path: RetainerPath): string {
+  return path.steps.map((step) => step.text).join('');
+}

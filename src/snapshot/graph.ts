@@ -1,0 +1,233 @@
+/**
+ * A heap snapshot as a compact graph: node and edge accessors over the parser's typed arrays, edge
+ * ranges per node, retainers (reverse edges, built on first use) and shortest retaining paths from
+ * the GC roots (a breadth-first search that ignores weak edges and prefers paths from global objects,
+ * like DevTools' distances). Read-only; holds numbers and strings, never live objects.
+ */
+import { ParsedSnapshot } from './parser';
+
+export class HeapGraph {
+  readonly nodeCount: number;
+  readonly strings: string[];
+  readonly #nodes: Uint32Array;
+  readonly #edges: Uint32Array;
+  readonly #nodeFieldCount: number;
+  readonly #edgeFieldCount: number;
+  readonly #nodeTypes: string[];
+  readonly #edgeTypes: string[];
+  readonly #typeOffset: number;
+  readonly #nameOffset: number;
+  readonly #idOffset: number;
+  readonly #sizeOffset: number;
+  readonly #edgeCountOffset: number;
+  readonly #edgeTypeOffset: number;
+  readonly #edgeNameOffset: number;
+  readonly #edgeToOffset: number;
+  /** firstEdge[n]..firstEdge[n+1] are node n's edges (edge numbers, not array offsets). */
+  readonly firstEdge: Uint32Array;
+  readonly edgeWeak: number;
+  readonly edgeElement: number;
+  readonly edgeHidden: number;
+  readonly edgeProperty: number;
+  readonly edgeContext: number;
+  readonly edgeInternal: number;
+  readonly edgeShortcut: number;
+  #retainerStart: Uint32Array | undefined;
+  #retainerEdges: Uint32Array | undefined;
+  #retainerNodes: Uint32Array | undefined;
+  #parentEdge: Int32Array | undefined;
+
+  constructor(snapshot: ParsedSnapshot) {
+    const { meta } = snapshot;
+    this.nodeCount = snapshot.nodeCount;
+    this.strings = snapshot.strings;
+    this.#nodes = snapshot.nodes;
+    this.#edges = snapshot.edges;
+    this.#nodeFieldCount = meta.node_fields.length;
+    this.#edgeFieldCount = meta.edge_fields.length;
+    this.#nodeTypes = meta.node_types[0];
+    this.#edgeTypes = meta.edge_types[0];
+    this.#typeOffset = meta.node_fields.indexOf('type');
+    this.#nameOffset = meta.node_fields.indexOf('name');
+    this.#idOffset = meta.node_fields.indexOf('id');
+    this.#sizeOffset = meta.node_fields.indexOf('self_size');
+    this.#edgeCountOffset = meta.node_fields.indexOf('edge_count');
+    this.#edgeTypeOffset = meta.edge_fields.indexOf('type');
+    this.#edgeNameOffset = meta.edge_fields.indexOf('name_or_index');
+    this.#edgeToOffset = meta.edge_fields.indexOf('to_node');
+    const edgeType = (name: string): number => this.#edgeTypes.indexOf(name);
+    this.edgeWeak = edgeType('weak');
+    this.edgeElement = edgeType('element');
+    this.edgeHidden = edgeType('hidden');
+    this.edgeProperty = edgeType('property');
+    this.edgeContext = edgeType('context');
+    this.edgeInternal = edgeType('internal');
+    this.edgeShortcut = edgeType('shortcut');
+    this.firstEdge = new Uint32Array(this.nodeCount + 1);
+    let edge = 0;
+    for (let n = 0; n < this.nodeCount; n++) {
+      this.firstEdge[n] = edge;
+      edge += this.#nodes[n * this.#nodeFieldCount + this.#edgeCountOffset]!;
+    }
+    this.firstEdge[this.nodeCount] = edge;
+  }
+
+  nodeType(n: number): string {
+    return this.#nodeTypes[this.#nodes[n * this.#nodeFieldCount + this.#typeOffset]!] ?? 'unknown';
+  }
+
+  nodeTypeIndex(n: number): number {
+    return this.#nodes[n * this.#nodeFieldCount + this.#typeOffset]!;
+  }
+
+  nodeName(n: number): string {
+    return this.strings[this.#nodes[n * this.#nodeFieldCount + this.#nameOffset]!] ?? '';
+  }
+
+  nodeId(n: number): number {
+    return this.#nodes[n * this.#nodeFieldCount + this.#idOffset]!;
+  }
+
+  selfSize(n: number): number {
+    return this.#nodes[n * this.#nodeFieldCount + this.#sizeOffset]!;
+  }
+
+  edgeType(e: number): number {
+    return this.#edges[e * this.#edgeFieldCount + this.#edgeTypeOffset]!;
+  }
+
+  edgeTypeName(e: number): string {
+    return this.#edgeTypes[this.edgeType(e)] ?? 'unknown';
+  }
+
+  /** The edge's name (property, context variable) or index (element, hidden), as written in the snapshot. */
+  edgeName(e: number): string | number {
+    const type = this.edgeType(e);
+    const raw = this.#edges[e * this.#edgeFieldCount + this.#edgeNameOffset]!;
+    return type === this.edgeElement || type === this.edgeHidden ? raw : (this.strings[raw] ?? '');
+  }
+
+  edgeTo(e: number): number {
+    return this.#edges[e * this.#edgeFieldCount + this.#edgeToOffset]! / this.#nodeFieldCount;
+  }
+
+  /** Node index by snapshot object id (a linear scan; use for a handful of ids). */
+  nodesById(ids: readonly number[]): Map<number, number> {
+    const wanted = new Set(ids);
+    const found = new Map<number, number>();
+    for (let n = 0; n < this.nodeCount && found.size < wanted.size; n++) {
+      const id = this.nodeId(n);
+      if (wanted.has(id)) found.set(id, n);
+    }
+    return found;
+  }
+
+  #buildRetainers(): void {
+    const counts = new Uint32Array(this.nodeCount + 1);
+    const edgeTotal = this.firstEdge[this.nodeCount]!;
+    for (let e = 0; e < edgeTotal; e++) counts[this.edgeTo(e)]!++;
+    const start = new Uint32Array(this.nodeCount + 1);
+    for (let n = 0; n < this.nodeCount; n++) start[n + 1] = start[n]! + counts[n]!;
+    const fill = start.slice(0, this.nodeCount);
+    const retainerEdges = new Uint32Array(edgeTotal);
+    const retainerNodes = new Uint32Array(edgeTotal);
+    for (let n = 0; n < this.nodeCount; n++) {
+      for (let e = this.firstEdge[n]!; e < this.firstEdge[n + 1]!; e++) {
+        const slot = fill[this.edgeTo(e)]!++;
+        retainerEdges[slot] = e;
+        retainerNodes[slot] = n;
+      }
+    }
+    this.#retainerStart = start;
+    this.#retainerEdges = retainerEdges;
+    this.#retainerNodes = retainerNodes;
+  }
+
+  /** Calls `visit(retainerNode, edge)` for every edge pointing at node `n`. */
+  forEachRetainer(n: number, visit: (retainer: number, edge: number) => void): void {
+    if (this.#retainerStart === undefined) this.#buildRetainers();
+    const start = this.#retainerStart!;
+    for (let i = start[n]!; i < start[n + 1]!; i++) visit(this.#retainerNodes![i]!, this.#retainerEdges![i]!);
+  }
+
+  /**
+   * For every node, the edge through which a shortest path from the roots reaches it (-1 for the
+   * root and unreachable nodes). Weak edges are never used. Paths from global objects are preferred,
+   * then paths from the other roots, and hidden edges (VM-internal slots such as suspended function
+   * registers, which have no name to show) only for objects no other path reaches.
+   */
+  parentEdges(): Int32Array {
+    if (this.#parentEdge !== undefined) return this.#parentEdge;
+    const parent = new Int32Array(this.nodeCount).fill(-1);
+    const visited = new Uint8Array(this.nodeCount);
+    const queue = new Uint32Array(this.nodeCount);
+    let head = 0;
+    let tail = 0;
+    const root = 0;
+    visited[root] = 1;
+    const search = (allowHidden: boolean): void => {
+      while (head < tail) {
+        const n = queue[head++]!;
+        for (let e = this.firstEdge[n]!; e < this.firstEdge[n + 1]!; e++) {
+          const type = this.edgeType(e);
+          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden)) continue;
+          const to = this.edgeTo(e);
+          if (visited[to] === 0) {
+            visited[to] = 1;
+            parent[to] = e;
+            queue[tail++] = to;
+          }
+        }
+      }
+    };
+    // First the user roots (global objects, reached from the root by shortcut edges)...
+    for (let e = this.firstEdge[root]!; e < this.firstEdge[root + 1]!; e++) {
+      const to = this.edgeTo(e);
+      if (this.edgeType(e) === this.edgeShortcut && visited[to] === 0) {
+        visited[to] = 1;
+        parent[to] = e;
+        queue[tail++] = to;
+      }
+    }
+    search(false);
+    // ...then everything else the root holds...
+    queue[tail++] = root;
+    search(false);
+    // ...and last, what only hidden edges reach: expand every visited node again, hidden edges allowed.
+    const reached = tail;
+    const order = queue.slice(0, reached);
+    head = 0;
+    tail = 0;
+    for (let i = 0; i < reached; i++) queue[tail++] = order[i]!;
+    search(true);
+    this.#parentEdge = parent;
+    return parent;
+  }
+
+  /** The node an edge comes from: the last node whose edge range starts at or before it. */
+  edgeFrom(e: number): number {
+    let lo = 0;
+    let hi = this.nodeCount - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.firstEdge[mid]! <= e) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The shortest retaining path to `n`: edges from the root side to `n`, or undefined if unreachable. */
+  pathTo(n: number): number[] | undefined {
+    const parent = this.parentEdges();
+    const path: number[] = [];
+    let node = n;
+    while (node !== 0) {
+      const e = parent[node]!;
+      if (e < 0) return undefined;
+      path.push(e);
+      node = this.edgeFrom(e);
+      if (path.length > 10_000) return undefined;
+    }
+    return path.reverse();
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * A streaming parser for V8 heap snapshots (.heapsnapshot JSON). Fed chunk by chunk (as the
+ * inspector's HeapProfiler.addHeapSnapshotChunk delivers them), it fills typed arrays for nodes
+ * and edges and a string table, and never holds the snapshot as one string (V8 strings stop at
+ * ~512 MB; snapshots can be larger). Sections it has no use for (allocation traces, samples,
+ * locations) are skipped without being stored.
+ */
+import { TrackrefError } from '../errors';
+
+export interface SnapshotMeta {
+  node_fields: string[];
+  node_types: [string[], ...unknown[]];
+  edge_fields: string[];
+  edge_types: [string[], ...unknown[]];
+}
+
+export interface ParsedSnapshot {
+  meta: SnapshotMeta;
+  nodeCount: number;
+  edgeCount: number;
+  /** node_fields.length numbers per node. */
+  nodes: Uint32Array;
+  /** edge_fields.length numbers per edge. */
+  edges: Uint32Array;
+  strings: string[];
+}
+
+const enum Phase {
+  Header,
+  Section,
+  Numbers,
+  Skip,
+  Strings,
+  Done,
+}
+
+const CHAR_0 = 48;
+const CHAR_9 = 57;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const COLON = 58;
+
+export class SnapshotParser {
+  #phase = Phase.Header;
+  #pending = '';
+  #meta: SnapshotMeta | undefined;
+  #nodeCount = 0;
+  #edgeCount = 0;
+  #nodes = new Uint32Array(0);
+  #edges = new Uint32Array(0);
+  #strings: string[] = [];
+  /** The numeric array being filled and the write position in it. */
+  #target = new Uint32Array(0);
+  #index = 0;
+  #number = 0;
+  #inNumber = false;
+  #skipDepth = 0;
+  #sectionsSeen = new Set<string>();
+
+  write(chunk: string): void {
+    let text = this.#pending + chunk;
+    this.#pending = '';
+    let pos = 0;
+    while (pos < text.length && this.#phase !== Phase.Done) {
+      switch (this.#phase) {
+        case Phase.Header: {
+          const at = text.indexOf('"nodes"');
+          if (at < 0) {
+            this.#pending = text;
+            return;
+          }
+          this.#readHeader(text.slice(0, at));
+          text = text.slice(at);
+          pos = 0;
+          this.#phase = Phase.Section;
+          break;
+        }
+        case Phase.Section: {
+          const next = this.#readSectionStart(text, pos);
+          if (next < 0) {
+            this.#pending = text.slice(pos);
+            return;
+          }
+          pos = next;
+          break;
+        }
+        case Phase.Numbers:
+          pos = this.#readNumbers(text, pos);
+          break;
+        case Phase.Skip:
+          pos = this.#skip(text, pos);
+          break;
+        case Phase.Strings: {
+          const next = this.#readStrings(text, pos);
+          if (next < 0) return;
+          pos = next;
+          break;
+        }
+      }
+    }
+  }
+
+  end(): ParsedSnapshot {
+    if (this.#phase !== Phase.Done || this.#meta === undefined) {
+      throw new TrackrefError('The heap snapshot ended early or is not a V8 heap snapshot.');
+    }
+    for (const section of ['nodes', 'edges', 'strings']) {
+      if (!this.#sectionsSeen.has(section)) throw new TrackrefError(`The heap snapshot has no ${section} section.`);
+    }
+    return {
+      meta: this.#meta,
+      nodeCount: this.#nodeCount,
+      edgeCount: this.#edgeCount,
+      nodes: this.#nodes,
+      edges: this.#edges,
+      strings: this.#strings,
+    };
+  }
+
+  #readHeader(text: string): void {
+    const start = text.indexOf('{');
+    const end = text.lastIndexOf(',');
+    let header: { snapshot: { meta: SnapshotMeta; node_count: number; edge_count: number } };
+    try {
+      header = JSON.parse(`${text.slice(start, end)}}`) as typeof header;
+    } catch {
+      throw new TrackrefError('The heap snapshot header is not valid JSON.');
+    }
+    const { meta, node_count: nodeCount, edge_count: edgeCount } = header.snapshot;
+    this.#meta = meta;
+    this.#nodeCount = nodeCount;
+    this.#edgeCount = edgeCount;
+    this.#nodes = new Uint32Array(nodeCount * meta.node_fields.length);
+    this.#edges = new Uint32Array(edgeCount * meta.edge_fields.length);
+  }
+
+  /** Reads `"name":[` (after an optional comma) and switches phase; -1 when more text is needed. */
+  #readSectionStart(text: string, pos: number): number {
+    const quote = text.indexOf('"', pos);
+    if (quote < 0) {
+      if (text.indexOf('}', pos) >= 0) {
+        this.#phase = Phase.Done;
+        return text.length;
+      }
+      return -1;
+    }
+    const close = text.indexOf('"', quote + 1);
+    const bracket = close < 0 ? -1 : text.indexOf('[', close);
+    if (bracket < 0) return -1;
+    const name = text.slice(quote + 1, close);
+    this.#sectionsSeen.add(name);
+    this.#index = 0;
+    this.#inNumber = false;
+    if (name === 'nodes' || name === 'edges') {
+      this.#target = name === 'nodes' ? this.#nodes : this.#edges;
+      this.#phase = Phase.Numbers;
+    } else if (name === 'strings') {
+      this.#phase = Phase.Strings;
+    } else {
+      this.#skipDepth = 1;
+      this.#phase = Phase.Skip;
+    }
+    return bracket + 1;
+  }
+
+  #readNumbers(text: string, pos: number): number {
+    const target = this.#target;
+    let index = this.#index;
+    let number = this.#number;
+    let inNumber = this.#inNumber;
+    const length = text.length;
+    for (; pos < length; pos++) {
+      const c = text.charCodeAt(pos);
+      if (c >= CHAR_0 && c <= CHAR_9) {
+        number = number * 10 + (c - CHAR_0);
+        inNumber = true;
+      } else {
+        if (inNumber) {
+          target[index++] = number;
+          number = 0;
+          inNumber = false;
+        }
+        if (c === CLOSE_BRACKET) {
+          this.#index = index;
+          this.#number = 0;
+          this.#inNumber = false;
+          if (index !== target.length) {
+            throw new TrackrefError(`The heap snapshot's ${target === this.#nodes ? 'nodes' : 'edges'} section has ${index} numbers, expected ${target.length}.`);
+          }
+          this.#phase = Phase.Section;
+          return pos + 1;
+        }
+      }
+    }
+    this.#index = index;
+    this.#number = number;
+    this.#inNumber = inNumber;
+    return pos;
+  }
+
+  #skip(text: string, pos: number): number {
+    let depth = this.#skipDepth;
+    for (; pos < text.length; pos++) {
+      const c = text.charCodeAt(pos);
+      if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
+      else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+        depth--;
+        if (depth === 0) {
+          this.#phase = Phase.Section;
+          return pos + 1;
+        }
+      } else if (c === QUOTE || c === COLON) {
+        // Skipped sections hold numbers only; anything else means the layout changed.
+        if (c === QUOTE) throw new TrackrefError('Unexpected text inside a numeric section of the heap snapshot.');
+      }
+    }
+    this.#skipDepth = depth;
+    return pos;
+  }
+
+  /** Reads string literals until `]`; -1 (keeping the unread rest) when a literal is cut. */
+  #readStrings(text: string, pos: number): number {
+    const strings = this.#strings;
+    const length = text.length;
+    while (pos < length) {
+      const c = text.charCodeAt(pos);
+      if (c === QUOTE) {
+        let end = pos + 1;
+        let escaped = false;
+        for (;;) {
+          end = text.indexOf('"', end);
+          if (end < 0) {
+            this.#pending = text.slice(pos);
+            return -1;
+          }
+          // Count the backslashes before the quote: an odd number escapes it.
+          let slashes = 0;
+          for (let k = end - 1; text.charCodeAt(k) === BACKSLASH; k--) slashes++;
+          if (slashes % 2 === 0) break;
+          escaped = true;
+          end++;
+        }
+        const raw = text.slice(pos + 1, end);
+        strings.push(escaped || raw.indexOf('\\') >= 0 ? (JSON.parse(`"${raw}"`) as string) : raw);
+        pos = end + 1;
+      } else if (c === CLOSE_BRACKET) {
+        this.#phase = Phase.Section;
+        return pos + 1;
+      } else {
+        pos++;
+      }
+    }
+    return pos;
+  }
+}
