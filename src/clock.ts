@@ -126,9 +126,9 @@ export function stampTime(seq: number): number {
   return sampleTime[lo]!;
 }
 
-/** Age in milliseconds of the object with stamp `seq`. */
-export function ageOf(seq: number): number {
-  return Math.max(0, now() - stampTime(seq));
+/** Age in milliseconds of the object with stamp `seq`, as of `at` (default: now). */
+export function ageOf(seq: number, at: number = now()): number {
+  return Math.max(0, at - stampTime(seq));
 }
 
 /** Registers (1) or unregisters (-1) a user that needs every stamp to take the slow path. */

@@ -5,22 +5,28 @@
  * instances are held only through WeakRefs, so no path runs through trackref itself. Passing
  * checks never get here.
  */
-import { ageOf } from './clock';
+import { ageOf, now } from './clock';
 import { heapIdsOf, objectsByHeapIds, withSession } from './heap-query';
 import { stampOf } from './object-ref';
 import { retainerPath } from './retainers';
 import { takeSnapshotWith } from './snapshot/take';
+import { Dominators, computeDominators, retainedBySet } from './snapshot/dominators';
 import type { RetainerStepNote } from './report';
 
 export interface Explanation {
   retainerPath: string;
   retainerSteps: RetainerStepNote[];
+  /** What the instance keeps alive (itself included), from the snapshot's dominator tree. */
+  retained: { bytes: number; objects: number };
 }
 
 /** Retainer paths for the objects behind `refs` (undefined where an object is gone or unreachable). */
 export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq: number): Array<Explanation | undefined> {
+  // Ages are taken as of now, before the snapshot (which can take seconds), like the instances' own.
+  const at = now();
   return withSession((session) => {
     const graph = takeSnapshotWith(session);
+    let dominators: Dominators | undefined;
     const objects = refs.map((ref) => ref.deref());
     const present = objects.filter((obj): obj is object => obj !== undefined);
     const ids = heapIdsOf(session, present);
@@ -42,11 +48,12 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         const stamp = live[i] === undefined ? undefined : stampOf(live[i]!);
         if (stamp !== undefined) {
           note.createdDuringRuns = stamp > runsStartSeq;
-          note.ageMs = ageOf(stamp);
+          note.ageMs = ageOf(stamp, at);
         }
         return note;
       });
-      return { retainerPath: path.text, retainerSteps };
+      dominators ??= computeDominators(graph);
+      return { retainerPath: path.text, retainerSteps, retained: retainedBySet(dominators, [node]) };
     });
   });
 }

@@ -11,3 +11,6 @@ export { checkLeaks } from './check';
 export { TrackrefError } from './errors';
 export type { ClassTarget, ClassTargets, LeakCheckOptions } from './targets';
 export type { LeakReport, LeakReportData, LeakRow, LeakedInstance, MemorySample, FormatOptions, ReportStyle } from './report';
+export { heap, HeapSet, HeapPartition, HeapDiff } from './heap-view';
+export type { HeapDiffRow } from './heap-view';
+export { captureAllocationSites } from './object-ref';
