@@ -8,7 +8,7 @@ import { AnyClass, extendsClass } from './births';
 import { ageOf } from './clock';
 import { TrackrefError } from './errors';
 import { queryHeap } from './heap-query';
-import { ObjectRef, classOf, describeValue, stampOf, trackedObjects } from './object-ref';
+import { ObjectRef, classOf, classOfPrototype, describeValue, stampOf, trackedObjects } from './object-ref';
 import { ClassTarget, ignorePredicate, isClass, validateTargets } from './targets';
 
 export interface LiveRefsOptions {
@@ -16,10 +16,11 @@ export interface LiveRefsOptions {
   ignore?: ClassTarget | readonly ClassTarget[];
 }
 
-/** Every live tracked object with its stamp, oldest first. */
-function liveTracked(): Array<{ obj: object; cls: AnyClass | undefined; stamp: number }> {
-  const found = [...queryHeap(ObjectRef).instances, ...trackedObjects()].map((obj) => ({ obj, cls: classOf(obj), stamp: stampOf(obj) ?? 0 }));
-  return found.sort((a, b) => a.stamp - b.stamp);
+/** Every live tracked object (a fresh array from one heap query; drop it when done). */
+function liveTracked(): object[] {
+  const found = queryHeap(ObjectRef).instances;
+  for (const obj of trackedObjects()) found.push(obj);
+  return found;
 }
 
 function parseIgnore(options: unknown): (cls: AnyClass) => boolean {
@@ -37,17 +38,31 @@ function parseIgnore(options: unknown): (cls: AnyClass) => boolean {
 /** A report of live tracked objects per class, in Scrapy's shape. */
 export function formatLiveRefs(options?: LiveRefsOptions): string {
   const isIgnored = parseIgnore(options);
-  const groups = new Map<AnyClass | undefined, { count: number; oldestStamp: number }>();
-  for (const { cls, stamp } of liveTracked()) {
-    if (cls !== undefined && isIgnored(cls)) continue;
-    const group = groups.get(cls);
+  // Grouped by prototype (one map lookup per object); classes are looked up once per group.
+  const groups = new Map<object | null, { count: number; oldestStamp: number }>();
+  for (const obj of liveTracked()) {
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    const stamp = stampOf(obj) ?? 0;
+    const group = groups.get(proto);
     if (group === undefined) {
-      groups.set(cls, { count: 1, oldestStamp: stamp });
+      groups.set(proto, { count: 1, oldestStamp: stamp });
     } else {
       group.count++;
+      if (stamp < group.oldestStamp) group.oldestStamp = stamp;
     }
   }
-  const lines = [...groups]
+  const byClass = new Map<AnyClass | undefined, { count: number; oldestStamp: number }>();
+  for (const [proto, group] of groups) {
+    const cls = classOfPrototype(proto);
+    if (cls !== undefined && isIgnored(cls)) continue;
+    const merged = byClass.get(cls);
+    if (merged === undefined) byClass.set(cls, { ...group });
+    else {
+      merged.count += group.count;
+      merged.oldestStamp = Math.min(merged.oldestStamp, group.oldestStamp);
+    }
+  }
+  const lines = [...byClass]
     .map(([cls, group]) => ({ name: cls?.name || '(anonymous class)', ...group }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map(({ name, count, oldestStamp }) => `${name.padEnd(30)} ${String(count).padStart(6)}   oldest: ${Math.floor(ageOf(oldestStamp) / 1000)}s ago\n`);
@@ -81,17 +96,25 @@ function matcherFor(classNameOrClass: unknown, fnName: string): (cls: AnyClass |
  */
 export function iterAll<T extends object = object>(classNameOrClass: string | (abstract new (...args: never[]) => T)): IterableIterator<T> {
   const matches = matcherFor(classNameOrClass, 'iterAll');
-  const objects = liveTracked()
-    .filter(({ cls }) => matches(cls))
+  const found = liveTracked()
+    .filter((obj) => matches(classOf(obj)))
+    .map((obj) => ({ obj, stamp: stampOf(obj) ?? 0 }))
+    .sort((a, b) => a.stamp - b.stamp)
     .map(({ obj }) => obj as T);
-  return objects[Symbol.iterator]();
+  return found[Symbol.iterator]();
 }
 
 /** The oldest live tracked object of a class (see `iterAll`), or undefined when there is none. */
 export function getOldest<T extends object = object>(classNameOrClass: string | (abstract new (...args: never[]) => T)): T | undefined {
   const matches = matcherFor(classNameOrClass, 'getOldest');
-  for (const { obj, cls } of liveTracked()) {
-    if (matches(cls)) return obj as T;
+  let oldest: object | undefined;
+  let oldestStamp = Number.POSITIVE_INFINITY;
+  for (const obj of liveTracked()) {
+    const stamp = stampOf(obj) ?? 0;
+    if (stamp < oldestStamp && matches(classOf(obj))) {
+      oldest = obj;
+      oldestStamp = stamp;
+    }
   }
-  return undefined;
+  return oldest as T | undefined;
 }

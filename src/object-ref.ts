@@ -108,13 +108,17 @@ export function trackedObjectClasses(): AnyClass[] {
 /** The constructor an object was made by (its prototype's `constructor`), if it has one. */
 export function classOf(obj: object): AnyClass | undefined {
   try {
-    const proto: unknown = Object.getPrototypeOf(obj);
-    if (proto === null || typeof proto !== 'object') {
-      return undefined;
-    }
-    const ctor: unknown = Object.prototype.hasOwnProperty.call(proto, 'constructor')
-      ? (proto as { constructor: unknown }).constructor
-      : undefined;
+    return classOfPrototype(Object.getPrototypeOf(obj));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The class a prototype object belongs to (its own `constructor`), if it has one. */
+export function classOfPrototype(proto: unknown): AnyClass | undefined {
+  try {
+    if (proto === null || typeof proto !== 'object') return undefined;
+    const ctor: unknown = Object.prototype.hasOwnProperty.call(proto, 'constructor') ? (proto as { constructor: unknown }).constructor : undefined;
     return typeof ctor === 'function' ? (ctor as AnyClass) : undefined;
   } catch {
     return undefined;
