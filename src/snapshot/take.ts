@@ -3,10 +3,11 @@
  * streams it into the snapshot parser, chunk by chunk, so the snapshot never exists as one string.
  * Sees every context (main, workers' own isolate, vm contexts). Holds no reference to live objects.
  */
-import * as inspector from 'node:inspector';
+import type * as inspector from 'node:inspector';
 import { HeapGraph } from './graph';
 import { SnapshotParser } from './parser';
 import { post } from '../inspector-post';
+import { withSession } from '../heap-query';
 
 /** Takes a snapshot with an open session (so that object ids can be asked for afterwards). */
 export function takeSnapshotWith(session: inspector.Session): HeapGraph {
@@ -23,11 +24,5 @@ export function takeSnapshotWith(session: inspector.Session): HeapGraph {
 
 /** Takes a snapshot of the whole heap. */
 export function takeSnapshot(): HeapGraph {
-  const session = new inspector.Session();
-  session.connect();
-  try {
-    return takeSnapshotWith(session);
-  } finally {
-    session.disconnect();
-  }
+  return withSession(takeSnapshotWith);
 }
