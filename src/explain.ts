@@ -6,18 +6,17 @@
  * checks never get here.
  */
 import { ageOf, now } from './clock';
-import { heapIdsOf, objectsByHeapIds, withSession } from './heap-query';
+import { heapIdsOf, objectsByHeapIds, trackedClassNames, withSession } from './heap-query';
 import { stampOf } from './object-ref';
 import { retainerPath } from './retainers';
 import { takeSnapshotWith } from './snapshot/take';
-import { Dominators, computeDominators, retainedBySet } from './snapshot/dominators';
 import type { RetainerStepNote } from './report';
 
 export interface Explanation {
   retainerPath: string;
   retainerSteps: RetainerStepNote[];
-  /** What the instance keeps alive (itself included), from the snapshot's dominator tree. */
-  retained: { bytes: number; objects: number };
+  /** What the instance keeps alive (itself included); computed for the first instance asked about. */
+  retained?: { bytes: number; objects: number };
 }
 
 /** Retainer paths for the objects behind `refs` (undefined where an object is gone or unreachable). */
@@ -26,7 +25,6 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
   const at = now();
   return withSession((session) => {
     const graph = takeSnapshotWith(session);
-    let dominators: Dominators | undefined;
     const objects = refs.map((ref) => ref.deref());
     const present = objects.filter((obj): obj is object => obj !== undefined);
     const ids = heapIdsOf(session, present);
@@ -36,24 +34,28 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       const node = nodes.get(ids[i]!);
       if (node !== undefined) byObject.set(obj, node);
     });
-    return objects.map((obj) => {
+    const tracked = trackedClassNames();
+    return objects.map((obj, index) => {
       const node = obj === undefined ? undefined : byObject.get(obj);
       if (node === undefined) return undefined;
       const path = retainerPath(graph, node);
       if (path === undefined) return undefined;
       const shown = path.steps.slice(path.start);
-      const live = objectsByHeapIds(session, shown.map((step) => graph.nodeId(step.node)));
+      // Each id lookup walks the heap: only look up tracked objects on the path (the leaked one is at hand).
+      const lookups = shown.map((step, i) => (i < shown.length - 1 && tracked.has(graph.nodeName(step.node)) ? graph.nodeId(step.node) : 0));
+      const found = objectsByHeapIds(session, lookups.filter((id) => id > 0));
+      const live = new Map(lookups.filter((id) => id > 0).map((id, i) => [id, found[i]]));
       const retainerSteps = shown.map((step, i): RetainerStepNote => {
         const note: RetainerStepNote = { text: step.text.replace(/^ → /, ''), className: graph.nodeName(step.node) || graph.nodeType(step.node) };
-        const stamp = live[i] === undefined ? undefined : stampOf(live[i]!);
+        const stepObject = i === shown.length - 1 ? obj : live.get(lookups[i]!);
+        const stamp = stepObject === undefined ? undefined : stampOf(stepObject);
         if (stamp !== undefined) {
           note.createdDuringRuns = stamp > runsStartSeq;
           note.ageMs = ageOf(stamp, at);
         }
         return note;
       });
-      dominators ??= computeDominators(graph);
-      return { retainerPath: path.text, retainerSteps, retained: retainedBySet(dominators, [node]) };
+      return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}) };
     });
   });
 }

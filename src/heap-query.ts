@@ -177,11 +177,19 @@ export function queryHeap(cls: AnyClass): HeapQueryResult {
     const ownClass = prototypeOwner(obj);
     if (ownClass !== undefined) {
       result.subclasses.push(ownClass);
+      if (ownClass.name) seenTrackedNames.add(ownClass.name);
     } else if (typeof obj === 'object' && obj !== null) {
       result.instances.push(obj);
     }
   }
   return result;
+}
+
+const seenTrackedNames = new Set<string>();
+
+/** Names of classes seen as subclasses by heap queries so far (for ObjectRef: the tracked classes). */
+export function trackedClassNames(): ReadonlySet<string> {
+  return seenTrackedNames;
 }
 
 /** Heap snapshot ids of objects (0 for objects the session's heap profiler has not seen yet). */

@@ -216,6 +216,41 @@ export class HeapGraph {
     return lo;
   }
 
+  /**
+   * What `n` keeps alive: the objects (itself included) that no path from the roots reaches once
+   * `n` is removed — one breadth-first search, the same result as `n`'s dominator subtree.
+   */
+  retainedBy(n: number): { bytes: number; objects: number } {
+    const parent = this.parentEdges();
+    const reached = new Uint8Array(this.nodeCount);
+    const queue = new Uint32Array(this.nodeCount);
+    let head = 0;
+    let tail = 0;
+    reached[0] = 1;
+    reached[n] = 1; // never entered: everything only reachable through it stays unreached
+    queue[tail++] = 0;
+    while (head < tail) {
+      const node = queue[head++]!;
+      for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
+        if (this.edgeType(e) === this.edgeWeak) continue;
+        const to = this.edgeTo(e);
+        if (reached[to] === 0) {
+          reached[to] = 1;
+          queue[tail++] = to;
+        }
+      }
+    }
+    let bytes = this.selfSize(n);
+    let objects = 1;
+    for (let node = 1; node < this.nodeCount; node++) {
+      if (reached[node] === 0 && parent[node]! >= 0) {
+        bytes += this.selfSize(node);
+        objects++;
+      }
+    }
+    return { bytes, objects };
+  }
+
   /** The shortest retaining path to `n`: edges from the root side to `n`, or undefined if unreachable. */
   pathTo(n: number): number[] | undefined {
     const parent = this.parentEdges();
