@@ -9,8 +9,10 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const FRAMES = 6;
-const sites = new WeakMap<object, { stack?: string }>();
+/** The allocation site is the first frame after the constructors; one more gives context for factories. */
+const FRAMES = 2;
+/** Formatted stacks (strings): an unformatted captured stack would keep its frames' receivers alive. */
+const sites = new WeakMap<object, string>();
 let captureAll = false;
 
 /** Captures where `obj` is being created; `skipAbove` is the outermost frame to leave out (the `new` target). */
@@ -18,9 +20,15 @@ export function captureSite(obj: object, skipAbove: Function): void {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = FRAMES;
-  Error.captureStackTrace(holder, skipAbove);
-  Error.stackTraceLimit = limit;
-  sites.set(obj, holder);
+  try {
+    Error.captureStackTrace(holder, skipAbove);
+    // Format now (through the runner's source-map-aware prepareStackTrace): V8's lazy stack would
+    // otherwise hold every frame's receiver and function, keeping unrelated objects alive.
+    const stack = holder.stack;
+    if (typeof stack === 'string') sites.set(obj, stack);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export function capturesAllSites(): boolean {
@@ -46,7 +54,7 @@ const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
 
 /** The allocation site of a tracked object, if one was captured. */
 export function allocationSiteOf(obj: object): AllocationSite | undefined {
-  const stack = sites.get(obj)?.stack;
+  const stack = sites.get(obj);
   if (stack === undefined) return undefined;
   for (const frameLine of stack.split('\n').slice(1)) {
     const match = FRAME.exec(frameLine);

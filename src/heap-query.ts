@@ -11,9 +11,13 @@ import { AnyClass } from './births';
 import { TrackrefError } from './errors';
 import { post as postSync } from './inspector-post';
 
+// The probe and the realm tag hang off the realm's own `Symbol` function, not its global object:
+// test runners proxy the global (Jest 30 records every property defined on it for clean-up, and a
+// later delete does not forget the value), and nothing there may hold what trackref looks at.
 const REALM_TAG = Symbol.for('trackref.realm');
 const PROBE = Symbol.for('trackref.probe');
-const PROBE_EXPRESSION = 'globalThis[Symbol.for("trackref.probe")]';
+const PROBE_EXPRESSION = 'Symbol[Symbol.for("trackref.probe")]';
+const REALM_TAG_EXPRESSION = 'Symbol[Symbol.for("trackref.realm")]';
 const OBJECT_GROUP = 'trackref';
 
 type Post = <R>(method: string, params?: object) => R;
@@ -47,11 +51,21 @@ function realmGlobalOf(cls: AnyClass): object {
   return global;
 }
 
+/** The realm's `Symbol` function: where probes and tags are attached (see the note above). */
+function probeAnchor(global: object): object {
+  const realmSymbol: unknown = (global as { Symbol?: unknown }).Symbol;
+  if (typeof realmSymbol !== 'function') {
+    throw new TrackrefError('trackref needs the global Symbol function of the realm it inspects; something replaced it.');
+  }
+  return realmSymbol;
+}
+
 function tagOf(global: object): number {
-  const tagged = (global as Record<symbol, unknown>)[REALM_TAG];
+  const anchor = probeAnchor(global);
+  const tagged = Object.prototype.hasOwnProperty.call(anchor, REALM_TAG) ? (anchor as Record<symbol, unknown>)[REALM_TAG] : undefined;
   if (typeof tagged === 'number') return tagged;
   const tag = nextRealmTag++ + Math.random();
-  Object.defineProperty(global, REALM_TAG, { value: tag, configurable: true, enumerable: false });
+  Object.defineProperty(anchor, REALM_TAG, { value: tag, configurable: true, enumerable: false });
   return tag;
 }
 
@@ -73,7 +87,7 @@ function discoverContextId(session: inspector.Session, post: Post, global: objec
   for (const contextId of contexts) {
     try {
       const { result } = post<{ result: RemoteObject }>('Runtime.evaluate', {
-        expression: 'globalThis[Symbol.for("trackref.realm")]',
+        expression: REALM_TAG_EXPRESSION,
         contextId,
         returnByValue: true,
         silent: true,
@@ -116,7 +130,8 @@ export function withSession<T>(body: (session: inspector.Session) => T): T {
  */
 function withProbe<T>(session: inspector.Session, global: object, holder: object, body: (holderId: string, post: Post) => T): T {
   const post: Post = (method, params) => postSync(session, method, params);
-  Object.defineProperty(global, PROBE, { value: holder, configurable: true, enumerable: false, writable: true });
+  const anchor = probeAnchor(global);
+  Object.defineProperty(anchor, PROBE, { value: holder, configurable: true, enumerable: false, writable: true });
   const run = (contextId: number): T => {
     const holderRef = post<{ result: RemoteObject }>('Runtime.evaluate', { expression: PROBE_EXPRESSION, contextId, objectGroup: OBJECT_GROUP, silent: true }).result;
     if (holderRef.objectId === undefined) {
@@ -136,7 +151,7 @@ function withProbe<T>(session: inspector.Session, global: object, holder: object
     return run(discoverContextId(session, post, global));
   } finally {
     post('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP });
-    delete (global as Record<symbol, unknown>)[PROBE];
+    delete (anchor as Record<symbol, unknown>)[PROBE];
   }
 }
 

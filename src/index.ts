@@ -14,3 +14,6 @@ export type { LeakReport, LeakReportData, LeakRow, LeakedInstance, MemorySample,
 export { heap, HeapSet, HeapPartition, HeapDiff } from './heap-view';
 export type { HeapDiffRow } from './heap-view';
 export { captureAllocationSites } from './object-ref';
+export { startConsole } from './console/server';
+export type { ConsoleHandle } from './console/server';
+export type { ConsoleOptions, ConsoleLogger, ConsoleRateLimit, ConsoleScope } from './console/options';

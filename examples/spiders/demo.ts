@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { collectGarbage, getOldest, iterAll, prefs } from 'trackref';
+import { collectGarbage, getOldest, iterAll, prefs, startConsole } from 'trackref';
 import { Crawler, ExampleSpider, HtmlResponse, SomenastySpider, Spider, start } from './index';
 
 export interface CrawlDemoResult {
@@ -49,12 +49,22 @@ export async function crawlDemo(seconds: number): Promise<CrawlDemoResult> {
     const crawler = new Crawler({ timeLimitMs: seconds * 1000, concurrency: 4, onItem: () => void items++ });
     console.log(`Crawling ${server.url} with ${spiders.map((s) => s.name).join(' and ')} for ${seconds}s.\n`);
 
+    // The live console (Scrapy's telnet console): log in while the crawl runs; the password is logged just above.
+    const liveConsole = await startConsole({
+      port: Number(process.env['TRACKREF_CONSOLE_PORT'] ?? 0),
+      scope: { crawler, spiders, Spider, HtmlResponse, SomenastySpider },
+    });
+    console.log(
+      `Live console: telnet ${liveConsole.host} ${liveConsole.port} (username '${liveConsole.username}'); ` +
+        "try prefs(), getOldest('HtmlResponse').url, est(), heap().bytype. Run with --seconds=120 to have time to look around.\n",
+    );
+
     const stopTicking = every(1000, async (n) => {
       await collectGarbage(); // so prefs() counts only what is still referenced
       console.log(`--- ${n}s: ${items} items scraped ---`);
       prefs();
     });
-    const results = await crawler.crawl(...spiders).finally(stopTicking);
+    const results = await crawler.crawl(...spiders).finally(() => Promise.all([stopTicking(), liveConsole.close()]));
 
     console.log('--- crawl finished ---');
     for (const { stats } of results) {

@@ -1,6 +1,7 @@
 // The crawl engine: for each spider, workers pop Requests from its Scheduler, fetch them with the
 // global `fetch`, wrap the answer in an HtmlResponse, run the spider's callback, schedule the new
 // Requests and collect the Items. `crawl()` runs one spider to the end; `Crawler` runs several at once.
+import { setMaxListeners } from 'node:events';
 import { HtmlResponse, Request, Response, SpiderOutput } from './http';
 import { Item } from './item';
 import { Scheduler } from './scheduler';
@@ -66,7 +67,13 @@ export class Engine {
   readonly spider: Spider;
   readonly scheduler = new Scheduler();
   readonly #options: CrawlOptions;
-  readonly #abort = new AbortController();
+  /** Aborts in-flight fetches when the crawl stops. fetch adds one listener per request and drops it
+   * only once the request is garbage-collected, so a long crawl legitimately has many. */
+  readonly #abort = (() => {
+    const controller = new AbortController();
+    setMaxListeners(10_000, controller.signal);
+    return controller;
+  })();
   readonly #items: Item[] = [];
   readonly #errors: Error[] = [];
   #waiters: Array<() => void> = [];
