@@ -188,6 +188,9 @@ function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   for (let i = last - 1; i >= Math.max(0, last - HOLDER_SEARCH_STEPS); i--) {
     if (steps[i]!.anchor) return i;
   }
+  // A variable of a function that is running or suspended (reached from the stack, not through a
+  // closure): the variable itself is the best start.
+  if (last < 1 || !steps[last - 1]!.text.endsWith('()')) return last;
   // No named holder: start at the step that reaches the closure, labelled with its holder's kind.
   const closureStep = last - 2;
   if (closureStep >= 1) {
