@@ -6,7 +6,7 @@
  * checks never get here.
  */
 import { ageOf, now } from './clock';
-import { heapIdsOf, objectsByHeapIds, trackedClassNames, withSession } from './heap-query';
+import { heapIdsOf, objectsByHeapIds, trackedClassNames, variableNameFor, withSession } from './heap-query';
 import { stampOf } from './object-ref';
 import { retainerPath } from './retainers';
 import { takeSnapshotWith } from './snapshot/take';
@@ -38,7 +38,13 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
     return objects.map((obj, index) => {
       const node = obj === undefined ? undefined : byObject.get(obj);
       if (node === undefined) return undefined;
-      const path = retainerPath(graph, node);
+      const path = retainerPath(graph, node, (context, value) => {
+        let closure: number | undefined;
+        graph.forEachRetainer(context, (retainer, edge) => {
+          if (closure === undefined && graph.nodeType(retainer) === 'closure' && graph.edgeName(edge) === 'context') closure = retainer;
+        });
+        return closure === undefined ? undefined : variableNameFor(session, graph.nodeId(closure), graph.nodeId(value));
+      });
       if (path === undefined) return undefined;
       const shown = path.steps.slice(path.start);
       // Each id lookup walks the heap: only look up tracked objects on the path (the leaked one is at hand).

@@ -250,6 +250,43 @@ export function objectsByHeapIds(session: inspector.Session, ids: readonly numbe
   });
 }
 
+interface PropertyDescriptorLike {
+  name: string;
+  value?: RemoteObject;
+}
+
+/**
+ * The name of the variable, in a closure's scopes, whose value is the object with heap id
+ * `valueId` (the closure is given by its heap id). Asks V8 for the closure's `[[Scopes]]`: the
+ * names a heap snapshot leaves out for some contexts. Undefined when no variable matches.
+ */
+export function variableNameFor(session: inspector.Session, closureId: number, valueId: number): string | undefined {
+  const post: Post = (method, params) => postSync(session, method, params);
+  try {
+    const closure = post<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', { objectId: String(closureId), objectGroup: OBJECT_GROUP }).result;
+    if (closure.objectId === undefined) return undefined;
+    const internals = post<{ internalProperties?: PropertyDescriptorLike[] }>('Runtime.getProperties', { objectId: closure.objectId, ownProperties: true }).internalProperties ?? [];
+    const scopesId = internals.find((p) => p.name === '[[Scopes]]')?.value?.objectId;
+    if (scopesId === undefined) return undefined;
+    const scopes = post<{ result: PropertyDescriptorLike[] }>('Runtime.getProperties', { objectId: scopesId, ownProperties: true }).result;
+    for (const scope of scopes) {
+      if (scope.value?.objectId === undefined || !/^\d+$/.test(scope.name)) continue;
+      const variables = post<{ result: PropertyDescriptorLike[] }>('Runtime.getProperties', { objectId: scope.value.objectId, ownProperties: true }).result;
+      for (const variable of variables) {
+        const objectId = variable.value?.objectId;
+        if (objectId === undefined) continue;
+        const id = Number(post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId }).heapSnapshotObjectId);
+        if (id === valueId) return variable.name;
+      }
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    post('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP });
+  }
+}
+
 /**
  * The class whose `prototype` object this is (queryObjects finds subclasses' prototype objects too,
  * because their chain holds the queried one), or undefined for an ordinary instance.

@@ -28,6 +28,8 @@ export interface RetainerPath {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** V8's edge name for a WeakMap entry: "N / part of key (Class @K) -> value (Class @V) pair in WeakMap (table @T)". */
+const EPHEMERON = /part of key \(.*? @(\d+)\) -> value .* pair in WeakMap \(table @(\d+)\)/;
 const MAX_SHOWN_STEPS = 8;
 
 function quote(text: string): string {
@@ -66,17 +68,21 @@ function stringText(graph: HeapGraph, node: number, budget = 60): string {
  * unnamed (e.g. module code run by Vitest), but the context's ScopeInfo lists the names in order.
  */
 function contextSlotName(graph: HeapGraph, context: number, index: number): string | undefined {
+  const names: string[] = [];
+  let slots = 0;
   for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
+    if (graph.edgeType(e) === graph.edgeHidden) slots++;
     if (graph.edgeName(e) !== 'scope_info') continue;
     const scopeInfo = graph.edgeTo(e);
     for (let f = graph.firstEdge[scopeInfo]!; f < graph.firstEdge[scopeInfo + 1]!; f++) {
-      if (graph.edgeType(f) === graph.edgeHidden && graph.edgeName(f) === index) {
-        const name = graph.nodeName(graph.edgeTo(f));
-        return IDENTIFIER.test(name) ? name : undefined;
-      }
+      if (graph.edgeType(f) === graph.edgeHidden) names.push(graph.nodeName(graph.edgeTo(f)));
     }
   }
-  return undefined;
+  // The snapshot numbers only slots holding objects: a slot holding a small integer has no edge and
+  // would shift every later name. Trust the names only when every listed variable has its slot.
+  if (names.length === 0 || names.length !== slots) return undefined;
+  const name = names[index];
+  return name !== undefined && IDENTIFIER.test(name) ? name : undefined;
 }
 
 /** How many function scopes enclose a closure context (1 = module or script scope). */
@@ -93,6 +99,26 @@ function contextDepth(graph: HeapGraph, context: number): number {
     node = previous;
   }
   return depth;
+}
+
+/** The WeakMap (or Map/Set) object that owns a hash table. */
+function ownerOfTable(graph: HeapGraph, table: number): number | undefined {
+  let owner: number | undefined;
+  graph.forEachRetainer(table, (retainer, edge) => {
+    if (owner === undefined && graph.edgeName(edge) === 'table') owner = retainer;
+  });
+  return owner;
+}
+
+/** A name the user knows an object by: the variable or property it is held through, if any. */
+function nameOf(graph: HeapGraph, node: number): string | undefined {
+  const edge = graph.parentEdges()[node]!;
+  if (edge < 0) return undefined;
+  const type = graph.edgeType(edge);
+  const name = graph.edgeName(edge);
+  if (type === graph.edgeContext || type === graph.edgeProperty) return typeof name === 'string' && IDENTIFIER.test(name) ? name : undefined;
+  if (type === graph.edgeHidden && graph.nodeName(graph.edgeFrom(edge)) === 'system / Context') return contextSlotName(graph, graph.edgeFrom(edge), Number(name));
+  return undefined;
 }
 
 /** A short label for a node used as a map key or a closure. */
@@ -115,7 +141,13 @@ function mapKeyFor(graph: HeapGraph, table: number, valueIndex: number): string 
   return undefined;
 }
 
-export function retainerPath(graph: HeapGraph, target: number): RetainerPath | undefined {
+/**
+ * Names a context slot the snapshot leaves unnamed, from the live heap: given the context's node and
+ * the node of the value in the slot. Optional (e.g. explain.ts asks V8 through the inspector).
+ */
+export type SlotNamer = (context: number, value: number) => string | undefined;
+
+export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
   const steps: RetainerStep[] = [];
@@ -130,9 +162,11 @@ export function retainerPath(graph: HeapGraph, target: number): RetainerPath | u
       steps.push({ text: isGlobalObject(graph, to) ? 'globalThis' : `(${graph.nodeName(to) || 'root'})`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && isGlobalObject(graph, from)) {
       steps.push({ text: IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`, node: to, anchor: true });
-    } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context' && contextSlotName(graph, from, Number(name)) !== undefined)) {
-      const variable = type === graph.edgeContext ? String(name) : contextSlotName(graph, from, Number(name))!;
-      const afterClosure = steps.length > 0 && steps[steps.length - 1]!.text.endsWith('()');
+    } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context')) {
+      // A closure or module variable; unnamed when V8's snapshot gives no reliable name for the slot.
+      const variable = type === graph.edgeContext ? String(name) : (contextSlotName(graph, from, Number(name)) ?? nameSlot?.(from, to) ?? '(variable)');
+      const previous = [...steps].reverse().find((step) => step.text !== '');
+      const afterClosure = previous !== undefined && previous.text.endsWith('()');
       steps.push({ text: `${afterClosure ? ' → ' : ''}${variable}`, node: to, anchor: true, nested: contextDepth(graph, from) > 1 });
     } else if (type === graph.edgeProperty && graph.nodeType(from) === 'closure' && /^[A-Z]/.test(fromName) && name !== 'prototype') {
       // A static field of a class: `SpiderRegistry.all`.
@@ -157,8 +191,19 @@ export function retainerPath(graph: HeapGraph, target: number): RetainerPath | u
       }
     } else if (type === graph.edgeElement || type === graph.edgeProperty) {
       steps.push({ text: accessor(name), node: to, anchor: false });
+    } else if (typeof name === 'string' && EPHEMERON.test(name)) {
+      // A WeakMap value held because its key is alive: `weakMap.get(key)`, named from both ends.
+      const [, keyId, tableId] = EPHEMERON.exec(name)!;
+      const found = graph.nodesById([Number(keyId), Number(tableId)]);
+      const key = found.get(Number(keyId));
+      const table = found.get(Number(tableId));
+      const owner = table === undefined ? undefined : ownerOfTable(graph, table);
+      const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner) ?? 'WeakMap';
+      const keyName = key === undefined ? '…' : nameOf(graph, key) ?? `{${graph.nodeName(key)}}`;
+      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true });
     } else {
-      steps.push({ text: ` → (${graph.edgeTypeName(e)} ${String(name)})`, node: to, anchor: false });
+      // Other VM-internal steps (promise reactions, suspended functions' registers…) are left out.
+      steps.push({ text: '', node: to, anchor: false });
     }
   }
   const start = startOfShownPath(graph, steps);
@@ -167,13 +212,13 @@ export function retainerPath(graph: HeapGraph, target: number): RetainerPath | u
   return { text: parts.map((step) => step.text).join('').replace(/^ → /, ''), steps, start };
 }
 
-/** How far back a nested closure's holder is looked for. */
-const HOLDER_SEARCH_STEPS = 12;
+/** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */
+const HOLDER_SEARCH_STEPS = 4;
 
 /**
  * Where the shown path starts: the last variable, global or class static before the leaked object.
- * A variable of a nested function also shows what holds that function (an emitter's listener list,
- * a timer): from the anchor before it, or else from the object holding the closure.
+ * A variable of a nested named function also shows what holds that function (an emitter's listener
+ * list, a timer): from a variable a few steps before it, or else from the object holding the closure.
  */
 function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   let last = -1;
@@ -183,20 +228,28 @@ function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
       break;
     }
   }
-  if (last < 0) return 0;
+  if (last < 0) {
+    // No variable at all: start after the synthetic roots.
+    const first = steps.findIndex((step) => step.text !== '' && !step.text.startsWith('('));
+    return first < 0 ? 0 : first;
+  }
   if (!steps[last]!.nested) return last;
-  for (let i = last - 1; i >= Math.max(0, last - HOLDER_SEARCH_STEPS); i--) {
+  // The closure step right before the variable (VM-internal steps in between are empty).
+  let closure = last - 1;
+  while (closure > 0 && steps[closure]!.text === '') closure--;
+  const closureText = steps[closure]?.text ?? '';
+  // A variable of a function that is running or suspended, or of an anonymous function (often a
+  // runner's module wrapper): the variable itself is the best start.
+  if (!closureText.endsWith('()') || closureText === ' → anonymous()') return last;
+  for (let i = closure - 1; i >= Math.max(0, closure - HOLDER_SEARCH_STEPS); i--) {
     if (steps[i]!.anchor) return i;
   }
-  // A variable of a function that is running or suspended (reached from the stack, not through a
-  // closure): the variable itself is the best start.
-  if (last < 1 || !steps[last - 1]!.text.endsWith('()')) return last;
-  // No named holder: start at the step that reaches the closure, labelled with its holder's kind.
-  const closureStep = last - 2;
-  if (closureStep >= 1) {
-    const holder = steps[closureStep - 1]!;
-    steps[closureStep] = { ...steps[closureStep]!, text: `(${graph.nodeName(holder.node) || graph.nodeType(holder.node)})${steps[closureStep]!.text}` };
-    return closureStep;
+  // No named holder nearby: start at the step that reaches the closure, labelled with its holder's kind.
+  const reach = closure - 1;
+  if (reach >= 1) {
+    const holder = steps[reach - 1]!;
+    steps[reach] = { ...steps[reach]!, text: `(${graph.nodeName(holder.node) || graph.nodeType(holder.node)})${steps[reach]!.text}` };
+    return reach;
   }
   return last;
 }
