@@ -1,0 +1,144 @@
+// Retainer-path rendering details, in this process (a Vitest fork): the report must write the path
+// as the user would (`byType['text/html'][2]`, `byId.get(2)`), whatever the key or property name,
+// and fold long paths in the middle. test/integration/retainers.test.ts covers the retention shapes
+// under each runner; this file covers the accessor and naming rules.
+//
+// Every container is a module-level variable of this file, reset before its check, and fn is called
+// 3 times per check (1 warm-up, 1 counted by births, 1 measured on the heap): the reported instance is
+// the third made, index [2] / key 2 / 'p2'. This file declares no module-level number or boolean
+// variable before its containers (see 'a module-level counter declared before the container').
+import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
+import { describe, expect, test } from 'vitest';
+import { clearMetaModule, leakIntoMetaModule, setMaker } from '../fixtures/retainers-vitest/import-meta-module.mjs';
+
+class HtmlResponse extends ObjectRef {
+  constructor(readonly url: string) {
+    super();
+  }
+}
+
+const made = { count: 0 };
+function page(): HtmlResponse {
+  return new HtmlResponse(`p${made.count++}`);
+}
+
+const byType: Record<string, HtmlResponse[]> = {};
+const byQuote = new Map<string, HtmlResponse>();
+const byLong = new Map<string, HtmlResponse>();
+const byId = new Map<number, HtmlResponse>();
+const deep = { a: { b: { c: { d: { e: { f: { g: { h: { list: [] as HtmlResponse[] } } } } } } } } };
+function makeCrawler() {
+  const seenPages: HtmlResponse[] = [];
+  return {
+    visit(response: HtmlResponse): void {
+      seenPages.push(response);
+    },
+    forget(): void {
+      seenPages.length = 0;
+    },
+  };
+}
+const crawler = makeCrawler();
+const globals = globalThis as unknown as Record<string, HtmlResponse[] | undefined>;
+
+/** The reported path of the leaked instance, checked against report.format() too. */
+async function pathOf(leak: () => void): Promise<string | undefined> {
+  made.count = 0;
+  const report: LeakReport = await checkLeaks(leak, HtmlResponse);
+  expect(report.leaked).toBe(true);
+  expect(report.calls).toBe(3);
+  const path = report.rows[0]!.oldest[0]!.retainerPath;
+  const heldBy = [...report.format().matchAll(/^\s*held by {2}(.*)$/gm)].map((match) => match[1]);
+  expect(heldBy).toEqual([path]);
+  return path;
+}
+
+describe('property names and keys', () => {
+  test('a property name that is not an identifier is written in brackets, quoted', async () => {
+    byType['text/html'] = [];
+    expect(await pathOf(() => void byType['text/html']!.push(page()))).toBe("byType['text/html'][2]");
+    delete byType['text/html'];
+  });
+
+  test('a globalThis property that is not an identifier', async () => {
+    globals['my-cache'] = [];
+    try {
+      expect(await pathOf(() => void globals['my-cache']!.push(page()))).toBe("globalThis['my-cache'][2]");
+    } finally {
+      delete globals['my-cache'];
+    }
+  });
+
+  test('a Map key with a quote and a backslash is escaped', async () => {
+    byQuote.clear();
+    expect(
+      await pathOf(() => {
+        const response = page();
+        byQuote.set(`it's ${response.url}\\x`, response);
+      }),
+    ).toBe("byQuote.get('it\\'s p2\\\\x')");
+    byQuote.clear();
+  });
+
+  test('a long Map key is cut at 39 characters with an ellipsis', async () => {
+    byLong.clear();
+    const prefix = 'http://example.com/a/very/long/path/that/goes/on/';
+    expect(
+      await pathOf(() => {
+        const response = page();
+        byLong.set(`${prefix}${response.url}`, response);
+      }),
+    ).toBe(`byLong.get('${prefix.slice(0, 39)}…')`);
+    byLong.clear();
+  });
+
+  test('a Map keyed by small integers shows the key', async () => {
+    byId.clear();
+    expect(
+      await pathOf(() => {
+        byId.set(made.count, page());
+      }),
+    ).toBe('byId.get(2)');
+    byId.clear();
+  });
+});
+
+describe('paths', () => {
+  test('a path longer than 8 steps is folded in the middle: first 3 steps, then the last 5', async () => {
+    deep.a.b.c.d.e.f.g.h.list = [];
+    expect(await pathOf(() => void deep.a.b.c.d.e.f.g.h.list.push(page()))).toBe('deep.a.b … .f.g.h.list[2]');
+    deep.a.b.c.d.e.f.g.h.list = [];
+  });
+
+  test('a variable of a function that returned an object of methods: from the object, through the method', async () => {
+    crawler.forget();
+    expect(await pathOf(() => crawler.visit(page()))).toBe('crawler.visit → visit() → seenPages[2]');
+    crawler.forget();
+  });
+
+  test('a module-level variable of an ES module that reads import.meta in a function', async () => {
+    clearMetaModule();
+    setMaker(page);
+    expect(await pathOf(leakIntoMetaModule)).toBe('metaModuleList[2]');
+    clearMetaModule();
+  });
+});
+
+// Declared last on purpose: a small-integer variable before a container in the same module scope.
+// eslint-disable-next-line prefer-const
+let visits = 0;
+const visitLog: HtmlResponse[] = [];
+
+describe('module scope', () => {
+  test('a module-level counter declared before the container does not shift variable names', async () => {
+    visitLog.length = 0;
+    expect(
+      await pathOf(() => {
+        visits++;
+        visitLog.push(page());
+      }),
+    ).toBe('visitLog[2]');
+    expect(visits).toBe(3);
+    visitLog.length = 0;
+  });
+});
