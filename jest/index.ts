@@ -1,17 +1,21 @@
 /**
  * trackref/jest — the Jest setup file (`setupFilesAfterEnv: ['trackref/jest']`). Registers `toLeak`
  * on Jest's `expect`, fails a test that ended while its `toLeak` was still running (not awaited),
- * and declares the matcher's types for the global `expect` and `@jest/globals`. Only wiring: the
- * matcher itself lives in the core.
+ * turns on the per-test leak guard when trackref's environment asks for it (or `guardLeaks()` is
+ * called), and declares the matcher's types for the global `expect` and `@jest/globals`. Only wiring:
+ * the matcher and the guard live in the core.
  */
 import { toLeak } from '../src/matcher';
 import { assertNoPendingChecks } from '../src/pending';
+import { allowLeaks as allowLeaksCore, parseGuardOptions } from '../src/guard';
+import type { GuardOptions } from '../src/guard';
 import type { ClassTargets, LeakCheckOptions } from '../src/targets';
+import { environmentBridge, installJestGuard } from './guard';
 // Brings the 'expect' module (behind @jest/globals) into the program so it can be augmented below.
 import type {} from 'expect';
 
 interface JestGlobals {
-  expect: { extend(matchers: Record<string, unknown>): void; getState(): { currentTestName?: string } };
+  expect: { extend(matchers: Record<string, unknown>): void; getState(): { currentTestName?: string; testPath?: string } };
   afterEach(fn: () => void): void;
 }
 
@@ -27,6 +31,30 @@ function jestGlobals(): JestGlobals {
 const { expect, afterEach } = jestGlobals();
 expect.extend({ toLeak });
 afterEach(() => assertNoPendingChecks(expect.getState().currentTestName));
+
+/**
+ * Turns on the per-test leak guard for this test file: after each test that passed, tracked objects
+ * it created (in its beforeEach hooks, its body or its afterEach hooks) that are still alive after
+ * garbage collection fail it with a leak report. Call it in a setup file (after 'trackref/jest'), or
+ * use testEnvironment 'trackref/jest/environment' with testEnvironmentOptions { trackref: { guard: true } }.
+ * Calling it again replaces the options.
+ */
+export function guardLeaks(options?: GuardOptions): void {
+  installJestGuard(parseGuardOptions(options), () => expect.getState());
+}
+
+/**
+ * Lets the running test keep objects alive: the leak guard skips it (the CI report lists it with the
+ * reason). Call it inside the test. Does nothing when the guard is off.
+ */
+export function allowLeaks(reason: string): void {
+  allowLeaksCore(reason);
+}
+
+export type { GuardOptions };
+
+const requested = environmentBridge()?.guard;
+if (requested !== undefined) guardLeaks(requested);
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -44,5 +72,3 @@ declare module 'expect' {
     toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<R>;
   }
 }
-
-export {};

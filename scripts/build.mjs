@@ -16,7 +16,7 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.esm.json')], { stdio: 'inherit' });
 
 /** Entries served to ESM consumers by re-exporting the CommonJS build. */
-const wrapped = ['src/index', 'jest/index', 'jest/environment', 'vitest/config'];
+const wrapped = ['src/index', 'jest/index', 'jest/environment', 'vitest/config', 'jest/reporter', 'vitest/reporter'];
 
 function write(file, text) {
   mkdirSync(dirname(file), { recursive: true });
@@ -27,7 +27,8 @@ for (const entry of wrapped) {
   const cjsFile = join(root, 'dist', 'cjs', `${entry}.js`);
   const esmFile = join(root, 'dist', 'esm', `${entry}.mjs`);
   const spec = `./${relative(dirname(esmFile), cjsFile)}`;
-  const names = entry.startsWith('jest/index') ? [] : Object.keys(require(cjsFile)).filter((n) => n !== '__esModule');
+  // trackref/jest can only be loaded inside a Jest test file, so its names are listed here.
+  const names = entry === 'jest/index' ? ['guardLeaks', 'allowLeaks'] : Object.keys(require(cjsFile)).filter((n) => n !== '__esModule');
   const named = names.filter((n) => n !== 'default');
   const lines = [`// ESM entry for trackref/${entry.replace(/^src\/index$/, '')}: re-exports the CommonJS build.`];
   // Named re-exports work both natively (Node detects the CommonJS names) and under bundler interop

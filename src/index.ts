@@ -9,7 +9,7 @@ export type { LiveRefsOptions } from './live-refs';
 export { collectGarbage } from './gc';
 export { checkLeaks } from './check';
 export { TrackrefError } from './errors';
-export type { ClassTarget, ClassTargets, LeakCheckOptions } from './targets';
+export type { ClassTarget, ClassTargets, GrowthRule, LeakCheckOptions } from './targets';
 export type { LeakReport, LeakReportData, LeakRow, LeakedInstance, MemorySample, FormatOptions, ReportStyle } from './report';
 export { heap, HeapSet, HeapPartition, HeapDiff } from './heap-view';
 export type { HeapDiffRow } from './heap-view';

@@ -83,6 +83,8 @@ export interface LeakReportData {
   counting: 'births' | 'heap';
   /** How many times `fn` was called in all: warm-up, birth counting and (when needed) heap counting. */
   calls: number;
+  /** Set when the report comes from the per-test guard rather than a check of `fn`. */
+  guard?: { test: string };
   /** How long the check took, in milliseconds. */
   durationMs: number;
   memory: { before: MemorySample; after: MemorySample };
@@ -148,7 +150,10 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   const lines: string[] = [hint, ''];
   const leaking = data.rows.filter((row) => row.leaking);
   const tolerance = data.tolerance > 0 ? ` (tolerance ${data.tolerance})` : '';
-  if (isNot || data.leaked) {
+  if (data.guard !== undefined) {
+    const names = leaking.map((row) => style.bold(row.className)).join(', ');
+    lines.push(`Objects of ${names} created during the test "${data.guard.test}" are still alive after it ended and garbage was collected.`);
+  } else if (isNot || data.leaked) {
     const names = leaking.map((row) => style.bold(row.className)).join(', ');
     lines.push(
       leaking.length > 0
@@ -201,14 +206,17 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       });
     }
   }
-  const measuredCalls = data.calls - data.warmup;
-  const phases = data.counting === 'heap' && measuredCalls > data.runs
-    ? `${data.warmup} warm-up, ${data.runs} counted by births, then ${measuredCalls - data.runs} measured on the heap (the counts above)`
-    : `${data.warmup} warm-up, ${measuredCalls} measured`;
-  lines.push('', style.dim(`fn was called ${plural(data.calls, 'time')}: ${phases}.`));
   const { before, after } = data.memory;
-  lines.push(
-    style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`),
-  );
+  if (data.guard === undefined) {
+    const measuredCalls = data.calls - data.warmup;
+    const phases =
+      data.counting === 'heap' && measuredCalls > data.runs
+        ? `${data.warmup} warm-up, ${measuredCalls - data.runs} counted by births, then ${data.runs} measured on the heap (the counts above)`
+        : `${data.warmup} warm-up, ${measuredCalls} measured`;
+    lines.push('', style.dim(`fn was called ${plural(data.calls, 'time')}: ${phases}.`));
+    lines.push(style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`));
+  } else {
+    lines.push('', style.dim(`Memory from the test's start to after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`));
+  }
   return lines.join('\n');
 }

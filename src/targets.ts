@@ -23,7 +23,16 @@ export interface LeakCheckOptions {
   ignore?: ClassTargets;
   /** Milliseconds each call of `fn` may take before the check fails (default 4000). */
   timeout?: number;
+  /**
+   * When a class counts as leaking (default 'any'): 'any' — its live count grew by more than
+   * `tolerance` in all; 'every-run' — it also grew on every one of the `runs` (needs runs >= 2), so a
+   * bounded cache that fills up and then stops growing is not a leak.
+   */
+  growth?: GrowthRule;
 }
+
+/** See `LeakCheckOptions.growth`. */
+export type GrowthRule = 'any' | 'every-run';
 
 export interface ParsedOptions {
   warmup: number;
@@ -31,10 +40,12 @@ export interface ParsedOptions {
   tolerance: number;
   timeout: number;
   ignore: ClassTarget[];
+  growth: GrowthRule;
 }
 
 const DEFAULTS = { warmup: 1, runs: 1, tolerance: 0, timeout: 4000 } as const;
-const OPTION_KEYS = ['warmup', 'runs', 'tolerance', 'ignore', 'timeout'] as const;
+const OPTION_KEYS = ['warmup', 'runs', 'tolerance', 'ignore', 'timeout', 'growth'] as const;
+const GROWTH_RULES: readonly GrowthRule[] = ['any', 'every-run'];
 
 /** A class counted by a check: a label for the report and the classes whose instances count. */
 export interface ResolvedTarget {
@@ -81,7 +92,7 @@ function countOption(options: Record<string, unknown>, key: 'warmup' | 'runs' | 
 
 export function parseOptions(options: unknown): ParsedOptions {
   if (options === undefined) {
-    return { ...DEFAULTS, ignore: [] };
+    return { ...DEFAULTS, ignore: [], growth: 'any' };
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TrackrefError(`Options must be an object like { runs: 3, tolerance: 0 }, but they are ${describeValue(options)}.`);
@@ -98,13 +109,43 @@ export function parseOptions(options: unknown): ParsedOptions {
   if (typeof timeout !== 'number' || !(timeout > 0)) {
     throw new TrackrefError(`Option timeout must be a positive number of milliseconds, but it is ${describeValue(timeout)}. Pass e.g. { timeout: 10000 }.`);
   }
+  const runs = countOption(record, 'runs', 1);
   return {
     warmup: countOption(record, 'warmup', 0),
-    runs: countOption(record, 'runs', 1),
+    runs,
     tolerance: countOption(record, 'tolerance', 0),
     timeout,
     ignore: validateTargets(record.ignore, 'ignore option') ?? [],
+    growth: growthOption(record.growth, runs),
   };
+}
+
+function growthOption(value: unknown, runs: number): GrowthRule {
+  if (value === undefined) return 'any';
+  if (!(GROWTH_RULES as readonly unknown[]).includes(value)) {
+    throw new TrackrefError(
+      `Option growth must be 'any' (the default: a class leaks when it grew by more than the tolerance) or 'every-run' ` +
+        `(it leaks only when it also grew on every run, so a cache that fills up and stops is not a leak), but it is ${describeValue(value)}. ` +
+        `Pass e.g. { runs: 3, growth: 'every-run' }.`,
+    );
+  }
+  if (value === 'every-run' && runs < 2) {
+    throw new TrackrefError(
+      `Option growth: 'every-run' compares the live count after each run, so it needs runs >= 2, but runs is ${runs}. ` +
+        `Pass e.g. { runs: 3, growth: 'every-run' }.`,
+    );
+  }
+  return value as GrowthRule;
+}
+
+/** True when a per-run growth series rose on every run (from 0 before the first run). */
+export function grewEveryRun(perRun: readonly number[]): boolean {
+  let previous = 0;
+  for (const growth of perRun) {
+    if (!(growth > previous)) return false;
+    previous = growth;
+  }
+  return perRun.length > 0;
 }
 
 /** Classes known by name: ObjectRef subclasses (found on the heap) and classes passed to track(). */
@@ -148,6 +189,31 @@ export function ignorePredicate(ignore: ClassTarget[]): (cls: AnyClass) => boole
   if (ignore.length === 0) return () => false;
   const classes = ignore.flatMap((item) => resolveClass(item, 'ignore option'));
   return (cls) => classes.some((base) => extendsClass(cls, base));
+}
+
+/**
+ * Like `ignorePredicate`, but names are matched against each class's own chain of base classes
+ * instead of being resolved up front, so a name need not exist (a guard's `ignore` list is shared by
+ * test files that load different classes) and no heap scan is needed. Answers are cached per class.
+ */
+export function chainIgnorePredicate(ignore: ClassTarget[]): (cls: AnyClass) => boolean {
+  if (ignore.length === 0) return () => false;
+  const names = new Set(ignore.filter((item): item is string => typeof item === 'string'));
+  const classes = new Set(ignore.filter((item): item is AnyClass => typeof item !== 'string'));
+  const cache = new WeakMap<AnyClass, boolean>();
+  return (cls) => {
+    const known = cache.get(cls);
+    if (known !== undefined) return known;
+    let ignored = false;
+    for (let c: unknown = cls; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+      if (classes.has(c as AnyClass) || names.has((c as { name: string }).name)) {
+        ignored = true;
+        break;
+      }
+    }
+    cache.set(cls, ignored);
+    return ignored;
+  };
 }
 
 /** The label of a target list as the user wrote it, for the matcher hint. */

@@ -1,0 +1,388 @@
+/**
+ * The per-test leak guard, framework-free: the adapters call `begin` when a test starts (before its
+ * beforeEach hooks) and `end` when it has finished (after its afterEach hooks). Tracked objects created
+ * in that window and still alive after collection (with a short bounded back-off) are the test's
+ * leaks; objects that existed before the test are never blamed on it. With `check: 'each-test'` the
+ * verdict comes at the end of the test; with `check: 'end-of-file'` the windows of passed tests are
+ * kept and judged together once the file's tests are done (`settlePending`), with one collection.
+ * Costs a birth ledger per test, and a full collection only when a tracked object born during a test
+ * may still be alive. Never holds a tracked object beyond one synchronous scan.
+ */
+import { AnyClass, BirthLedger, openLedger } from './births';
+import { BACK_OFF_MS, explain, memorySample, oldestInstances } from './check';
+import { now, stamps } from './clock';
+import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
+import { TrackrefError } from './errors';
+import { collectGarbage, gcFunction, nextMacrotask, sleep } from './gc';
+import { queryHeap } from './heap-query';
+import { ObjectRef, classOf, describeValue, stampOf, trackedObjects } from './object-ref';
+import { LeakReport, LeakRow, MemorySample, createReport } from './report';
+import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
+
+/** When the guard judges a test: right after it ('each-test'), or once its file's tests are done. */
+export type GuardCheckTiming = 'each-test' | 'end-of-file';
+
+/** What the guard can be told (the same for Jest and Vitest). */
+export interface GuardOptions {
+  /**
+   * Classes (or class names) whose instances, and their subclasses', are never blamed on a test.
+   * Names need not exist in every test file.
+   */
+  ignore?: ClassTargets;
+  /**
+   * 'each-test' (default): collect garbage after every test that created tracked objects and fail it
+   * right away if some are still alive. 'end-of-file': judge the file's passed tests together once
+   * the file is done (after its afterAll hooks), with one collection per file instead of one per
+   * test; an object counts as leaked only if it outlived the whole file.
+   */
+  check?: GuardCheckTiming;
+}
+
+const OPTION_KEYS = ['ignore', 'check'] as const;
+const TIMINGS: readonly GuardCheckTiming[] = ['each-test', 'end-of-file'];
+/**
+ * Leaking tests per guard (per test file) whose retainer paths are looked up: each costs a heap
+ * snapshot (seconds on a big heap), so a file where every test leaks stays affordable.
+ */
+const MAX_EXPLAINED = 3;
+
+/** The test a guard window belongs to. */
+export interface GuardTest {
+  /** The test's full name, e.g. `crawler > follows links`. */
+  name: string;
+  /** The test file's path. */
+  file?: string | undefined;
+  /** True for tests the runner runs concurrently with others (their births cannot be told apart). */
+  concurrent?: boolean;
+}
+
+/** One test's guard window, from `begin` to `end`. Adapters only pass it back. */
+export interface GuardWindow {
+  readonly test: GuardTest;
+}
+
+interface Window extends GuardWindow {
+  /** The last stamp handed out before the test began: the test's objects have later stamps. */
+  readonly seqStart: number;
+  /** The last stamp handed out when the test ended. */
+  seqEnd: number;
+  readonly startedAt: number;
+  readonly memoryBefore: MemorySample;
+  /** Undefined when the test is not checked (concurrent). */
+  readonly ledger: BirthLedger | undefined;
+  /** Why the test will not be checked (another test overlapped it, or it called allowLeaks). */
+  skipReason?: string;
+  ended: boolean;
+}
+
+/** A test the guard failed, and the error to fail it with. */
+export interface GuardFailure {
+  window: GuardWindow;
+  error: LeakGuardError;
+}
+
+/** The error a guard fails a test with: its message is the leak report. */
+export class LeakGuardError extends Error {
+  override name = 'LeakGuardError';
+  readonly report: LeakReport;
+
+  /** `frames`: stack lines (`    at …`) to show under the report, e.g. where the test is declared. */
+  constructor(message: string, report: LeakReport, frames?: string) {
+    super(message);
+    this.report = report;
+    // The report is the whole message; a stack into trackref's internals would only add noise.
+    this.stack = frames === undefined || frames === '' ? message : `${message}\n${frames}`;
+  }
+}
+
+interface SharedGuardState {
+  /** Windows of tests that have begun and not ended (more than one only when tests overlap). */
+  active: Set<Window>;
+  installed: number;
+}
+
+// On the global object, so a second copy of this module (a runner loading trackref's files twice,
+// e.g. Vitest inlining a linked package) sees the same tests: allowLeaks() reaches the guard.
+const STATE = Symbol.for('trackref.guard');
+const shared = globalThis as unknown as Record<symbol, SharedGuardState | undefined>;
+if (shared[STATE] === undefined) {
+  Object.defineProperty(shared, STATE, { value: { active: new Set(), installed: 0 }, configurable: true });
+}
+const guardState = shared[STATE]!;
+const active = guardState.active;
+const OVERLAP = 'overlapped another test (concurrent tests): the births of overlapping tests cannot be told apart';
+
+/** Checks guard options and says what to pass instead. */
+export function parseGuardOptions(options: unknown, where = 'guardLeaks()'): GuardOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TrackrefError(`${where} takes options like { ignore: [Spider] }, but received ${describeValue(options)}.`);
+  }
+  const record = options as Record<string, unknown>;
+  const unknownKeys = Object.keys(record).filter((key) => !(OPTION_KEYS as readonly string[]).includes(key));
+  if (unknownKeys.length > 0) {
+    throw new TrackrefError(
+      `Unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')} for ${where}. ` +
+        `Valid options are ${OPTION_KEYS.join(', ')} (e.g. { ignore: [Spider, 'Scheduler'], check: 'end-of-file' }); to let one test ` +
+        `keep objects alive, call allowLeaks('why') inside it.`,
+    );
+  }
+  const check = record.check;
+  if (check !== undefined && !(TIMINGS as readonly unknown[]).includes(check)) {
+    throw new TrackrefError(
+      `Option check of ${where} must be 'each-test' (the default: judge each test when it ends) or 'end-of-file' ` +
+        `(judge a file's tests together when it ends, with one garbage collection per file), but it is ${describeValue(check)}.`,
+    );
+  }
+  const ignore = validateTargets(record.ignore, 'ignore option');
+  return { ...(ignore === undefined ? {} : { ignore }), ...(check === undefined ? {} : { check: check as GuardCheckTiming }) };
+}
+
+export class LeakGuard {
+  #isIgnored: (cls: AnyClass) => boolean = () => false;
+  #timing: GuardCheckTiming = 'each-test';
+  /** Windows of passed tests waiting for the end of the file ('end-of-file'). */
+  #pending: Window[] = [];
+  #explained = 0;
+
+  constructor(options?: GuardOptions) {
+    this.configure(options);
+    guardState.installed++;
+  }
+
+  /** Replaces the guard's options (the last call of `guardLeaks` wins). */
+  configure(options?: GuardOptions): void {
+    const parsed = parseGuardOptions(options);
+    const ignore: ClassTarget[] = parsed.ignore === undefined ? [] : Array.isArray(parsed.ignore) ? [...(parsed.ignore as ClassTarget[])] : [parsed.ignore as ClassTarget];
+    this.#isIgnored = chainIgnorePredicate(ignore);
+    this.#timing = parsed.check ?? 'each-test';
+  }
+
+  get timing(): GuardCheckTiming {
+    return this.#timing;
+  }
+
+  /** Opens the window of a test that is starting (call it before its beforeEach hooks). */
+  begin(test: GuardTest): GuardWindow {
+    const concurrent = test.concurrent === true;
+    const window: Window = {
+      test,
+      seqStart: stamps.seq,
+      seqEnd: stamps.seq,
+      startedAt: now(),
+      memoryBefore: memorySample(),
+      ledger: concurrent ? undefined : openLedger(),
+      ended: false,
+      ...(concurrent ? { skipReason: 'runs concurrently (test.concurrent): the births of overlapping tests cannot be told apart' } : {}),
+    };
+    if (active.size > 0) {
+      for (const other of active) other.skipReason ??= OVERLAP;
+      window.skipReason ??= OVERLAP;
+    }
+    active.add(window);
+    return window;
+  }
+
+  /**
+   * Closes a test's window once it has finished (after its afterEach hooks). For a test that passed
+   * and leaked, resolves to the error to fail it with ('each-test'), or keeps the window for
+   * `settlePending` ('end-of-file'). Rejects only if the check itself broke.
+   * `frames`: stack lines for the error (where the test is declared).
+   */
+  async end(handle: GuardWindow, passed: boolean, frames?: string): Promise<LeakGuardError | undefined> {
+    const window = handle as Window;
+    if (window.ended) return undefined;
+    window.ended = true;
+    active.delete(window);
+    window.seqEnd = stamps.seq;
+    window.ledger?.close();
+    if (!passed) return undefined;
+    if (window.skipReason !== undefined || window.ledger === undefined) {
+      recordGuardSkip(window.test, window.skipReason ?? 'not checked');
+      return undefined;
+    }
+    recordGuardChecked(window.test);
+    // Nothing tracked was born in the window, or all of it was collected or is ignored.
+    if (this.#survivors(window) === 0) return undefined;
+    if (this.#timing === 'end-of-file') {
+      this.#pending.push(window);
+      return undefined;
+    }
+    const [failure] = await this.#settle([window], frames === undefined ? undefined : new Map([[window, frames]]));
+    return failure?.error;
+  }
+
+  /**
+   * Judges the windows kept by 'end-of-file' (call it once the file's tests and afterAll hooks are
+   * done) and returns the tests to fail. `framesOf` gives stack lines for each test's error.
+   */
+  async settlePending(framesOf?: (window: GuardWindow) => string | undefined): Promise<GuardFailure[]> {
+    const windows = this.#pending;
+    this.#pending = [];
+    const frames = new Map<Window, string>();
+    if (framesOf !== undefined) {
+      for (const window of windows) {
+        const lines = framesOf(window);
+        if (lines !== undefined) frames.set(window, lines);
+      }
+    }
+    return this.#settle(windows, frames);
+  }
+
+  /** Writes this test file's guard records (tests checked, skipped) to the CI report, if one is on. */
+  flush(): void {
+    flushGuardRecords();
+  }
+
+  #survivors(window: Window): number {
+    let total = 0;
+    for (const [cls, count] of window.ledger!.alive) {
+      if (count > 0 && !this.#isIgnored(cls)) total += count;
+    }
+    return total;
+  }
+
+  async #settle(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
+    const alive = (list: Window[]): Window[] => list.filter((window) => this.#survivors(window) > 0);
+    const total = (list: Window[]): number => list.reduce((sum, window) => sum + this.#survivors(window), 0);
+    // V8 runs the finalizers of one FinalizationRegistry per task, and each window has its own ledger:
+    // give every window's ledger a turn after a collection.
+    const drain = async (list: Window[]): Promise<void> => {
+      for (let turn = 0; turn < list.length && alive(list).length > 0; turn++) await nextMacrotask();
+    };
+    let suspects = alive(windows);
+    if (suspects.length === 0) return [];
+    // One full collection settles the common case (everything the tests made is garbage); a settled
+    // collection (finalizers run, then collect again) and the back-off only when something survived.
+    gcFunction()();
+    await nextMacrotask();
+    await drain(suspects);
+    suspects = alive(suspects);
+    if (suspects.length === 0) return [];
+    await collectGarbage();
+    await drain(suspects);
+    let left = total(suspects);
+    // Back off while the count is still falling (finalizers, async work finishing), a bounded number of times.
+    for (const delay of BACK_OFF_MS) {
+      const before = left;
+      if (before === 0) return [];
+      await sleep(delay);
+      await collectGarbage();
+      await drain(suspects);
+      left = total(suspects);
+      if (left >= before) break;
+    }
+    suspects = alive(suspects);
+    if (suspects.length === 0) return [];
+    const rowsOf = survivorRows(suspects, this.#isIgnored);
+    const failing = suspects.filter((window) => (rowsOf.get(window)?.length ?? 0) > 0);
+    if (failing.length === 0) return [];
+    const memoryAfter = memorySample();
+    // Let this job end so the WeakRefs to the reported instances stop keeping them strongly.
+    await nextMacrotask();
+    for (const window of failing) {
+      if (this.#explained >= MAX_EXPLAINED) break;
+      this.#explained++;
+      explain(rowsOf.get(window)!, window.seqStart);
+    }
+    return failing.map((window) => {
+      const rows = rowsOf.get(window)!;
+      const report = createReport({
+        leaked: true,
+        target: '',
+        rows,
+        warmup: 0,
+        runs: 1,
+        tolerance: 0,
+        counting: 'heap',
+        calls: 1,
+        durationMs: now() - window.startedAt,
+        memory: { before: window.memoryBefore, after: memoryAfter },
+        guard: { test: window.test.name },
+      });
+      recordGuardFinding(window.test, rows);
+      const hint = `leak guard: "${window.test.name}" left objects alive after it passed`;
+      return { window, error: new LeakGuardError(report.format({ hint }), report, frames?.get(window)) };
+    });
+  }
+}
+
+/**
+ * For each window, the tracked objects stamped inside (seqStart, seqEnd] that are alive now, grouped
+ * by class, as report rows. One heap scan for all windows; the objects found are dropped on return.
+ */
+function survivorRows(windows: readonly Window[], isIgnored: (cls: AnyClass) => boolean): Map<GuardWindow, LeakRow[]> {
+  const sorted = [...windows].sort((a, b) => a.seqStart - b.seqStart);
+  const windowOf = (stamp: number): Window | undefined => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const window = sorted[mid]!;
+      if (stamp <= window.seqStart) hi = mid - 1;
+      else if (stamp > window.seqEnd) lo = mid + 1;
+      else return window;
+    }
+    return undefined;
+  };
+  interface Group {
+    className: string;
+    stamps: number[];
+    fresh: Map<Window, object[]>;
+  }
+  const groups = new Map<AnyClass | undefined, Group>();
+  for (const obj of [...queryHeap(ObjectRef).instances, ...trackedObjects()]) {
+    const cls = classOf(obj);
+    if (cls !== undefined && isIgnored(cls)) continue;
+    const stamp = stampOf(obj);
+    if (stamp === undefined) continue;
+    let group = groups.get(cls);
+    if (group === undefined) {
+      group = { className: cls?.name || '(anonymous class)', stamps: [], fresh: new Map() };
+      groups.set(cls, group);
+    }
+    group.stamps.push(stamp);
+    const window = windowOf(stamp);
+    if (window !== undefined) {
+      const list = group.fresh.get(window) ?? [];
+      list.push(obj);
+      group.fresh.set(window, list);
+    }
+  }
+  const rows = new Map<GuardWindow, LeakRow[]>();
+  for (const group of groups.values()) {
+    for (const [window, fresh] of group.fresh) {
+      // Before: instances from before the test that are still alive; after: those plus the test's.
+      const before = group.stamps.filter((stamp) => stamp <= window.seqStart).length;
+      const row: LeakRow = {
+        className: group.className,
+        before,
+        after: before + fresh.length,
+        leaked: fresh.length,
+        leaking: true,
+        oldest: oldestInstances(fresh, window.startedAt),
+      };
+      rows.set(window, [...(rows.get(window) ?? []), row]);
+    }
+  }
+  for (const list of rows.values()) list.sort((a, b) => b.leaked - a.leaked || a.className.localeCompare(b.className));
+  return rows;
+}
+
+/**
+ * Lets the running test keep objects alive: the guard does not check it (and the CI report lists it
+ * with `reason`). Call it inside the test. Does nothing when no guard is installed.
+ */
+export function allowLeaks(reason: string): void {
+  if (typeof reason !== 'string' || reason.trim() === '') {
+    throw new TrackrefError(
+      `allowLeaks() needs the reason this test may keep objects alive, as a string, but received ${describeValue(reason)}. ` +
+        `Pass e.g. allowLeaks('fills the module-level cache on first use').`,
+    );
+  }
+  if (guardState.installed === 0) return;
+  if (active.size === 0) {
+    throw new TrackrefError('allowLeaks() must be called inside a test (its body or its beforeEach hooks), not at module level or in beforeAll.');
+  }
+  for (const window of active) window.skipReason = `allowLeaks: ${reason}`;
+}
