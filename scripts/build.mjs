@@ -65,3 +65,23 @@ function copyEsm(dir) {
 }
 copyEsm('.');
 rmSync(built, { recursive: true, force: true });
+
+// trackref/vitest's matcher type is declared from an ESM-format file: Vitest is ESM, and the
+// `declare module 'vitest'` of a CommonJS-format .d.ts augments Vitest's `require` types
+// (index.d.cts), which ESM consumers (moduleResolution node16/nodenext) never see. The CommonJS
+// declaration file, which every consumer's `types` leads to, references it.
+const vitestDts = join(root, 'dist', 'cjs', 'vitest', 'index.d.ts');
+const vitestTypes = readFileSync(vitestDts, 'utf8');
+const augmentation = vitestTypes.match(/^declare module 'vitest' \{[\s\S]*?^\}\n/m);
+if (!augmentation) throw new Error(`build: no "declare module 'vitest'" block in ${vitestDts}`);
+write(
+  join(root, 'dist', 'esm', 'vitest', 'matchers.d.mts'),
+  `import type { ClassTargets, LeakCheckOptions } from '../../cjs/src/targets.js';\n${augmentation[0]}export {};\n`,
+);
+write(vitestDts, `/// <reference path="../../esm/vitest/matchers.d.mts" />\n${vitestTypes.replace(augmentation[0], '')}`);
+
+// No extra steps: a program that imports trackref anywhere (e.g. a class extending ObjectRef) also
+// sees the matchers' types, for whichever runner is installed (an augmentation of a module that is
+// not installed is ignored, even with skipLibCheck false).
+const mainDts = join(root, 'dist', 'cjs', 'src', 'index.d.ts');
+write(mainDts, `/// <reference path="../jest/index.d.ts" />\n/// <reference path="../../esm/vitest/matchers.d.mts" />\n${readFileSync(mainDts, 'utf8')}`);

@@ -111,13 +111,16 @@ function ownerOfTable(graph: HeapGraph, table: number): number | undefined {
 }
 
 /** A name the user knows an object by: the variable or property it is held through, if any. */
-function nameOf(graph: HeapGraph, node: number): string | undefined {
+function nameOf(graph: HeapGraph, node: number, nameSlot?: SlotNamer): string | undefined {
   const edge = graph.parentEdges()[node]!;
   if (edge < 0) return undefined;
   const type = graph.edgeType(edge);
   const name = graph.edgeName(edge);
   if (type === graph.edgeContext || type === graph.edgeProperty) return typeof name === 'string' && IDENTIFIER.test(name) ? name : undefined;
-  if (type === graph.edgeHidden && graph.nodeName(graph.edgeFrom(edge)) === 'system / Context') return contextSlotName(graph, graph.edgeFrom(edge), Number(name));
+  if (type === graph.edgeHidden && graph.nodeName(graph.edgeFrom(edge)) === 'system / Context') {
+    const context = graph.edgeFrom(edge);
+    return contextSlotName(graph, context, Number(name)) ?? nameSlot?.(context, node);
+  }
   return undefined;
 }
 
@@ -198,8 +201,8 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const key = found.get(Number(keyId));
       const table = found.get(Number(tableId));
       const owner = table === undefined ? undefined : ownerOfTable(graph, table);
-      const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner) ?? 'WeakMap';
-      const keyName = key === undefined ? '…' : nameOf(graph, key) ?? `{${graph.nodeName(key)}}`;
+      const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner, nameSlot) ?? 'WeakMap';
+      const keyName = key === undefined ? '…' : nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`;
       steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true });
     } else {
       // Other VM-internal steps (promise reactions, suspended functions' registers…) are left out.

@@ -141,9 +141,9 @@ export function allowLeaks(reason: string): void {
 export type { GuardOptions };
 
 declare module 'vitest' {
-  // `T = any` must repeat Vitest's own declaration for the interfaces to merge.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  interface Assertion<T = any> {
+  // No type parameters: Vitest 3.0-4 declare Assertion<T = any>, Vitest 5 Assertion<R = void, T = unknown>;
+  // a declaration may leave out defaulted type parameters, but the ones it names must match.
+  interface Assertion {
     /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
     toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<void>;
   }

