@@ -1,7 +1,7 @@
 // checkLeaks(fn, target?, options?): the framework-free core of toLeak. Real objects, real garbage
 // collection; each scenario keeps (or drops) its objects in variables of its own.
 import { describe, expect, test } from 'vitest';
-import { ObjectRef, TrackrefError, checkLeaks, type LeakReport, type LeakRow } from 'trackref';
+import { ObjectRef, TrackrefError, checkLeaks, collectGarbage, type LeakReport, type LeakRow } from 'trackref';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,6 +78,7 @@ describe('verdicts', () => {
     kept = [];
     const again = await checkLeaks(() => {}, Request);
     expect(again.leaked).toBe(false);
+    await collectGarbage();
     expect(refs.every((ref) => ref.deref() === undefined)).toBe(true);
     expect(JSON.stringify(report.rows)).toContain('http://example.com/kept');
   });
