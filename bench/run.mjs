@@ -4,7 +4,7 @@
 // Markdown table of medians with their spread. --write-readme replaces the block between
 // <!-- bench:start --> and <!-- bench:end --> in README.md (nothing else is touched).
 // Benchmarks are not tests: missed targets are reported, not failed; a scenario that crashes is.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -221,6 +221,11 @@ async function distSettled() {
   return false;
 }
 
+const EXTRA_BENCHES = [
+  ['Per-test leak guard: 200 small tests', 'bench/guard.mjs'],
+  ['Failing checks on large heaps: time to the report with retainer paths', 'bench/snapshot.mjs'],
+];
+
 async function main() {
   if (!existsSync(join(root, 'dist', 'cjs', 'src', 'index.js'))) {
     console.error('dist/ is missing: run `npm run bench` (builds first) or `node scripts/build.mjs`.');
@@ -246,7 +251,18 @@ async function main() {
     cpus: `${cpuList.length} × ${(cpuList[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' ').trim()}`,
   };
   const rows = buildRows(results);
-  const block = markdown(rows, results, meta);
+  let block = markdown(rows, results, meta);
+  // The guard (issue: per-test guard) and heap-snapshot (retainer paths) benchmarks run their own
+  // processes and print their own Markdown tables; they are appended to the same block.
+  for (const [title, script] of EXTRA_BENCHES) {
+    process.stderr.write(`bench: ${script}${quick ? ' --quick' : ''} … `);
+    const t0 = Date.now();
+    const child = spawnSync(process.execPath, [join(root, script), ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const text = (child.stdout ?? '').split('\n').filter((line) => !line.startsWith('BENCH_RESULT')).join('\n').trim();
+    process.stderr.write(child.status === 0 ? `${((Date.now() - t0) / 1000).toFixed(0)} s\n` : `FAILED (exit ${child.status})\n${child.stderr}\n`);
+    if (child.status !== 0) results[script] = { ok: false, error: child.stderr };
+    block += `\n\n### ${title}${quick ? ' (quick run)' : ''}\n\n${child.status === 0 ? text : `failed: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`}`;
+  }
   console.log(block);
   console.error(`\nbench: total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (printJson) {

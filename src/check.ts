@@ -333,6 +333,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number): void {
     if (explanation !== undefined) {
       instance.retainerPath = explanation.retainerPath;
       instance.retainerSteps = explanation.retainerSteps;
+      if (explanation.retained !== undefined) instance.retained = explanation.retained;
     }
   });
 }

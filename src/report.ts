@@ -18,6 +18,8 @@ export interface LeakedInstance {
   retainerSteps?: RetainerStepNote[];
   /** Where the instance was created (for objects born during the measured runs). */
   allocationSite?: { location: string; excerpt: string[] };
+  /** What the instance keeps alive, itself included (given for the first instance of a report). */
+  retained?: { bytes: number; objects: number };
 }
 
 export interface RetainerStepNote {
@@ -119,6 +121,12 @@ function megabytes(bytes: number): string {
   return `${(bytes / MB).toFixed(1)} MB`;
 }
 
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < MB) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / MB).toFixed(1)} MB`;
+}
+
 function memoryDelta(before: number, after: number): string {
   const delta = after - before;
   return `${megabytes(before)} → ${megabytes(after)} (${delta >= 0 ? '+' : '−'}${megabytes(Math.abs(delta))})`;
@@ -189,6 +197,9 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       const indent = ' '.repeat(12);
       lines.push(`  ${formatAge(instance.ageMs, instance.ageExact).padEnd(10)}  ${instance.preview}`);
       if (instance.retainerPath !== undefined) lines.push(`${indent}held by  ${style.received(instance.retainerPath)}`);
+      if (instance.retained !== undefined) {
+        lines.push(`${indent}retains  ${formatBytes(instance.retained.bytes)} in ${instance.retained.objects.toLocaleString('en-US')} object${instance.retained.objects === 1 ? '' : 's'}`);
+      }
       if (instance.allocationSite !== undefined) {
         lines.push(`${indent}made at  ${instance.allocationSite.location}`);
         if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
