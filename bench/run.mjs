@@ -15,13 +15,14 @@ const root = join(here, '..');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const writeReadme = argv.includes('--write-readme');
+const full = argv.includes('--full');
 const printJson = argv.includes('--json');
 const nodeArg = argv.find((a) => a.startsWith('--node='));
 /** The Node binary the scenarios run on (default: this one), e.g. --node=/path/to/node24/bin/node. */
 const nodeBinary = nodeArg === undefined ? process.execPath : nodeArg.slice('--node='.length);
-const unknown = argv.filter((a) => !['--quick', '--write-readme', '--json'].includes(a) && a !== nodeArg);
+const unknown = argv.filter((a) => !['--quick', '--full', '--write-readme', '--json'].includes(a) && a !== nodeArg);
 if (unknown.length > 0) {
-  console.error(`Unknown option(s) ${unknown.join(' ')}. Usage: node bench/run.mjs [--quick] [--write-readme] [--json] [--node=PATH]`);
+  console.error(`Unknown option(s) ${unknown.join(' ')}. Usage: node bench/run.mjs [--quick | --full] [--write-readme] [--json] [--node=PATH]`);
   process.exit(2);
 }
 
@@ -254,14 +255,17 @@ async function main() {
   let block = markdown(rows, results, meta);
   // The guard (issue: per-test guard) and heap-snapshot (retainer paths) benchmarks run their own
   // processes and print their own Markdown tables; they are appended to the same block.
+  // They take minutes at full size (the snapshot one builds ~200 MB and ~1 GB heaps), so they run
+  // their quick sizes unless --full is given.
+  const extraQuick = quick || !full;
   for (const [title, script] of EXTRA_BENCHES) {
-    process.stderr.write(`bench: ${script}${quick ? ' --quick' : ''} … `);
+    process.stderr.write(`bench: ${script}${extraQuick ? ' --quick' : ''} … `);
     const t0 = Date.now();
-    const child = spawnSync(process.execPath, [join(root, script), ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const child = spawnSync(process.execPath, [join(root, script), ...(extraQuick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const text = (child.stdout ?? '').split('\n').filter((line) => !line.startsWith('BENCH_RESULT')).join('\n').trim();
     process.stderr.write(child.status === 0 ? `${((Date.now() - t0) / 1000).toFixed(0)} s\n` : `FAILED (exit ${child.status})\n${child.stderr}\n`);
     if (child.status !== 0) results[script] = { ok: false, error: child.stderr };
-    block += `\n\n### ${title}${quick ? ' (quick run)' : ''}\n\n${child.status === 0 ? text : `failed: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`}`;
+    block += `\n\n### ${title}${extraQuick ? ' (quick run: `node bench/run.mjs --full` for all sizes)' : ''}\n\n${child.status === 0 ? text : `failed: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`}`;
   }
   console.log(block);
   console.error(`\nbench: total ${((Date.now() - started) / 1000).toFixed(0)} s`);
