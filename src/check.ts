@@ -11,12 +11,13 @@ import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from '
 import { AnyClass, BirthLedger, openLedger } from './births';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
-import { collectGarbage, gcFunction, nextMacrotask, sleep } from './gc';
+import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask } from './gc';
 import { allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
 import { queryHeap } from './heap-query';
-import { ObjectRef, classOf, describeValue, stampOf, trackedObjects } from './object-ref';
+import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
+import { liveTracked } from './live-refs';
 import { LeakReport, LeakRow, LeakedInstance, MemorySample, createReport } from './report';
 import {
   ClassTargets,
@@ -31,11 +32,6 @@ import {
   validateTargets,
 } from './targets';
 
-/**
- * Waits before re-collecting while a grown class is still shrinking (at most ~0.5 s in all; the
- * first retry always happens, later ones only while counts keep falling).
- */
-export const BACK_OFF_MS: readonly number[] = [25, 75, 150, 250];
 /** How many of the oldest leaked instances a report shows per class. */
 const OLDEST_SHOWN = 3;
 const PREVIEW_LENGTH = 160;
@@ -227,7 +223,7 @@ function gatherInstances(resolved: ResolvedTarget[] | undefined, isIgnored: IsIg
     return cls === undefined || !isIgnored(cls);
   };
   if (resolved === undefined) {
-    for (const obj of [...queryHeap(ObjectRef).instances, ...trackedObjects()]) {
+    for (const obj of liveTracked()) {
       const cls = classOf(obj);
       if (cls === undefined || isIgnored(cls)) continue;
       const group = groups.get(cls) ?? { className: cls.name || '(anonymous class)', instances: [] };
@@ -396,15 +392,11 @@ async function judgeByHeapCounts(
     }
     await collectGarbage();
     rows = census(resolved, isIgnored, baseline, opts.tolerance);
-    // Back off while counts are still falling (finalizers, async work finishing), a bounded number of times.
-    for (const delay of BACK_OFF_MS) {
-      const before = excess(rows);
-      if (before === 0) break;
-      await sleep(delay);
+    await backOffWhileFalling(excess(rows), async () => {
       await collectGarbage();
       rows = census(resolved, isIgnored, baseline, opts.tolerance);
-      if (excess(rows) >= before) break;
-    }
+      return excess(rows);
+    });
     if (rows.some(isLeaking)) break;
   }
   const seen = new Set(rows.map((row) => row.key));

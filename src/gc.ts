@@ -50,3 +50,25 @@ export async function collectGarbage(): Promise<void> {
   gc();
   await nextMacrotask();
 }
+
+/**
+ * Waits before re-collecting while a grown count is still shrinking (at most ~0.5 s in all; the
+ * first retry always happens, later ones only while the count keeps falling).
+ */
+export const BACK_OFF_MS: readonly number[] = [25, 75, 150, 250];
+
+/**
+ * The bounded back-off before a leak verdict: while `excess` (what is over the tolerance) is above
+ * zero, wait, let `remeasure` collect and count again, and stop as soon as the count stops falling,
+ * so pending finalization or just-finishing async work cannot cause a false failure.
+ */
+export async function backOffWhileFalling(excess: number, remeasure: () => Promise<number>): Promise<void> {
+  let current = excess;
+  for (const delay of BACK_OFF_MS) {
+    if (current === 0) return;
+    await sleep(delay);
+    const next = await remeasure();
+    if (next >= current) return;
+    current = next;
+  }
+}

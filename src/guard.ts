@@ -9,13 +9,13 @@
  * may still be alive. Never holds a tracked object beyond one synchronous scan.
  */
 import { AnyClass, BirthLedger, openLedger } from './births';
-import { BACK_OFF_MS, explain, memorySample, oldestInstances } from './check';
+import { explain, memorySample, oldestInstances } from './check';
+import { liveTracked } from './live-refs';
 import { now, stamps } from './clock';
 import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
 import { TrackrefError } from './errors';
-import { collectGarbage, gcFunction, nextMacrotask, sleep } from './gc';
-import { queryHeap } from './heap-query';
-import { ObjectRef, classOf, describeValue, stampOf, trackedObjects } from './object-ref';
+import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask } from './gc';
+import { classOf, describeValue, stampOf } from './object-ref';
 import { LeakReport, LeakRow, MemorySample, createReport } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
 
@@ -261,17 +261,11 @@ export class LeakGuard {
     if (suspects.length === 0) return [];
     await collectGarbage();
     await drain(suspects);
-    let left = total(suspects);
-    // Back off while the count is still falling (finalizers, async work finishing), a bounded number of times.
-    for (const delay of BACK_OFF_MS) {
-      const before = left;
-      if (before === 0) return [];
-      await sleep(delay);
+    await backOffWhileFalling(total(suspects), async () => {
       await collectGarbage();
       await drain(suspects);
-      left = total(suspects);
-      if (left >= before) break;
-    }
+      return total(suspects);
+    });
     suspects = alive(suspects);
     if (suspects.length === 0) return [];
     const rowsOf = survivorRows(suspects, this.#isIgnored);
@@ -331,7 +325,7 @@ function survivorRows(windows: readonly Window[], isIgnored: (cls: AnyClass) => 
     fresh: Map<Window, object[]>;
   }
   const groups = new Map<AnyClass | undefined, Group>();
-  for (const obj of [...queryHeap(ObjectRef).instances, ...trackedObjects()]) {
+  for (const obj of liveTracked()) {
     const cls = classOf(obj);
     if (cls !== undefined && isIgnored(cls)) continue;
     const stamp = stampOf(obj);

@@ -16,8 +16,8 @@ export interface LiveRefsOptions {
   ignore?: ClassTarget | readonly ClassTarget[];
 }
 
-/** Every live tracked object (a fresh array from one heap query; drop it when done). */
-function liveTracked(): object[] {
+/** Every live tracked object: ObjectRef instances and objects passed to track() (a fresh array from one heap query; drop it when done). */
+export function liveTracked(): object[] {
   const found = queryHeap(ObjectRef).instances;
   for (const obj of trackedObjects()) found.push(obj);
   return found;

@@ -184,7 +184,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   ]);
   lines.push(
     ...table(header, cells, style, (rowIndex, col, text) =>
-      data.rows[rowIndex]!.leaking && col === 3 ? style.received(text) : col === 0 ? text : text,
+      data.rows[rowIndex]!.leaking && col === 3 ? style.received(text) : text,
     ),
   );
   if (data.rows.some((row) => row.before === undefined)) {

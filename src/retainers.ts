@@ -256,8 +256,3 @@ function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   }
   return last;
 }
-
-/** The whole path from the root, for debugging. */
-export function fullPathText(path: RetainerPath): string {
-  return path.steps.map((step) => step.text).join('');
-}
