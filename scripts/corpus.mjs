@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// Runs the leak corpus (test/corpus/) under real runners and judges every verdict.
+//
+//   node scripts/corpus.mjs                       Jest and every Vitest pool, one pass each
+//   node scripts/corpus.mjs --cells jest,vmForks  some cells (jest, forks, threads, vmThreads, vmForks)
+//   node scripts/corpus.mjs --passes 5 --paths first --only 'leak 0[1-3]'
+//
+// A leak is judged right when its test failed with trackref's leak report (and, on passes with
+// retainer paths, the report names the case's `heldBy` reference); a look-alike when its test
+// passed. Anything else is a wrong verdict. Used by test/integration/corpus.test.ts and
+// scripts/soak.mjs; needs dist/ (npm run build).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const corpusDir = join(root, 'test', 'corpus');
+const jestEntry = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+const vitestEntry = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+
+export const CELLS = ['jest', 'forks', 'threads', 'vmThreads', 'vmForks'];
+const TITLE = /^(leak|look-alike) (\d+): (.*?)(?: \| held by (.*))?$/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function spawnNode(args, { cwd, env, limitMs }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The environment of a spawned runner: this process's, minus the variables of a runner around it. */
+function runnerEnv(extra) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(VITEST|JEST_WORKER_ID$|NODE_OPTIONS$|TEST$|NODE_ENV$|FORCE_COLOR$|NO_COLOR$)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...extra };
+}
+
+/**
+ * One run of the corpus in one cell. Options: passes (default 1), paths ('first' | 'all' | 'none'),
+ * only (a title regex), nodeOptions (NODE_OPTIONS for the runner and its workers), limitMs.
+ * Resolves to { cell, seconds, code, tests: [{ pass, title, kind, heldBy, status, message }],
+ * wrong: [{ pass, title, why }], output } — `wrong` also lists cases that did not run at all.
+ */
+export async function runCorpus(cell, options = {}) {
+  if (!CELLS.includes(cell)) throw new Error(`Unknown corpus cell ${JSON.stringify(cell)}; pass one of ${CELLS.join(', ')}.`);
+  const passes = options.passes ?? 1;
+  const paths = options.paths ?? 'first';
+  const work = mkdtempSync(join(tmpdir(), 'trackref-corpus-'));
+  const outputFile = join(work, 'results.json');
+  const args =
+    cell === 'jest'
+      ? [jestEntry, '--ci', '--json', `--outputFile=${outputFile}`, `--cacheDirectory=${join(work, 'cache')}`, '--config', join(corpusDir, 'jest.config.cjs')]
+      : [vitestEntry, 'run', `--pool=${cell}`, '--reporter=json', `--outputFile.json=${outputFile}`];
+  const env = runnerEnv({
+    TRACKREF_CORPUS_PASSES: String(passes),
+    TRACKREF_CORPUS_PATHS: paths,
+    ...(options.only === undefined ? {} : { TRACKREF_CORPUS_ONLY: options.only }),
+    ...(options.nodeOptions === undefined ? {} : { NODE_OPTIONS: options.nodeOptions }),
+  });
+  const started = Date.now();
+  try {
+    const spawned = await spawnNode(args, { cwd: corpusDir, env, limitMs: options.limitMs ?? 20 * 60_000 });
+    const seconds = (Date.now() - started) / 1000;
+    let json;
+    try {
+      json = JSON.parse(readFileSync(outputFile, 'utf8'));
+    } catch (error) {
+      json = { testResults: [] };
+      spawned.stderr += `\n[corpus] no JSON report: ${error.message}`;
+    }
+    const tests = [];
+    for (const file of json.testResults) {
+      for (const assertion of file.assertionResults) {
+        const match = TITLE.exec(assertion.title);
+        if (match === null) continue;
+        tests.push({
+          pass: Number(/^pass (\d+)$/.exec(assertion.ancestorTitles[0] ?? '')?.[1] ?? 0),
+          title: assertion.title,
+          kind: match[1],
+          heldBy: match[4],
+          status: assertion.status,
+          message: assertion.failureMessages.join('\n').replace(ANSI, ''),
+        });
+      }
+    }
+    const wrong = tests.flatMap((test) => {
+      const why = judge(test, pathsOnPass(paths, test.pass));
+      return why === undefined ? [] : [{ pass: test.pass, title: test.title, why }];
+    });
+    const expectedCount = options.expectedTests;
+    if (expectedCount !== undefined && tests.length !== expectedCount) {
+      wrong.push({ pass: 0, title: '(run)', why: `${tests.length} of ${expectedCount} corpus tests reported; exit ${spawned.code} ${spawned.signal ?? ''}` });
+    }
+    return { cell, seconds, code: spawned.code, tests, wrong, output: `${spawned.stdout}\n${spawned.stderr}` };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function pathsOnPass(paths, pass) {
+  return paths === 'all' || (paths === 'first' && pass === 1);
+}
+
+/** Why a verdict is wrong, or undefined when it is right. */
+export function judge(test, withPaths) {
+  if (test.kind === 'look-alike') {
+    return test.status === 'passed' ? undefined : `look-alike ${test.status}: ${firstLines(test.message)}`;
+  }
+  if (test.status !== 'failed') return `leak not caught (${test.status})`;
+  if (!/toLeak\(/.test(test.message) || !/leaked/.test(test.message)) return `failed without a leak report: ${firstLines(test.message)}`;
+  if (withPaths && !test.message.includes(test.heldBy)) return `report does not name ${JSON.stringify(test.heldBy)}:\n${test.message}`;
+  return undefined;
+}
+
+function firstLines(text, count = 12) {
+  return text.split('\n').slice(0, count).join('\n');
+}
+
+/** Counts of cases by kind in a run's first pass. */
+export function corpusSize(tests) {
+  const first = tests.filter((test) => test.pass === 1);
+  return { leaks: first.filter((t) => t.kind === 'leak').length, lookAlikes: first.filter((t) => t.kind === 'look-alike').length };
+}
+
+function parseArgs(argv) {
+  const options = { cells: CELLS, passes: 1, paths: 'first' };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value.`);
+      return next;
+    };
+    if (flag === '--cells') options.cells = value().split(',');
+    else if (flag === '--passes') options.passes = Number(value());
+    else if (flag === '--paths') options.paths = value();
+    else if (flag === '--only') options.only = value();
+    else if (flag === '--verbose') options.verbose = true;
+    else throw new Error(`Unknown option ${flag}. Options: --cells ${CELLS.join(',')} --passes N --paths first|all|none --only REGEX --verbose`);
+  }
+  return options;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const options = parseArgs(process.argv.slice(2));
+  let failed = false;
+  for (const cell of options.cells) {
+    const result = await runCorpus(cell, options);
+    const size = corpusSize(result.tests);
+    console.log(`${cell.padEnd(10)} ${result.tests.length} verdicts (${size.leaks} leaks, ${size.lookAlikes} look-alikes per pass), ${result.wrong.length} wrong, ${result.seconds.toFixed(1)} s`);
+    for (const wrong of result.wrong) console.log(`  WRONG pass ${wrong.pass} ${wrong.title}\n    ${wrong.why.replace(/\n/g, '\n    ')}`);
+    if (options.verbose || result.tests.length === 0) console.log(result.output);
+    if (result.wrong.length > 0 || result.tests.length === 0) failed = true;
+  }
+  process.exitCode = failed ? 1 : 0;
+}
