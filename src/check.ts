@@ -414,7 +414,7 @@ async function judgeByHeapCounts(
   }));
   const all = [...leakRows, ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
   const after = memorySample();
-  if (all.some((row) => row.leaking)) {
+  if (opts.paths && all.some((row) => row.leaking)) {
     // Let this job end so the WeakRefs to leaked instances stop keeping them strongly.
     await nextMacrotask();
     explain(all, baseline.seq);

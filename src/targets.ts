@@ -29,6 +29,12 @@ export interface LeakCheckOptions {
    * bounded cache that fills up and then stops growing is not a leak.
    */
   growth?: GrowthRule;
+  /**
+   * Find the retainer path of each reported instance when a class leaks (default true): one heap
+   * snapshot, taken only on failure. false skips it; the report keeps counts, ages, previews and
+   * allocation sites (for soak runs, or heaps so large that a snapshot is too slow).
+   */
+  paths?: boolean;
 }
 
 /** See `LeakCheckOptions.growth`. */
@@ -41,10 +47,11 @@ export interface ParsedOptions {
   timeout: number;
   ignore: ClassTarget[];
   growth: GrowthRule;
+  paths: boolean;
 }
 
-const DEFAULTS = { warmup: 1, runs: 1, tolerance: 0, timeout: 4000 } as const;
-const OPTION_KEYS = ['warmup', 'runs', 'tolerance', 'ignore', 'timeout', 'growth'] as const;
+const DEFAULTS = { warmup: 1, runs: 1, tolerance: 0, timeout: 4000, paths: true } as const;
+const OPTION_KEYS = ['warmup', 'runs', 'tolerance', 'ignore', 'timeout', 'growth', 'paths'] as const;
 const GROWTH_RULES: readonly GrowthRule[] = ['any', 'every-run'];
 
 /** A class counted by a check: a label for the report and the classes whose instances count. */
@@ -117,7 +124,19 @@ export function parseOptions(options: unknown): ParsedOptions {
     timeout,
     ignore: validateTargets(record.ignore, 'ignore option') ?? [],
     growth: growthOption(record.growth, runs),
+    paths: pathsOption(record.paths),
   };
+}
+
+function pathsOption(value: unknown): boolean {
+  if (value === undefined) return DEFAULTS.paths;
+  if (typeof value !== 'boolean') {
+    throw new TrackrefError(
+      `Option paths must be true (the default: find each leaked instance's retainer path) or false (skip the heap snapshot), ` +
+        `but it is ${describeValue(value)}. Pass e.g. { paths: false }.`,
+    );
+  }
+  return value;
 }
 
 function growthOption(value: unknown, runs: number): GrowthRule {

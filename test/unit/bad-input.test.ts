@@ -88,6 +88,7 @@ describe('checkLeaks: options', () => {
       /Valid options are .*\btolerance\b/,
       /Valid options are .*\bignore\b/,
       /Valid options are .*\btimeout\b/,
+      /Valid options are .*\bpaths\b/,
     );
   });
 
@@ -124,6 +125,10 @@ describe('checkLeaks: options', () => {
       described,
       /Pass e\.g\. \{ timeout: \d+ \}/,
     );
+  });
+
+  test('paths that is not a boolean: says to pass true or false', async () => {
+    await expectTrackrefError(() => checkLeaks(() => {}, HtmlResponse, { paths: 'no' } as never), 'Option paths', 'the string "no"', /Pass e\.g\. \{ paths: false \}/);
   });
 
   test('valid edge values are accepted', async () => {

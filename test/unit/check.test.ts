@@ -58,6 +58,20 @@ describe('verdicts', () => {
     expect(r.oldest[0]!.preview).toContain(`http://example.com/${kept.length - 1}`);
   });
 
+  test('paths: false gives the same verdict and counts without a retainer path; the default has one', async () => {
+    const kept: HtmlResponse[] = [];
+    const leak = () => {
+      kept.push(new HtmlResponse(`http://example.com/${kept.length}`));
+    };
+    const without = row(await checkLeaks(leak, HtmlResponse, { paths: false }), 'HtmlResponse');
+    expect(without.leaking).toBe(true);
+    expect(without.leaked).toBe(1);
+    expect(without.oldest[0]!.preview).toContain('http://example.com/');
+    expect(without.oldest[0]!.retainerPath).toBeUndefined();
+    const withPaths = row(await checkLeaks(leak, HtmlResponse), 'HtmlResponse');
+    expect(withPaths.oldest[0]!.retainerPath).toMatch(/kept\[\d+\]/);
+  });
+
   test('several leaked instances per run are all counted', async () => {
     const kept: Request[] = [];
     const report = await checkLeaks(() => {
