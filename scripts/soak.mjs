@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+// The flake soak: runs the leak corpus (test/corpus/) many times across runners, pools and
+// conditions, and counts wrong verdicts (a leak not caught, a look-alike failed, a leak failing
+// without its report, a report not naming the retaining reference, or a case that did not run).
+//
+//   npm run soak -- --runs 1000                  1,000 corpus passes in all
+//   npm run soak -- --runs 100 --cells jest,vmForks --conditions busy --passes-per-process 10
+//
+// Options:
+//   --runs N                 corpus passes in all (default 50), spread over cells × conditions
+//   --cells LIST             jest, forks, threads, vmThreads, vmForks (default all)
+//   --conditions LIST        normal, busy (a sibling process spinning on a core for the whole run),
+//                            small-heap (NODE_OPTIONS=--max-old-space-size=<--heap-mb>) (default all)
+//   --heap-mb N              the small heap, in MB (default 96)
+//   --passes-per-process N   passes in one runner process (default 25): the first with retainer
+//                            paths (the report must name each leak's reference), the rest without
+//   --jobs N                 runner processes at once (default 2)
+//   --out FILE               also write the summary as JSON (default .soak/last.json)
+// Needs dist/ (npm run build). Prints one line per runner process and a table; exits 1 when any
+// verdict was wrong.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CELLS, corpusSize, runCorpus } from './corpus.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CONDITIONS = ['normal', 'busy', 'small-heap'];
+
+function parseArgs(argv) {
+  const options = { runs: 50, cells: [...CELLS], conditions: [...CONDITIONS], heapMb: 96, perProcess: 25, jobs: 2, out: join(root, '.soak', 'last.json') };
+  const help = `Options: --runs N --cells ${CELLS.join(',')} --conditions ${CONDITIONS.join(',')} --heap-mb N --passes-per-process N --jobs N --out FILE`;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value. ${help}`);
+      return next;
+    };
+    const count = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1, e.g. ${flag} 10.`);
+      return n;
+    };
+    const list = (allowed) => {
+      const items = value().split(',');
+      const bad = items.filter((item) => !allowed.includes(item));
+      if (bad.length > 0) throw new Error(`${flag}: unknown ${bad.join(', ')}; pass some of ${allowed.join(',')}.`);
+      return items;
+    };
+    if (flag === '--runs') options.runs = count();
+    else if (flag === '--cells') options.cells = list(CELLS);
+    else if (flag === '--conditions') options.conditions = list(CONDITIONS);
+    else if (flag === '--heap-mb') options.heapMb = count();
+    else if (flag === '--passes-per-process') options.perProcess = count();
+    else if (flag === '--jobs') options.jobs = count();
+    else if (flag === '--out') options.out = value();
+    else throw new Error(`Unknown option ${flag}. ${help}`);
+  }
+  return options;
+}
+
+/** The runner processes to start: cells and conditions in turn, until `runs` passes are planned. */
+function plan({ runs, cells, conditions, perProcess }) {
+  const jobs = [];
+  let planned = 0;
+  for (let i = 0; planned < runs; i++) {
+    const passes = Math.min(perProcess, runs - planned);
+    jobs.push({ cell: cells[i % cells.length], condition: conditions[Math.floor(i / cells.length) % conditions.length], passes });
+    planned += passes;
+  }
+  return jobs;
+}
+
+/** A sibling process keeping one core busy until stopped. */
+function busySibling() {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  return () => child.kill('SIGKILL');
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const log = (text) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}`);
+
+  // Pre-flight: one pass with paths in the first cell, which also fixes the corpus size.
+  const preflight = await runCorpus(options.cells[0], { passes: 1 });
+  const size = corpusSize(preflight.tests);
+  const perPass = size.leaks + size.lookAlikes;
+  if (perPass === 0) throw new Error(`The pre-flight run reported no corpus tests:\n${preflight.output}`);
+  log(`corpus: ${size.leaks} leaks + ${size.lookAlikes} look-alikes; pre-flight in ${options.cells[0]}: ${preflight.wrong.length} wrong`);
+
+  const jobs = plan(options);
+  const results = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const job = jobs[index];
+      const stop = job.condition === 'busy' ? busySibling() : () => {};
+      try {
+        const result = await runCorpus(job.cell, {
+          passes: job.passes,
+          paths: 'first',
+          expectedTests: job.passes * perPass,
+          ...(job.condition === 'small-heap' ? { nodeOptions: `--max-old-space-size=${options.heapMb}` } : {}),
+        });
+        results.push({ ...job, seconds: result.seconds, verdicts: result.tests.length, wrong: result.wrong });
+        log(`${index + 1}/${jobs.length} ${job.cell} ${job.condition}: ${job.passes} passes, ${result.tests.length} verdicts, ${result.wrong.length} wrong, ${result.seconds.toFixed(0)} s`);
+        for (const wrong of result.wrong) log(`  WRONG (pass ${wrong.pass}) ${wrong.title}: ${wrong.why.split('\n').slice(0, 8).join('\n    ')}`);
+        if (result.wrong.some((w) => w.title === '(run)')) log(`  output tail:\n${result.output.slice(-3000)}`);
+      } finally {
+        stop();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.jobs, jobs.length) }, worker));
+
+  const table = [];
+  for (const cell of options.cells) {
+    for (const condition of options.conditions) {
+      const mine = results.filter((r) => r.cell === cell && r.condition === condition);
+      if (mine.length === 0) continue;
+      table.push({
+        cell,
+        condition,
+        passes: mine.reduce((n, r) => n + r.passes, 0),
+        verdicts: mine.reduce((n, r) => n + r.verdicts, 0),
+        wrong: mine.reduce((n, r) => n + r.wrong.length, 0),
+        seconds: mine.reduce((n, r) => n + r.seconds, 0),
+      });
+    }
+  }
+  const total = {
+    passes: table.reduce((n, r) => n + r.passes, 0),
+    verdicts: table.reduce((n, r) => n + r.verdicts, 0),
+    wrong: table.reduce((n, r) => n + r.wrong, 0) + preflight.wrong.length,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+  console.log('\n| cell | condition | corpus passes | verdicts | wrong | runner seconds |\n| --- | --- | --- | --- | --- | --- |');
+  for (const row of table) console.log(`| ${row.cell} | ${row.condition} | ${row.passes} | ${row.verdicts} | ${row.wrong} | ${row.seconds.toFixed(0)} |`);
+  console.log(`| all | | ${total.passes} | ${total.verdicts} | ${total.wrong} | wall ${total.wallSeconds.toFixed(0)} |`);
+  const summary = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    corpus: size,
+    options: { ...options, out: undefined },
+    total,
+    table,
+    wrong: results.flatMap((r) => r.wrong.map((w) => ({ cell: r.cell, condition: r.condition, ...w }))),
+  };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\nSummary written to ${options.out}`);
+  process.exitCode = total.wrong > 0 ? 1 : 0;
+}
+
+await main();
