@@ -212,7 +212,17 @@ interface CensusRow {
   className: string;
   count: number;
   oldest: LeakedInstance[];
+  /** Grew by more than the tolerance since the baseline. */
+  grew: boolean;
+  /**
+   * Weak references to every instance counted, for a grown row (when there are not too many): a
+   * re-count after a collection that needs no heap scan (it sees deaths, not births).
+   */
+  watched?: Array<WeakRef<object>>;
 }
+
+/** Above this many instances in grown rows, a re-count scans the heap instead of watching them. */
+const WATCH_LIMIT = 100_000;
 
 /** The instances each row counts right now (a scan per realm class; the caller must drop them soon). */
 function gatherInstances(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Map<unknown, { className: string; instances: object[] }> {
@@ -261,15 +271,34 @@ export function preview(obj: object): string {
 /** Counts every row's instances; with a baseline, previews the oldest new instances of grown rows. */
 function census(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, baseline: Baseline | undefined, tolerance: number): CensusRow[] {
   const rows: CensusRow[] = own([]);
+  let watchable = WATCH_LIMIT;
   for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored)) {
-    const row: CensusRow = { key, className, count: instances.length, oldest: own([]) };
     const grown = baseline === undefined ? 0 : instances.length - (baseline.counts.get(key) ?? 0);
-    if (baseline !== undefined && grown > tolerance) {
+    const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
+    if (baseline !== undefined && row.grew) {
       row.oldest = own(oldestNew(instances, baseline, grown));
+      watchable -= instances.length;
+      if (watchable >= 0) row.watched = own(instances.map((obj) => own(new WeakRef(obj))));
     }
     rows.push(row);
   }
   return rows;
+}
+
+/**
+ * The rows' counts again after a collection, from their weak references alone (no heap scan), or
+ * undefined when some grown row is not watched. Only deaths show: objects born since stay uncounted.
+ */
+function recountWatched(rows: CensusRow[]): CensusRow[] | undefined {
+  if (rows.some((row) => row.grew && row.watched === undefined)) return undefined;
+  return own(
+    rows.map((row) => {
+      if (row.watched === undefined) return row;
+      let alive = 0;
+      for (const ref of row.watched) if (ref.deref() !== undefined) alive++;
+      return { ...row, count: alive };
+    }),
+  );
 }
 
 /** The oldest instances created since the baseline, at most as many as the class grew by. */
@@ -394,6 +423,10 @@ async function judgeByHeapCounts(
     rows = census(resolved, isIgnored, baseline, opts.tolerance);
     await backOffWhileFalling(excess(rows), async () => {
       await collectGarbage();
+      // Watched instances tell cheaply whether anything died; only then is the heap counted again
+      // (exact counts and fresh oldest instances for the report).
+      const recounted = recountWatched(rows);
+      if (recounted !== undefined && excess(recounted) >= excess(rows)) return excess(rows);
       rows = census(resolved, isIgnored, baseline, opts.tolerance);
       return excess(rows);
     });

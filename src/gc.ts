@@ -52,23 +52,32 @@ export async function collectGarbage(): Promise<void> {
 }
 
 /**
- * Waits before re-collecting while a grown count is still shrinking (at most ~0.5 s in all; the
- * first retry always happens, later ones only while the count keeps falling).
+ * Waits before re-collecting while a grown count may still shrink: about 0.1 s when nothing falls
+ * (two re-counts), up to about 0.5 s in all while the count keeps falling.
  */
 export const BACK_OFF_MS: readonly number[] = [25, 75, 150, 250];
 
+/** Re-counts in a row that did not fall before the back-off gives up. */
+const PATIENCE = 2;
+
 /**
  * The bounded back-off before a leak verdict: while `excess` (what is over the tolerance) is above
- * zero, wait, let `remeasure` collect and count again, and stop as soon as the count stops falling,
- * so pending finalization or just-finishing async work cannot cause a false failure.
+ * zero, wait, let `remeasure` collect and count again, and stop once the count has not fallen on
+ * `PATIENCE` re-counts in a row, so pending finalization or just-finishing async work (a timer that
+ * releases the object shortly after fn returns) cannot cause a false failure.
  */
 export async function backOffWhileFalling(excess: number, remeasure: () => Promise<number>): Promise<void> {
   let current = excess;
+  let unchanged = 0;
   for (const delay of BACK_OFF_MS) {
     if (current === 0) return;
     await sleep(delay);
     const next = await remeasure();
-    if (next >= current) return;
-    current = next;
+    if (next < current) {
+      current = next;
+      unchanged = 0;
+    } else if (++unchanged >= PATIENCE) {
+      return;
+    }
   }
 }

@@ -536,6 +536,38 @@ describe('robustness', () => {
     expect(report.leaked).toBe(false);
   });
 
+  test('objects released during the back-off (40 ms after fn returns) are not a leak, tracked or not', async () => {
+    class Slow extends ObjectRef {}
+    const slow = new Set<Slow>();
+    const plain = new Set<PlainItem>();
+    const fn = () => {
+      const job = new Slow();
+      const item = new PlainItem(2);
+      slow.add(job);
+      plain.add(item);
+      setTimeout(() => {
+        slow.delete(job);
+        plain.delete(item);
+      }, 40);
+    };
+    // warmup: 0, so no earlier call's release can offset this one's.
+    expect((await checkLeaks(fn, Slow, { warmup: 0 })).leaked).toBe(false);
+    expect((await checkLeaks(fn, PlainItem, { warmup: 0 })).leaked).toBe(false);
+  });
+
+  test('an old instance released during the back-off offsets a new one kept: no growth, no leak', async () => {
+    class Entry extends ObjectRef {}
+    let current = new Entry();
+    const kept = new Set<Entry>([current]);
+    const report = await checkLeaks(() => {
+      const previous = current;
+      current = new Entry();
+      kept.add(current);
+      setTimeout(() => kept.delete(previous), 40);
+    }, Entry, { warmup: 0 });
+    expect(report.leaked).toBe(false);
+  });
+
   test('objects held until a timer long after the check are a leak', async () => {
     class Parked extends ObjectRef {}
     const parked = new Set<Parked>();
