@@ -3,22 +3,41 @@
  * counted per class, and a FinalizationRegistry counts it back down when it is collected. What is
  * left is "born during the check and still alive", an upper bound of how much a class grew.
  * A ledger only holds classes and counts; the FinalizationRegistry never keeps an object alive.
+ *
+ * Every ledger shares one FinalizationRegistry that lives as long as this module, and none may ever
+ * be created per ledger: on Node 20, a registry that became garbage while its callbacks were pending
+ * was seen to stop V8 from running any FinalizationRegistry callback in the isolate again (the
+ * user's too), after a few checks in a row (test/unit/births.test.ts).
  */
 import { requireSlowPath } from './clock';
+import { own } from './own-objects';
 
 export type AnyClass = abstract new (...args: never[]) => unknown;
+
+/** What a registration holds: the ledger to count down and the class (one per ledger and class). */
+interface BirthKind {
+  readonly ledger: BirthLedger;
+  readonly cls: AnyClass;
+}
+
+const deaths = new FinalizationRegistry<BirthKind>(({ ledger, cls }) => {
+  ledger.alive.set(cls, (ledger.alive.get(cls) ?? 1) - 1);
+});
 
 export class BirthLedger {
   /** Objects born since the ledger opened and not yet collected, per concrete class. */
   readonly alive = new Map<AnyClass, number>();
   #open = true;
-  readonly #finalizer = new FinalizationRegistry<AnyClass>((cls) => {
-    this.alive.set(cls, (this.alive.get(cls) ?? 1) - 1);
-  });
+  readonly #kinds = own(new Map<AnyClass, BirthKind>());
 
   record(obj: object, cls: AnyClass): void {
     this.alive.set(cls, (this.alive.get(cls) ?? 0) + 1);
-    this.#finalizer.register(obj, cls);
+    let kind = this.#kinds.get(cls);
+    if (kind === undefined) {
+      kind = own({ ledger: this, cls });
+      this.#kinds.set(cls, kind);
+    }
+    deaths.register(obj, kind);
   }
 
   /** Births still alive whose class is `target` or extends it, excluding the `ignored` classes. */

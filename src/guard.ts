@@ -245,8 +245,8 @@ export class LeakGuard {
   async #settle(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
     const alive = (list: Window[]): Window[] => list.filter((window) => this.#survivors(window) > 0);
     const total = (list: Window[]): number => list.reduce((sum, window) => sum + this.#survivors(window), 0);
-    // V8 runs the finalizers of one FinalizationRegistry per task, and each window has its own ledger:
-    // give every window's ledger a turn after a collection.
+    // V8 runs the callbacks of one FinalizationRegistry per task, and other registries (the user's)
+    // may be queued before the ledgers' one: give the callbacks a few turns after a collection.
     const drain = async (list: Window[]): Promise<void> => {
       for (let turn = 0; turn < list.length && alive(list).length > 0; turn++) await nextMacrotask();
     };
