@@ -134,14 +134,36 @@ function describeKey(graph: HeapGraph, node: number): string {
   return name || type;
 }
 
-/** Finds the key stored just before a Map value in the map's hash table. */
-function mapKeyFor(graph: HeapGraph, table: number, valueIndex: number): string | undefined {
-  for (let e = graph.firstEdge[table]!; e < graph.firstEdge[table + 1]!; e++) {
-    if (graph.edgeName(e) === valueIndex - 1 || graph.edgeName(e) === String(valueIndex - 1)) {
-      return describeKey(graph, graph.edgeTo(e));
-    }
+/**
+ * Whether a slot of a Map's hash table holds a key or a value. V8's OrderedHashMap is a FixedArray:
+ * 3 header slots, one slot per bucket, then entries of (key, value, chain), with two entries per
+ * bucket, so its length is 3 + 7 × buckets. The length comes from the table's self size (16-byte
+ * header and 8-byte slots, or 8 and 4 with pointer compression); undefined when neither fits.
+ */
+function mapSlotRole(graph: HeapGraph, table: number, index: number): 'key' | 'value' | undefined {
+  const size = graph.selfSize(table);
+  for (const [header, slot] of [[16, 8], [8, 4]] as const) {
+    const length = (size - header) / slot;
+    if (!Number.isInteger(length) || length < 10 || (length - 3) % 7 !== 0) continue;
+    const entries = 3 + (length - 3) / 7;
+    if (index < entries) return undefined;
+    const role = (index - entries) % 3;
+    return role === 0 ? 'key' : role === 1 ? 'value' : undefined;
   }
   return undefined;
+}
+
+/** How a Map holds the object in a slot of its table: `.get('key')`, `(Map key)` or `(Map entry)`. */
+function mapStep(graph: HeapGraph, table: number, index: number): string {
+  const role = mapSlotRole(graph, table, index);
+  if (role === 'key') return ' (Map key)';
+  if (role === undefined) return ' (Map entry)';
+  for (let e = graph.firstEdge[table]!; e < graph.firstEdge[table + 1]!; e++) {
+    if (graph.edgeName(e) === index - 1 || graph.edgeName(e) === String(index - 1)) {
+      return `.get(${describeKey(graph, graph.edgeTo(e))})`;
+    }
+  }
+  return '.get(…)';
 }
 
 /**
@@ -177,10 +199,18 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     } else if (type === graph.edgeInternal && name === 'table' && (fromName === 'Map' || fromName === 'Set')) {
       const next = edges[i + 1];
       if (next !== undefined) {
-        const index = Number(graph.edgeName(next));
-        const key = fromName === 'Map' ? mapKeyFor(graph, to, index) : undefined;
-        steps.push({ text: fromName === 'Map' ? `.get(${key ?? '…'})` : ' (Set member)', node: graph.edgeTo(next), anchor: false });
+        const text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
+        steps.push({ text, node: graph.edgeTo(next), anchor: false });
         i++;
+      }
+    } else if (fromName === 'FinalizationRegistry' && graph.nodeName(to) === 'system / WeakCell') {
+      // A registration's held value, kept until its target dies. The registry's cells are linked to
+      // each other, so the path may pass through several before reaching the value.
+      let j = i + 1;
+      while (j < edges.length && graph.nodeName(graph.edgeTo(edges[j]!)) === 'system / WeakCell') j++;
+      if (j < edges.length) {
+        steps.push({ text: ' (FinalizationRegistry held value)', node: graph.edgeTo(edges[j]!), anchor: false });
+        i = j;
       }
     } else if (type === graph.edgeInternal && name === 'context' && graph.nodeType(from) === 'closure') {
       steps.push({ text: ` → ${fromName || 'anonymous'}()`, node: to, anchor: false });
@@ -241,12 +271,16 @@ function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   let closure = last - 1;
   while (closure > 0 && steps[closure]!.text === '') closure--;
   const closureText = steps[closure]?.text ?? '';
-  // A variable of a function that is running or suspended, or of an anonymous function (often a
-  // runner's module wrapper): the variable itself is the best start.
-  if (!closureText.endsWith('()') || closureText === ' → anonymous()') return last;
+  // A variable of a function that is running or suspended: the variable itself is the best start.
+  if (!closureText.endsWith('()')) return last;
+  // An anonymous function counts only when a container holds it (`hooks[1] → anonymous()`); one held
+  // otherwise is often a runner's wrapper (`fn → anonymous()`), and the variable is the better start.
+  const anonymous = closureText === ' → anonymous()';
+  if (anonymous && !/^(\[| listeners |\.get\()/.test(steps[closure - 1]?.text ?? '')) return last;
   for (let i = closure - 1; i >= Math.max(0, closure - HOLDER_SEARCH_STEPS); i--) {
     if (steps[i]!.anchor) return i;
   }
+  if (anonymous) return last;
   // No named holder nearby: start at the step that reaches the closure, labelled with its holder's kind.
   const reach = closure - 1;
   if (reach >= 1) {

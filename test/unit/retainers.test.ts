@@ -26,6 +26,10 @@ const byType: Record<string, HtmlResponse[]> = {};
 const byQuote = new Map<string, HtmlResponse>();
 const byLong = new Map<string, HtmlResponse>();
 const byId = new Map<number, HtmlResponse>();
+const statsByResponse = new Map<HtmlResponse, { bytes: number }>();
+const afterCrawlHooks: Array<() => string> = [];
+const cleanupRegistry = new FinalizationRegistry<HtmlResponse>(() => undefined);
+const liveTab = { tab: 1 };
 const deep = { a: { b: { c: { d: { e: { f: { g: { h: { list: [] as HtmlResponse[] } } } } } } } } };
 function makeCrawler() {
   const seenPages: HtmlResponse[] = [];
@@ -102,6 +106,30 @@ describe('property names and keys', () => {
       }),
     ).toBe('byId.get(…)');
     byId.clear();
+  });
+});
+
+describe('containers', () => {
+  test('an object used as a Map key is the key, not a value (even when the values are objects)', async () => {
+    statsByResponse.clear();
+    expect(await pathOf(() => void statsByResponse.set(page(), { bytes: 10 }))).toBe('statsByResponse (Map key)');
+    statsByResponse.clear();
+  });
+
+  test('an anonymous function in an array: from the array, through the function', async () => {
+    afterCrawlHooks.length = 0;
+    expect(
+      await pathOf(() => {
+        const response = page();
+        afterCrawlHooks.push(() => response.url);
+      }),
+    ).toBe('afterCrawlHooks[2] → anonymous() → response');
+    afterCrawlHooks.length = 0;
+  });
+
+  test('a FinalizationRegistry held value whose target lives', async () => {
+    expect(await pathOf(() => cleanupRegistry.register(liveTab, page(), liveTab))).toBe('cleanupRegistry (FinalizationRegistry held value)');
+    cleanupRegistry.unregister(liveTab);
   });
 });
 
