@@ -225,6 +225,7 @@ async function distSettled() {
 const EXTRA_BENCHES = [
   ['Per-test leak guard: 200 small tests', 'bench/guard.mjs'],
   ['Failing checks on large heaps: time to the report with retainer paths', 'bench/snapshot.mjs'],
+  ['trackref does not leak itself: a million tracked objects, thousands of checks', 'bench/self-leak.mjs'],
 ];
 
 async function main() {

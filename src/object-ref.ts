@@ -58,9 +58,32 @@ function stampSlowPath(obj: ObjectRef, cls: AnyClass, seq: number): void {
 }
 
 /** Objects passed to `track()`: their stamps, and weak references to enumerate them. */
-const trackedStamps = new WeakMap<object, number>();
+let trackedStamps = new WeakMap<object, number>();
 const trackedRefs = new Set<WeakRef<object>>();
-const trackedCleanup = new FinalizationRegistry<WeakRef<object>>((ref) => trackedRefs.delete(ref));
+/**
+ * The most entries trackedStamps has held since it was made. V8 never shrinks a WeakMap's table
+ * when its keys die, so after a burst (a million objects passed to `track()` between two full
+ * collections) the table would stay megabytes large: once the live entries fall below an eighth of
+ * that, the map is rebuilt from the live ones.
+ */
+let trackedHighWater = 0;
+const REBUILD_ABOVE = 4096;
+const trackedCleanup = new FinalizationRegistry<WeakRef<object>>((ref) => {
+  trackedRefs.delete(ref);
+  if (trackedHighWater > REBUILD_ABOVE && trackedRefs.size * 8 < trackedHighWater) rebuildTrackedStamps();
+});
+
+function rebuildTrackedStamps(): void {
+  const fresh = new WeakMap<object, number>();
+  for (const ref of trackedRefs) {
+    const obj = ref.deref();
+    const seq = obj === undefined ? undefined : trackedStamps.get(obj);
+    if (seq !== undefined) fresh.set(obj!, seq);
+  }
+  trackedStamps = fresh;
+  trackedHighWater = trackedRefs.size;
+}
+
 /** Classes of objects passed to `track()`, held weakly so a class can still be unloaded. */
 const trackedClasses = new Set<WeakRef<AnyClass>>();
 const trackedClassSeen = new WeakSet<AnyClass>();
@@ -80,6 +103,7 @@ export function track<T extends object>(obj: T): T {
   trackedStamps.set(obj, seq);
   const ref = new WeakRef(obj);
   trackedRefs.add(ref);
+  if (trackedRefs.size > trackedHighWater) trackedHighWater = trackedRefs.size;
   trackedCleanup.register(obj, ref);
   const cls = classOf(obj);
   if (cls !== undefined && !trackedClassSeen.has(cls)) {
