@@ -41,11 +41,11 @@ const typescript = pkg.devDependencies?.typescript ?? '~5.9.3';
 // The cells. `node` is the major version the runner runs on: the current Node when it has that
 // major, else the `node-<os>-<arch>` package from the npm registry (the binary is in the package).
 
-const jestDeps = (major) => ({
+const jestDeps = (major, nodeTypes = '^20.0.0') => ({
   jest: `^${major}.0.0`,
   '@jest/globals': `^${major}.0.0`,
   '@types/jest': `^${major}.0.0`,
-  '@types/node': '^20.0.0',
+  '@types/node': nodeTypes,
   typescript,
 });
 const vitestDeps = (range, nodeTypes = '^20.0.0') => ({ vitest: range, '@types/node': nodeTypes, typescript });
@@ -58,10 +58,13 @@ const CELLS = [
   { name: 'vitest4', runner: 'vitest', node: 20, deps: vitestDeps('^4.0.0') },
   // Vitest 5 needs Node >= 22.12.
   { name: 'vitest5', runner: 'vitest', node: 24, deps: vitestDeps('^5.0.0', '^24.0.0') },
+  // The newest runners of each family on the newer Node too.
+  { name: 'jest30-node24', runner: 'jest', node: 24, deps: jestDeps(30, '^24.0.0') },
+  { name: 'vitest4-node24', runner: 'vitest', node: 24, deps: vitestDeps('^4.0.0', '^24.0.0') },
 ];
 
-/** The cells .ci/run checks: all of them, ~3 min on 2 cores from cold (timings in test/types/README.md). */
-const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2'];
+/** The cells .ci/run checks: all of them (timings in test/types/README.md). */
+const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24'];
 
 /**
  * Type fixtures per runner: the file in test/types/; `types` is compilerOptions.types in the
