@@ -12,8 +12,10 @@
 //   --conditions LIST        normal, busy (a sibling process spinning on a core for the whole run),
 //                            small-heap (NODE_OPTIONS=--max-old-space-size=<--heap-mb>) (default all)
 //   --heap-mb N              the small heap, in MB (default 96)
-//   --passes-per-process N   passes in one runner process (default 25): the first with retainer
-//                            paths (the report must name each leak's reference), the rest without
+//   --passes-per-process N   passes in one runner process (default 5): the first with retainer
+//                            paths (the report must name each leak's reference), the rest without.
+//                            Leak cases keep what they leak (timers, listeners, caches), so each
+//                            pass in a process is slower than the last: keep processes short
 //   --jobs N                 runner processes at once (default 2)
 //   --out FILE               also write the summary as JSON (default .soak/last.json)
 // Needs dist/ (npm run build). Prints one line per runner process and a table; exits 1 when any
@@ -29,7 +31,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONDITIONS = ['normal', 'busy', 'small-heap'];
 
 function parseArgs(argv) {
-  const options = { runs: 50, cells: [...CELLS], conditions: [...CONDITIONS], heapMb: 96, perProcess: 25, jobs: 2, out: join(root, '.soak', 'last.json') };
+  const options = { runs: 50, cells: [...CELLS], conditions: [...CONDITIONS], heapMb: 96, perProcess: 5, jobs: 2, out: join(root, '.soak', 'last.json') };
   const help = `Options: --runs N --cells ${CELLS.join(',')} --conditions ${CONDITIONS.join(',')} --heap-mb N --passes-per-process N --jobs N --out FILE`;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
