@@ -174,7 +174,7 @@ const PHASES = [
   ['inspector', 'V8 snapshot via inspector (excl. parsing)'],
   ['parse', 'parse chunks → typed arrays'],
   ['paths', 'BFS + path text + node lookup'],
-  ['dominators', 'dominators (retained size)'],
+  ['retained', 'retained size (search from the oldest)'],
   ['liveObjects', 'path objects by heap id (getObjectByHeapObjectId)'],
   ['other', 'other (runs, previews, sessions, back-off)'],
 ];
@@ -189,7 +189,7 @@ function phaseSplit(run) {
     parse: get('parse'),
     // retainerPath() runs the BFS (parentEdges) on first use, so pathText includes bfs.
     paths: get('pathText') + get('findNodes'),
-    dominators: get('dominators'),
+    retained: get('retained'),
     liveObjects: get('liveObjects') + get('heapIds'),
   };
   split.other = run.check.ms - Object.values(split).reduce((a, b) => a + b, 0);
@@ -213,7 +213,7 @@ function summarize(measured) {
   const extraRatio = median(extraFresh) / snapshot;
   const splits = runs.map(phaseSplit);
   const phase = Object.fromEntries(PHASES.map(([key]) => [key, median(splits.map((s) => s[key]))]));
-  const analysisMs = phase.parse + phase.paths + phase.dominators;
+  const analysisMs = phase.parse + phase.paths + phase.retained;
   return {
     size,
     runs,
@@ -231,7 +231,7 @@ function summarize(measured) {
     phase,
     analysisMs,
     streamingRss: median(fresh.map((r) => r.memory?.streaming?.rss - r.check.rssBefore)),
-    arrayBuffers: median(fresh.map((r) => Math.max(r.memory?.['after dominators']?.arrayBuffers ?? 0, r.memory?.streaming?.arrayBuffers ?? 0))),
+    arrayBuffers: median(fresh.map((r) => Math.max(r.memory?.['after retained']?.arrayBuffers ?? 0, r.memory?.streaming?.arrayBuffers ?? 0))),
     heapTotal: median(fresh.map((r) => r.memory?.streaming?.heapTotal ?? 0)),
   };
 }
@@ -292,7 +292,7 @@ function render(results, context) {
   out();
   out('Where the check\'s time goes (median seconds; phases timed by wrapping functions of trackref\'s CommonJS build):');
   out();
-  out(`| size | ${PHASES.map(([, name]) => name).join(' | ')} | trackref analysis (parse + paths + dominators) | memlab ÷ analysis |`);
+  out(`| size | ${PHASES.map(([, name]) => name).join(' | ')} | trackref analysis (parse + paths + retained size) | memlab ÷ analysis |`);
   out(`|---|${PHASES.map(() => '---').join('|')}|---|---|`);
   for (const r of results) {
     const s = r.summary;

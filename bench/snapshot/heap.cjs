@@ -155,7 +155,7 @@ function timePhase(name, owner, key) {
       });
     }
     phases[name] = (phases[name] ?? 0) + performance.now() - start;
-    if (name === 'snapshot' || name === 'dominators') sampleMemory(`after ${name}`);
+    if (name === 'snapshot' || name === 'retained') sampleMemory(`after ${name}`);
     return result;
   };
 }
@@ -191,8 +191,8 @@ try {
   const { HeapGraph } = require(path.join(dist, 'snapshot', 'graph.js'));
   timePhase('bfs', HeapGraph.prototype, 'parentEdges');
   timePhase('findNodes', HeapGraph.prototype, 'nodesById');
+  timePhase('retained', HeapGraph.prototype, 'retainedBy');
   timePhase('disconnect', require('node:inspector').Session.prototype, 'disconnect');
-  timePhase('dominators', require(path.join(dist, 'snapshot', 'dominators.js')), 'computeDominators');
 } catch (error) {
   process.stderr.write(`phase timers unavailable: ${error.message}\n`);
 }
