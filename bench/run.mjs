@@ -174,7 +174,7 @@ function markdown(rows, results, meta) {
   const cell = (v) => String(v).replace(/\|/g, '\\|');
   const header = ['benchmark', 'trackref', 'baseline', 'ratio', 'target', 'met?', 'Scrapy (ref.)', 'spread (min–max)'];
   const out = [];
-  out.push(`Measured ${meta.date} on Node ${meta.node} (${os.platform()} ${os.arch()}, ${meta.cpus}), \`node bench/run.mjs${quick ? ' --quick' : ''}\`; medians, each scenario in its own process.`);
+  out.push(`Measured ${meta.date} on Node ${meta.node} (${os.platform()} ${os.arch()}, ${meta.cpus}), \`node bench/run.mjs${quick ? ' --quick' : full ? ' --full' : ''}\`; medians, each scenario in its own process.`);
   out.push('');
   out.push(`| ${header.join(' | ')} |`);
   out.push(`|${header.map((_, i) => (i === 0 ? ' --- ' : i <= 3 || i === 6 ? ' ---: ' : ' :---: ')).join('|')}|`);
