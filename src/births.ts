@@ -2,7 +2,8 @@
  * Birth ledgers: while a leak check runs, every tracked object created (or passed to `track()`) is
  * counted per class, and a FinalizationRegistry counts it back down when it is collected. What is
  * left is "born during the check and still alive", an upper bound of how much a class grew.
- * A ledger only holds classes and counts; the FinalizationRegistry never keeps an object alive.
+ * A ledger only holds classes, counts and (when asked) weak references to the births; neither they
+ * nor the FinalizationRegistry ever keep an object alive.
  *
  * Every ledger shares one FinalizationRegistry that lives as long as this module, and none may ever
  * be created per ledger: on Node 20, a registry that became garbage while its callbacks were pending
@@ -29,9 +30,21 @@ export class BirthLedger {
   readonly alive = new Map<AnyClass, number>();
   #open = true;
   readonly #kinds = own(new Map<AnyClass, BirthKind>());
+  /** Weak references to the births, while there are at most `#bornLimit`; undefined once there are more. */
+  #born: Array<WeakRef<object>> | undefined;
+  readonly #bornLimit: number;
+
+  constructor(bornLimit: number) {
+    this.#bornLimit = bornLimit;
+    this.#born = bornLimit > 0 ? own([]) : undefined;
+  }
 
   record(obj: object, cls: AnyClass): void {
     this.alive.set(cls, (this.alive.get(cls) ?? 0) + 1);
+    if (this.#born !== undefined) {
+      if (this.#born.length < this.#bornLimit) this.#born.push(own(new WeakRef(obj)));
+      else this.#born = undefined;
+    }
     let kind = this.#kinds.get(cls);
     if (kind === undefined) {
       kind = own({ ledger: this, cls });
@@ -51,6 +64,20 @@ export class BirthLedger {
     return total;
   }
 
+  /**
+   * The births still alive (a fresh array: drop it soon), or undefined when the ledger was opened
+   * without keeping references or more objects were born than it keeps.
+   */
+  bornAlive(): object[] | undefined {
+    if (this.#born === undefined) return undefined;
+    const alive = own<object[]>([]);
+    for (const ref of this.#born) {
+      const obj = ref.deref();
+      if (obj !== undefined) alive.push(obj);
+    }
+    return alive;
+  }
+
   close(): void {
     if (this.#open) {
       this.#open = false;
@@ -62,8 +89,12 @@ export class BirthLedger {
 
 const openLedgers = new Set<BirthLedger>();
 
-export function openLedger(): BirthLedger {
-  const ledger = new BirthLedger();
+/**
+ * Opens a ledger. With `keepBorn` > 0 it also keeps weak references to up to that many births, so
+ * that a heap count can find them without scanning the heap.
+ */
+export function openLedger(keepBorn = 0): BirthLedger {
+  const ledger = new BirthLedger(keepBorn);
   openLedgers.add(ledger);
   requireSlowPath(1);
   return ledger;

@@ -3,8 +3,10 @@
  * (warm-up, then measured runs), collects garbage, and decides whether each target class grew.
  * Tracked classes are first judged by counting births (cheap: no heap scan when nothing leaked);
  * untracked classes, and any class that looks like it leaked, are counted on the heap before and
- * after a fresh set of runs. Never keeps `fn`'s result, and holds counted instances only inside one
- * synchronous call, long enough to count them and preview the oldest.
+ * after a fresh set of runs (tracked classes need one heap scan: later counts are the scanned
+ * instances still alive plus the births since). Never keeps `fn`'s result, and holds counted
+ * instances strongly only inside one synchronous call, long enough to count them and preview the
+ * oldest; between counts, only weakly.
  */
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
@@ -205,6 +207,8 @@ interface Baseline {
   known: WeakSet<object>;
   counts: Map<unknown, number>;
   runsStarted: number;
+  /** Every tracked object at the baseline, weakly (when all targets are tracked and they are not too many). */
+  tracked?: Array<WeakRef<object>>;
 }
 
 interface CensusRow {
@@ -221,11 +225,30 @@ interface CensusRow {
   watched?: Array<WeakRef<object>>;
 }
 
-/** Above this many instances in grown rows, a re-count scans the heap instead of watching them. */
+/**
+ * The most objects kept weakly to count without a heap scan: the tracked objects at the baseline,
+ * the births since, or the instances of grown rows. Above it, counts scan the heap.
+ */
 const WATCH_LIMIT = 100_000;
 
-/** The instances each row counts right now (a scan per realm class; the caller must drop them soon). */
-function gatherInstances(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Map<unknown, { className: string; instances: object[] }> {
+/**
+ * Every live tracked object a census may count, before it is filtered by class, from one heap scan:
+ * ObjectRef instances for class targets, every tracked object without targets.
+ */
+function scanTracked(resolved: ResolvedTarget[] | undefined): object[] {
+  return resolved === undefined ? liveTracked() : queryHeap(ObjectRef).instances;
+}
+
+/**
+ * The instances each row counts right now (the caller must drop them soon). Tracked targets are
+ * found among `tracked` (every live tracked object; one heap scan when not given), untracked ones by
+ * a scan per class.
+ */
+function gatherInstances(
+  resolved: ResolvedTarget[] | undefined,
+  isIgnored: IsIgnored,
+  tracked?: object[],
+): Map<unknown, { className: string; instances: object[] }> {
   const groups = own(new Map<unknown, { className: string; instances: object[] }>());
   const counted = (obj: object): boolean => {
     if (isOwn(obj)) return false;
@@ -233,7 +256,7 @@ function gatherInstances(resolved: ResolvedTarget[] | undefined, isIgnored: IsIg
     return cls === undefined || !isIgnored(cls);
   };
   if (resolved === undefined) {
-    for (const obj of liveTracked()) {
+    for (const obj of tracked ?? scanTracked(resolved)) {
       const cls = classOf(obj);
       if (cls === undefined || isIgnored(cls)) continue;
       const group = groups.get(cls) ?? { className: cls.name || '(anonymous class)', instances: [] };
@@ -246,7 +269,7 @@ function gatherInstances(resolved: ResolvedTarget[] | undefined, isIgnored: IsIg
   for (const target of resolved) {
     let instances: object[];
     if (target.stamped) {
-      trackedInstances ??= own(queryHeap(ObjectRef).instances);
+      trackedInstances ??= own(tracked ?? scanTracked(resolved));
       const proto = target.cls.prototype as object;
       instances = trackedInstances.filter((obj) => Object.prototype.isPrototypeOf.call(proto, obj));
     } else {
@@ -268,11 +291,15 @@ export function preview(obj: object): string {
   return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
 }
 
-/** Counts every row's instances; with a baseline, previews the oldest new instances of grown rows. */
-function census(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, baseline: Baseline | undefined, tolerance: number): CensusRow[] {
+/**
+ * Counts every row's instances; with a baseline, previews the oldest new instances of grown rows.
+ * Without `tracked` (see `trackedWithoutScan`) the heap is scanned, and grown rows get weak
+ * references for a cheap re-count.
+ */
+function census(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, baseline: Baseline | undefined, tolerance: number, tracked?: object[]): CensusRow[] {
   const rows: CensusRow[] = own([]);
-  let watchable = WATCH_LIMIT;
-  for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored)) {
+  let watchable = tracked === undefined ? WATCH_LIMIT : -1;
+  for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored, tracked)) {
     const grown = baseline === undefined ? 0 : instances.length - (baseline.counts.get(key) ?? 0);
     const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
     if (baseline !== undefined && row.grew) {
@@ -365,14 +392,36 @@ export function explain(rows: LeakRow[], runsStartSeq: number): void {
 
 function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Baseline {
   const baseline: Baseline = { seq: stamps.seq, known: new WeakSet(), counts: own(new Map()), runsStarted: 0 };
-  for (const [key, { instances }] of gatherInstances(resolved, isIgnored)) {
+  // With only tracked targets, one scan finds every tracked object; kept weakly, they let later
+  // counts skip the scan (see trackedWithoutScan).
+  const tracked = resolved === undefined || resolved.every((t) => t.stamped) ? own(scanTracked(resolved)) : undefined;
+  for (const [key, { instances }] of gatherInstances(resolved, isIgnored, tracked)) {
     baseline.counts.set(key, instances.length);
     for (const obj of instances) {
       if (stampOf(obj) === undefined) baseline.known.add(obj);
     }
   }
+  if (tracked !== undefined && tracked.length <= WATCH_LIMIT) baseline.tracked = own(tracked.map((obj) => own(new WeakRef(obj))));
   baseline.runsStarted = now();
   return baseline;
+}
+
+/**
+ * The tracked objects alive now, found without a heap scan: the baseline's still alive, plus those
+ * born since (the ledger has been open since the baseline, so it recorded every tracked object made
+ * since). The same objects a scan finds, except ones given a tracked prototype without their
+ * constructor running (e.g. Object.create), which birth counting cannot see either. Undefined when
+ * the baseline or the births were too many to keep: then the heap is scanned.
+ */
+function trackedWithoutScan(baseline: Baseline, ledger: BirthLedger): object[] | undefined {
+  const atBaseline = baseline.tracked;
+  const alive = atBaseline === undefined ? undefined : ledger.bornAlive();
+  if (atBaseline === undefined || alive === undefined) return undefined;
+  for (const ref of atBaseline) {
+    const obj = ref.deref();
+    if (obj !== undefined) alive.push(obj);
+  }
+  return alive;
 }
 
 /**
@@ -401,36 +450,37 @@ async function judgeByHeapCounts(
   let runs = 0;
   let rows: CensusRow[] = [];
   const rounds = birthsSuspected ? 2 : 1;
-  for (let round = 1; round <= rounds; round++) {
-    // Open during the runs so that allocation sites are captured for objects they create.
-    const ledger = openLedger();
-    own(ledger.alive);
-    try {
+  // Open from the baseline on: it captures allocation sites for objects the runs create and, with
+  // only tracked targets, keeps the births weakly so counts need no heap scan.
+  const ledger = openLedger(baseline.tracked === undefined ? 0 : WATCH_LIMIT);
+  own(ledger.alive);
+  const count = (against: Baseline | undefined): CensusRow[] => census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger));
+  try {
+    for (let round = 1; round <= rounds; round++) {
       for (let i = 1; i <= opts.runs; i++) {
         runs++;
         await call(`run ${runs} of ${opts.runs * round}`);
         if (opts.runs > 1) {
           await collectGarbage();
-          for (const row of census(resolved, isIgnored, undefined, opts.tolerance)) {
+          for (const row of count(undefined)) {
             perRun.set(row.key, own([...(perRun.get(row.key) ?? []), growth(row)]));
           }
         }
       }
-    } finally {
-      ledger.close();
-    }
-    await collectGarbage();
-    rows = census(resolved, isIgnored, baseline, opts.tolerance);
-    await backOffWhileFalling(excess(rows), async () => {
       await collectGarbage();
-      // Watched instances tell cheaply whether anything died; only then is the heap counted again
-      // (exact counts and fresh oldest instances for the report).
-      const recounted = recountWatched(rows);
-      if (recounted !== undefined && excess(recounted) >= excess(rows)) return excess(rows);
-      rows = census(resolved, isIgnored, baseline, opts.tolerance);
-      return excess(rows);
-    });
-    if (rows.some(isLeaking)) break;
+      rows = count(baseline);
+      await backOffWhileFalling(excess(rows), async () => {
+        await collectGarbage();
+        // Counted again only when watched instances (kept after a heap scan) show that some died.
+        const recounted = recountWatched(rows);
+        if (recounted !== undefined && excess(recounted) >= excess(rows)) return excess(rows);
+        rows = count(baseline);
+        return excess(rows);
+      });
+      if (rows.some(isLeaking)) break;
+    }
+  } finally {
+    ledger.close();
   }
   const seen = new Set(rows.map((row) => row.key));
   const vanished: LeakRow[] = [...baseline.counts]

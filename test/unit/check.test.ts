@@ -1,5 +1,6 @@
 // checkLeaks(fn, target?, options?): the framework-free core of toLeak. Real objects, real garbage
 // collection; each scenario keeps (or drops) its objects in variables of its own.
+import * as inspector from 'node:inspector';
 import { describe, expect, test } from 'vitest';
 import { ObjectRef, TrackrefError, checkLeaks, collectGarbage, type LeakReport, type LeakRow } from 'trackref';
 
@@ -587,6 +588,70 @@ describe('robustness', () => {
       expect((await checkLeaks(() => new Request('x'), Request)).leaked).toBe(false);
       expect((await checkLeaks(() => kept.push(new Request('y')), Request)).leaked).toBe(true);
     }
+  });
+});
+
+describe('heap counting of tracked classes', () => {
+  /** Counts the inspector's heap scans (Runtime.queryObjects) made while `body` runs. */
+  async function heapScans<T>(body: () => Promise<T>): Promise<{ result: T; scans: number }> {
+    const post = inspector.Session.prototype.post;
+    let scans = 0;
+    inspector.Session.prototype.post = function counted(this: inspector.Session, ...args: unknown[]) {
+      if (args[0] === 'Runtime.queryObjects') scans++;
+      return (post as (...a: unknown[]) => void).apply(this, args);
+    } as typeof post;
+    try {
+      return { result: await body(), scans };
+    } finally {
+      inspector.Session.prototype.post = post;
+    }
+  }
+
+  test('after the baseline, counts need no heap scan: one scan for a failing check with runs: 3', async () => {
+    class Scanned extends ObjectRef {}
+    const kept: Scanned[] = [];
+    const { result: report, scans } = await heapScans(() => checkLeaks(() => kept.push(new Scanned()), Scanned, { runs: 3, paths: false }));
+    expect(report.leaked).toBe(true);
+    expect(row(report, 'Scanned').perRun).toEqual([1, 2, 3]);
+    expect(row(report, 'Scanned').oldest[0]?.preview).toContain('Scanned');
+    expect(scans).toBe(1);
+  });
+
+  test('a bounded cache that stays full passes with one heap scan', async () => {
+    class Entry extends ObjectRef {}
+    const cache: Entry[] = [new Entry(), new Entry(), new Entry()];
+    const { result: report, scans } = await heapScans(() =>
+      checkLeaks(() => {
+        cache.push(new Entry());
+        if (cache.length > 3) cache.shift();
+      }, Entry),
+    );
+    expect(report.counting).toBe('heap');
+    expect(report.leaked).toBe(false);
+    expect(scans).toBe(1);
+  });
+
+  test('objects a timer makes and keeps after fn returns, while the check waits, are counted', async () => {
+    class Late extends ObjectRef {}
+    const late: Late[] = [];
+    const report = await checkLeaks(() => {
+      setTimeout(() => late.push(new Late()), 1);
+    }, Late);
+    expect(report.leaked).toBe(true);
+    expect(row(report, 'Late').leaked).toBeGreaterThanOrEqual(1);
+  });
+
+  test('more births than are kept weakly: counted by heap scans instead, with the same verdict', async () => {
+    class Bulk extends ObjectRef {}
+    const kept: Bulk[] = [];
+    const { result: report, scans } = await heapScans(() =>
+      checkLeaks(() => {
+        for (let i = 0; i < 100_001; i++) kept.push(new Bulk());
+      }, Bulk, { warmup: 0, paths: false }),
+    );
+    expect(report.leaked).toBe(true);
+    expect(row(report, 'Bulk').leaked).toBe(100_001);
+    expect(scans).toBeGreaterThan(1);
   });
 });
 
