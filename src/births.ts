@@ -42,7 +42,9 @@ export class BirthLedger {
   record(obj: object, cls: AnyClass): void {
     this.alive.set(cls, (this.alive.get(cls) ?? 0) + 1);
     if (this.#born !== undefined) {
-      if (this.#born.length < this.#bornLimit) this.#born.push(own(new WeakRef(obj)));
+      // Not marked as trackref's own (unlike the arrays): only tracked classes are counted from them,
+      // and a WeakSet entry per birth would grow that set's table for good.
+      if (this.#born.length < this.#bornLimit) this.#born.push(new WeakRef(obj));
       else this.#born = undefined;
     }
     let kind = this.#kinds.get(cls);

@@ -401,7 +401,8 @@ function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnor
       if (stampOf(obj) === undefined) baseline.known.add(obj);
     }
   }
-  if (tracked !== undefined && tracked.length <= WATCH_LIMIT) baseline.tracked = own(tracked.map((obj) => own(new WeakRef(obj))));
+  // The references are not marked as own (see BirthLedger.record): only tracked classes use them.
+  if (tracked !== undefined && tracked.length <= WATCH_LIMIT) baseline.tracked = own(tracked.map((obj) => new WeakRef(obj)));
   baseline.runsStarted = now();
   return baseline;
 }
