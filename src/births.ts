@@ -81,6 +81,8 @@ export class BirthLedger {
   }
 
   close(): void {
+    // Registrations still pending keep the ledger (their held value) alive: let go of the references now.
+    this.#born = undefined;
     if (this.#open) {
       this.#open = false;
       openLedgers.delete(this);
