@@ -12,6 +12,7 @@
  */
 import { requireSlowPath } from './clock';
 import { own } from './own-objects';
+import { endSiteBook } from './allocation';
 
 export type AnyClass = abstract new (...args: never[]) => unknown;
 
@@ -86,7 +87,7 @@ export class BirthLedger {
     if (this.#open) {
       this.#open = false;
       openLedgers.delete(this);
-      requireSlowPath(-1);
+      if (requireSlowPath(-1) === 0) endSiteBook();
     }
   }
 }

@@ -14,7 +14,7 @@ import { AnyClass, BirthLedger, openLedger } from './births';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask } from './gc';
-import { allocationSiteOf } from './allocation';
+import { SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
 import { queryHeap } from './heap-query';
@@ -342,14 +342,15 @@ function oldestNew(instances: object[], baseline: Baseline, grown: number): Leak
 
 /**
  * The oldest of `fresh` (objects known to be new) as report entries: age, preview and allocation
- * site. Untracked objects (no stamp) sort last and are aged from `runsStarted`. Each entry keeps its
- * object only weakly, for `explain`. Shared by leak checks and the per-test guard.
+ * site (from `sites`: by default the book being captured into). Untracked objects (no stamp) sort
+ * last and are aged from `runsStarted`. Each entry keeps its object only weakly, for `explain`.
+ * Shared by leak checks and the per-test guard.
  */
-export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN): LeakedInstance[] {
+export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN, sites?: SiteBook): LeakedInstance[] {
   const stamped = fresh.map((obj) => ({ obj, stamp: stampOf(obj) ?? Number.POSITIVE_INFINITY }));
   stamped.sort((a, b) => a.stamp - b.stamp);
   return stamped.slice(0, Math.min(OLDEST_SHOWN, limit)).map(({ obj, stamp }) => {
-    const site = allocationSiteOf(obj);
+    const site = allocationSiteOf(obj, sites);
     const instance: LeakedInstance = {
       className: classOf(obj)?.name ?? 'Object',
       ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - runsStarted,

@@ -131,8 +131,9 @@ export function ageOf(seq: number, at: number = now()): number {
   return Math.max(0, at - stampTime(seq));
 }
 
-/** Registers (1) or unregisters (-1) a user that needs every stamp to take the slow path. */
-export function requireSlowPath(delta: 1 | -1): void {
+/** Registers (1) or unregisters (-1) a user that needs every stamp to take the slow path; returns how many remain. */
+export function requireSlowPath(delta: 1 | -1): number {
   stamps.slowPathUsers += delta;
   stamps.slow = stamps.slowPathUsers > 0 || stamps.idle;
+  return stamps.slowPathUsers;
 }

@@ -9,6 +9,7 @@
  * may still be alive. Never holds a tracked object beyond one synchronous scan.
  */
 import { AnyClass, BirthLedger, openLedger } from './births';
+import { SiteBook, currentSiteBook } from './allocation';
 import { explain, memorySample, oldestInstances } from './check';
 import { liveTracked } from './live-refs';
 import { now, stamps } from './clock';
@@ -70,6 +71,8 @@ interface Window extends GuardWindow {
   readonly memoryBefore: MemorySample;
   /** Undefined when the test is not checked (concurrent). */
   readonly ledger: BirthLedger | undefined;
+  /** Where the test's objects were created (read when the test is reported, maybe after the file). */
+  readonly sites: SiteBook | undefined;
   /** Why the test will not be checked (another test overlapped it, or it called allowLeaks). */
   skipReason?: string;
   ended: boolean;
@@ -172,6 +175,7 @@ export class LeakGuard {
       startedAt: now(),
       memoryBefore: memorySample(),
       ledger: concurrent ? undefined : openLedger(),
+      sites: concurrent ? undefined : currentSiteBook(),
       ended: false,
       ...(concurrent ? { skipReason: 'runs concurrently (test.concurrent): the births of overlapping tests cannot be told apart' } : {}),
     };
@@ -354,7 +358,7 @@ function survivorRows(windows: readonly Window[], isIgnored: (cls: AnyClass) => 
         after: before + fresh.length,
         leaked: fresh.length,
         leaking: true,
-        oldest: oldestInstances(fresh, window.startedAt),
+        oldest: oldestInstances(fresh, window.startedAt, undefined, window.sites),
       };
       rows.set(window, [...(rows.get(window) ?? []), row]);
     }

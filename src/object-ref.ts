@@ -6,7 +6,7 @@
 import { requireSlowPath, sampleClock, stampNow, stamps } from './clock';
 import { AnyClass, recordBirth } from './births';
 import { TrackrefError } from './errors';
-import { captureSite, capturesAllSites, setCaptureAll } from './allocation';
+import { captureSite, capturesAllSites, endSiteBook, setCaptureAll } from './allocation';
 
 let readStamp: (obj: object) => number | undefined;
 
@@ -184,9 +184,10 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Turns on (or off) recording where every tracked object is created, for live debugging with
- * `allocationSiteOf()`. Leak checks record it for objects created during their runs regardless.
- * Costs a stack capture per tracked construction while on.
+ * Turns on (or off) recording where every tracked object is created, for live debugging. Leak
+ * checks and the guard record it for objects created during their runs regardless. Costs a stack
+ * capture per tracked construction while on; turning it off drops the sites recorded (unless a
+ * check or guarded test is running).
  */
 export function captureAllocationSites(enabled = true): void {
   if (typeof enabled !== 'boolean') {
@@ -194,6 +195,6 @@ export function captureAllocationSites(enabled = true): void {
   }
   if (enabled !== capturesAllSites()) {
     setCaptureAll(enabled);
-    requireSlowPath(enabled ? 1 : -1);
+    if (requireSlowPath(enabled ? 1 : -1) === 0) endSiteBook();
   }
 }

@@ -112,9 +112,13 @@ describe('LeakGuard', () => {
     const leaky = fileGuard.begin({ name: 'file leaky', file: 'b.test.ts' });
     make(1, true);
     await expect(fileGuard.end(leaky, true)).resolves.toBeUndefined();
+    // A check between the test and the end of the file captures sites of its own meanwhile.
+    await checkLeaks(() => make(3, false), Page);
     const failures = await fileGuard.settlePending();
     expect(failures.map((failure) => failure.window.test.name)).toEqual(['file leaky']);
     expect(failures[0]!.error.message).toContain('leak guard: "file leaky"');
+    // Where the test made it, though capture stopped (and restarted) after the test ended.
+    expect(failures[0]!.error.report.rows[0]!.oldest[0]!.allocationSite?.location).toMatch(/guard-core\.test\.ts:38:\d+$/);
     fileGuard.flush();
     guard.flush();
   }, 60_000);
