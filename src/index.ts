@@ -13,7 +13,8 @@ export type { ClassTarget, ClassTargets, GrowthRule, LeakCheckOptions } from './
 export type { LeakReport, LeakReportData, LeakRow, LeakedInstance, MemorySample, FormatOptions, ReportStyle } from './report';
 export { heap, HeapSet, HeapPartition, HeapDiff } from './heap-view';
 export type { HeapDiffRow } from './heap-view';
-export { captureAllocationSites } from './object-ref';
+export { allocationSiteOf, captureAllocationSites } from './object-ref';
+export type { AllocationSite } from './allocation';
 export { startConsole } from './console/server';
 export type { ConsoleHandle } from './console/server';
 export type { ConsoleOptions, ConsoleLogger, ConsoleRateLimit, ConsoleScope } from './console/options';

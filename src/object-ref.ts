@@ -6,7 +6,7 @@
 import { requireSlowPath, sampleClock, stampNow, stamps } from './clock';
 import { AnyClass, recordBirth } from './births';
 import { TrackrefError } from './errors';
-import { captureSite, capturesAllSites, endSiteBook, setCaptureAll } from './allocation';
+import { AllocationSite, allocationSiteOf as siteInCurrentBook, captureSite, capturesAllSites, endSiteBook, setCaptureAll } from './allocation';
 
 let readStamp: (obj: object) => number | undefined;
 
@@ -184,14 +184,33 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Turns on (or off) recording where every tracked object is created, for live debugging. Leak
- * checks and the guard record it for objects created during their runs regardless. Costs a stack
+ * Where a tracked object was created (`file:line:column` and the two source lines), when that was
+ * recorded: while `captureAllocationSites(true)` is on, or while a check or guarded test that
+ * created it is still running. Undefined otherwise.
+ */
+export function allocationSiteOf(obj: object): AllocationSite | undefined {
+  if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) {
+    throw new TrackrefError(
+      `allocationSiteOf() takes a tracked object, but received ${describeValue(obj)}. ` +
+        "Pass an instance, e.g. allocationSiteOf(getOldest('HtmlResponse')), after captureAllocationSites(true).",
+    );
+  }
+  return siteInCurrentBook(obj);
+}
+
+/**
+ * Turns on (or off) recording where every tracked object is created, for live debugging with
+ * `allocationSiteOf()`. Leak checks and the guard record it for objects created during their runs
+ * regardless. Costs a stack
  * capture per tracked construction while on; turning it off drops the sites recorded (unless a
  * check or guarded test is running).
  */
 export function captureAllocationSites(enabled = true): void {
   if (typeof enabled !== 'boolean') {
-    throw new TrackrefError(`captureAllocationSites() takes true or false, but received ${describeValue(enabled)}.`);
+    throw new TrackrefError(
+      `captureAllocationSites() takes true or false, but received ${describeValue(enabled)}. ` +
+        'Pass true to record where every tracked object is created (read it with allocationSiteOf(obj)), false to stop.',
+    );
   }
   if (enabled !== capturesAllSites()) {
     setCaptureAll(enabled);

@@ -1,13 +1,14 @@
 /**
  * What a logged-in console session has in scope: the registry views (printing to that session, not
- * to the host's stdout), `heap`, `collectGarbage`, `est()`, and a `process` whose exit()/abort() refuse to
- * stop the host by accident. Must never hold a tracked object itself; what the user assigns lives in
+ * to the host's stdout), `allocationSiteOf`, `heap`, `collectGarbage`, `est()`, and a `process`
+ * whose exit()/abort() refuse to stop the host by accident. Must never hold a tracked object itself; what the user assigns lives in
  * the session's own context and goes with it.
  */
 import { TrackrefError } from '../errors';
 import { collectGarbage } from '../gc';
 import { heap } from '../heap-view';
 import { formatLiveRefs, getOldest, iterAll } from '../live-refs';
+import { allocationSiteOf } from '../object-ref';
 import type { LiveRefsOptions } from '../live-refs';
 import type { SessionConsole } from './repl-session';
 import { formatStatus } from './status';
@@ -48,6 +49,7 @@ export function builtinScope(out: SessionConsole, sessions: () => number): Recor
     formatLiveRefs,
     getOldest,
     iterAll,
+    allocationSiteOf,
     heap,
     collectGarbage,
     est: (): void => {

@@ -3,7 +3,7 @@
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { ObjectRef, TrackrefError, collectGarbage, startConsole } from 'trackref';
+import { ObjectRef, TrackrefError, captureAllocationSites, collectGarbage, startConsole } from 'trackref';
 import type { ConsoleHandle, ConsoleOptions } from 'trackref';
 
 const PASSWORD = 'correct horse';
@@ -171,7 +171,7 @@ describe('login', () => {
     expect(await client.waitFor('Password: ')).toBe('Username: Password: ');
     client.send(PASSWORD);
     const banner = await client.waitFor(/>>> $/);
-    expect(banner).toMatch(/In scope: prefs, printLiveRefs, formatLiveRefs, getOldest, iterAll, heap, collectGarbage, est\./);
+    expect(banner).toMatch(/In scope: prefs, printLiveRefs, formatLiveRefs, getOldest, iterAll, allocationSiteOf, heap, collectGarbage, est\./);
     expect(await client.run('1 + 1')).toBe('2');
     expect(handle.sessions).toBe(1);
     expect(logs).toContain('trackref console: trackref logged in from 127.0.0.1.');
@@ -531,6 +531,20 @@ describe('what a session has in scope', () => {
     expect([responses, spider]).toHaveLength(2);
   });
 
+  test('allocationSiteOf() tells where a live object was made, after captureAllocationSites(true)', async () => {
+    captureAllocationSites(true);
+    try {
+      const made = new HtmlResponse('http://www.somenastyspider.com/made-here');
+      const { handle } = await start({ scope: { made } });
+      const client = await loggedIn(handle.port);
+      expect(await client.run('allocationSiteOf(made).location')).toMatch(/^'test\/unit\/console\.test\.ts:\d+:\d+'$/);
+      expect(await client.run('allocationSiteOf(made).excerpt[1]')).toContain("new HtmlResponse('http://www.somenastyspider.com/made-here')");
+      expect(await client.run('allocationSiteOf(1)')).toMatch(/^Uncaught:\nTrackrefError: allocationSiteOf\(\) takes a tracked object, but received the number 1/);
+    } finally {
+      captureAllocationSites(false);
+    }
+  });
+
   test('heap() gives a Guppy-like view: by type, then by the reference it is held through', async () => {
     const { handle } = await start();
     const client = await loggedIn(handle.port);
@@ -601,7 +615,7 @@ describe('what a session has in scope', () => {
     let logins = 0;
     const { handle } = await start({ scope: () => ({ engine: { name: 'engine', login: ++logins }, prefs: 'shadowed' }) });
     const first = await loggedIn(handle.port);
-    expect(first.text).toContain('In scope: prefs, printLiveRefs, formatLiveRefs, getOldest, iterAll, heap, collectGarbage, est, engine.');
+    expect(first.text).toContain('In scope: prefs, printLiveRefs, formatLiveRefs, getOldest, iterAll, allocationSiteOf, heap, collectGarbage, est, engine.');
     expect(await first.run('engine')).toBe("{ name: 'engine', login: 1 }");
     expect(await first.run('prefs')).toBe("'shadowed'");
     const second = await loggedIn(handle.port);

@@ -1,0 +1,69 @@
+// allocationSiteOf(obj) and captureAllocationSites(on): where a tracked object was made, for live
+// debugging. Sites are recorded while capture is on (or while a check or guarded test runs) and
+// let go of once nothing captures any more.
+import { expect, test } from 'vitest';
+import { ObjectRef, TrackrefError, allocationSiteOf, captureAllocationSites, checkLeaks, track } from 'trackref';
+
+class Request extends ObjectRef {
+  constructor(readonly url: string) {
+    super();
+  }
+}
+class LibRequest {
+  constructor(readonly url: string) {}
+}
+
+const LINE = /^test\/unit\/allocation-sites\.test\.ts:(\d+):\d+$/;
+
+test('off by default: no site is recorded outside checks', () => {
+  expect(allocationSiteOf(new Request('http://a/'))).toBeUndefined();
+});
+
+test('while on, the site of every tracked object: extends ObjectRef and track(), with the source lines', () => {
+  captureAllocationSites(true);
+  try {
+    const request = new Request('http://a/');
+    const tracked = track(new LibRequest('http://b/'));
+    const site = allocationSiteOf(request)!;
+    expect(site.location).toMatch(LINE);
+    expect(site.file).toMatch(/allocation-sites\.test\.ts$/);
+    expect(site.excerpt[1]).toContain("const request = new Request('http://a/');");
+    expect(site.excerpt[0]).toMatch(/^\s+\d+ \| {3}try \{$/);
+    expect(allocationSiteOf(tracked)!.line).toBe(site.line + 1);
+    expect(allocationSiteOf(tracked)!.excerpt[1]).toContain("track(new LibRequest('http://b/'))");
+  } finally {
+    captureAllocationSites(false);
+  }
+});
+
+test('turning capture off lets go of the sites recorded', () => {
+  captureAllocationSites(true);
+  const request = new Request('http://a/');
+  expect(allocationSiteOf(request)).toBeDefined();
+  captureAllocationSites(false);
+  expect(allocationSiteOf(request)).toBeUndefined();
+});
+
+test('sites recorded while capture is on survive a check that runs meanwhile', async () => {
+  captureAllocationSites(true);
+  try {
+    const request = new Request('http://a/');
+    const report = await checkLeaks(() => new Request('http://c/'), Request);
+    expect(report.leaked).toBe(false);
+    expect(allocationSiteOf(request)?.location).toMatch(LINE);
+  } finally {
+    captureAllocationSites(false);
+  }
+});
+
+test('an object that is not tracked has no site; a non-object is refused with what to pass', () => {
+  captureAllocationSites(true);
+  try {
+    expect(allocationSiteOf(new LibRequest('http://a/'))).toBeUndefined();
+  } finally {
+    captureAllocationSites(false);
+  }
+  expect(() => allocationSiteOf('http://a/' as never)).toThrow(TrackrefError);
+  expect(() => allocationSiteOf(null as never)).toThrow(/allocationSiteOf\(\) takes a tracked object, but received null\. Pass an instance, e\.g\. allocationSiteOf\(getOldest\('HtmlResponse'\)\)/);
+  expect(() => captureAllocationSites('yes' as never)).toThrow(/captureAllocationSites\(\) takes true or false, but received the string "yes"\. Pass true to record/);
+});
