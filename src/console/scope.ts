@@ -1,8 +1,8 @@
 /**
  * What a logged-in console session has in scope: the registry views (printing to that session, not
  * to the host's stdout), `allocationSiteOf`, `heap`, `collectGarbage`, `est()`, and a `process`
- * whose exit()/abort() refuse to stop the host by accident. Must never hold a tracked object itself; what the user assigns lives in
- * the session's own context and goes with it.
+ * whose exit()/abort() refuse to stop the host by accident. Must never hold a tracked object
+ * itself; what the user assigns lives in the session's own context and goes with it.
  */
 import { TrackrefError } from '../errors';
 import { collectGarbage } from '../gc';

@@ -44,7 +44,8 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 /**
  * Starts the console: a plain-text TCP server for telnet, nc or a raw socket. Clients log in
  * (`Username:`, `Password:`), then get a Node REPL with `prefs`, `printLiveRefs`, `formatLiveRefs`,
- * `getOldest`, `iterAll`, `allocationSiteOf`, `heap`, `collectGarbage`, `est` and the application's `scope` variables.
+ * `getOldest`, `iterAll`, `allocationSiteOf`, `heap`, `collectGarbage`, `est` and the application's
+ * `scope` variables.
  */
 export async function startConsole(options?: ConsoleOptions): Promise<ConsoleHandle> {
   const resolved = resolveOptions(options, generatePassword);
