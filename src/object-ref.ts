@@ -90,7 +90,7 @@ const trackedClassSeen = new WeakSet<AnyClass>();
 
 /** Tracks one object of any class (e.g. a library's `Request`) and returns it. */
 export function track<T extends object>(obj: T): T {
-  if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) {
+  if (!isObject(obj)) {
     throw new TrackrefError(
       `track() takes an object, but received ${describeValue(obj)}. ` +
         'Pass the object to track (e.g. track(new Request(url))); primitives cannot be tracked because they have no identity.',
@@ -168,6 +168,11 @@ export function classOfPrototype(proto: unknown): AnyClass | undefined {
   }
 }
 
+/** True for values with an identity (objects and functions), which alone can be tracked. */
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
 /** A short description of a value of the wrong kind, for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -189,7 +194,7 @@ export function describeValue(value: unknown): string {
  * created it is still running. Undefined otherwise.
  */
 export function allocationSiteOf(obj: object): AllocationSite | undefined {
-  if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) {
+  if (!isObject(obj)) {
     throw new TrackrefError(
       `allocationSiteOf() takes a tracked object, but received ${describeValue(obj)}. ` +
         "Pass an instance, e.g. allocationSiteOf(getOldest('HtmlResponse')), after captureAllocationSites(true).",
@@ -201,9 +206,8 @@ export function allocationSiteOf(obj: object): AllocationSite | undefined {
 /**
  * Turns on (or off) recording where every tracked object is created, for live debugging with
  * `allocationSiteOf()`. Leak checks and the guard record it for objects created during their runs
- * regardless. Costs a stack
- * capture per tracked construction while on; turning it off drops the sites recorded (unless a
- * check or guarded test is running).
+ * regardless. Costs a stack capture per tracked construction while on; turning it off drops the
+ * sites recorded (unless a check or guarded test is running).
  */
 export function captureAllocationSites(enabled = true): void {
   if (typeof enabled !== 'boolean') {
