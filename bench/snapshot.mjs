@@ -171,8 +171,8 @@ async function measureSize(size, memlabError) {
 const PHASES = [
   ['gc', 'collectGarbage'],
   ['census', 'heap counts (Runtime.queryObjects)'],
-  ['inspector', 'V8 snapshot via inspector (excl. parsing)'],
-  ['parse', 'parse chunks → typed arrays'],
+  ['inspector', 'V8 snapshot, written to a temporary file and read back (excl. parsing)'],
+  ['parse', 'parse blocks → typed arrays'],
   ['paths', 'BFS + path text + node lookup'],
   ['retained', 'retained size (search from the oldest)'],
   ['liveObjects', 'path objects by heap id (getObjectByHeapObjectId)'],
