@@ -81,6 +81,14 @@ export class BirthLedger {
     return alive;
   }
 
+  /**
+   * The weak references to the births (undefined when they are not kept or were too many). Still
+   * valid after `close()` if taken before it: for finding born objects again once the check is over.
+   */
+  bornRefs(): ReadonlyArray<WeakRef<object>> | undefined {
+    return this.#born;
+  }
+
   close(): void {
     // Registrations still pending keep the ledger (their held value) alive: let go of the references now.
     this.#born = undefined;

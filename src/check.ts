@@ -370,13 +370,14 @@ const leakedRefs = new WeakMap<LeakedInstance, WeakRef<object>>();
 /**
  * Adds retainer paths to the reported instances (one heap snapshot for all of them). Call it in a
  * later macrotask than the one that built the rows, so the WeakRefs no longer hold their targets.
+ * `known`: weak references to tracked objects of the check (see explainLeaks).
  */
-export function explain(rows: LeakRow[], runsStartSeq: number): void {
+export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyArray<WeakRef<object>>): void {
   const instances = rows.flatMap((row) => row.oldest).filter((instance) => leakedRefs.has(instance));
   if (instances.length === 0) return;
   let explanations;
   try {
-    explanations = explainLeaks(instances.map((instance) => leakedRefs.get(instance)!), runsStartSeq);
+    explanations = explainLeaks(instances.map((instance) => leakedRefs.get(instance)!), runsStartSeq, known);
   } catch (error) {
     for (const instance of instances) instance.retainerPath = `(not found: ${(error as Error).message})`;
     return;
@@ -456,6 +457,7 @@ async function judgeByHeapCounts(
   // only tracked targets, keeps the births weakly so counts need no heap scan.
   const ledger = openLedger(baseline.tracked === undefined ? 0 : WATCH_LIMIT);
   own(ledger.alive);
+  let born: ReadonlyArray<WeakRef<object>> | undefined;
   const count = (against: Baseline | undefined): CensusRow[] => census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger));
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -482,6 +484,7 @@ async function judgeByHeapCounts(
       if (rows.some(isLeaking)) break;
     }
   } finally {
+    born = ledger.bornRefs();
     ledger.close();
   }
   const seen = new Set(rows.map((row) => row.key));
@@ -502,7 +505,7 @@ async function judgeByHeapCounts(
   if (opts.paths && all.some((row) => row.leaking)) {
     // Let this job end so the WeakRefs to leaked instances stop keeping them strongly.
     await nextMacrotask();
-    explain(all, baseline.seq);
+    explain(all, baseline.seq, [...(born ?? []), ...(baseline.tracked ?? [])]);
   }
   return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs };
 }

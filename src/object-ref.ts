@@ -169,7 +169,7 @@ export function classOfPrototype(proto: unknown): AnyClass | undefined {
 }
 
 /** True for values with an identity (objects and functions), which alone can be tracked. */
-function isObject(value: unknown): value is object {
+export function isObject(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 

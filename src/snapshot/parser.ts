@@ -43,6 +43,8 @@ const CLOSE_BRACKET = 93;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const COLON = 58;
+const BEYOND_LATIN1 = /[^\x00-\xff]/;
+const BEYOND_LATIN1_ALL = /[^\x00-\xff]/g;
 
 export class SnapshotParser {
   #phase = Phase.Header;
@@ -61,47 +63,73 @@ export class SnapshotParser {
   #skipDepth = 0;
   #sectionsSeen = new Set<string>();
 
+  /** Feeds snapshot text (as the inspector delivers it). */
   write(chunk: string): void {
+    // V8 writes snapshots in ASCII (other characters \u-escaped). Should a character beyond latin1
+    // appear anyway, it is escaped the same way (it can only be inside a string), to survive as bytes.
+    const text = BEYOND_LATIN1.test(chunk) ? chunk.replace(BEYOND_LATIN1_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : chunk;
+    this.writeBytes(Buffer.from(text, 'latin1'));
+  }
+
+  /**
+   * Feeds snapshot bytes (as V8 writes a snapshot file: ASCII, other characters \u-escaped). The
+   * numbers of the nodes and edges, most of a snapshot, are read straight from the bytes; the
+   * header, section names and strings are decoded to text.
+   */
+  writeBytes(bytes: Buffer): void {
+    let pos = 0;
+    while (pos < bytes.length && this.#phase !== Phase.Done) {
+      if (this.#phase === Phase.Numbers) pos = this.#readNumbers(bytes, pos);
+      else if (this.#phase === Phase.Skip) pos = this.#skip(bytes, pos);
+      else pos += this.#writeText(bytes.toString('latin1', pos));
+    }
+  }
+
+  /**
+   * Reads the header, section starts and strings from `chunk` (after any text kept from before)
+   * until the numbers of a section begin; returns how much of `chunk` it used.
+   */
+  #writeText(chunk: string): number {
+    const kept = this.#pending.length;
     let text = this.#pending + chunk;
     this.#pending = '';
     let pos = 0;
-    while (pos < text.length && this.#phase !== Phase.Done) {
+    while (pos < text.length) {
       switch (this.#phase) {
         case Phase.Header: {
           const at = text.indexOf('"nodes"');
           if (at < 0) {
             this.#pending = text;
-            return;
+            return chunk.length;
           }
           this.#readHeader(text.slice(0, at));
           text = text.slice(at);
           pos = 0;
           this.#phase = Phase.Section;
-          break;
+          // The header came from both parts: what is left of the text is all the chunk's.
+          return chunk.length - text.length + this.#writeText(text);
         }
         case Phase.Section: {
           const next = this.#readSectionStart(text, pos);
           if (next < 0) {
             this.#pending = text.slice(pos);
-            return;
+            return chunk.length;
           }
           pos = next;
           break;
         }
-        case Phase.Numbers:
-          pos = this.#readNumbers(text, pos);
-          break;
-        case Phase.Skip:
-          pos = this.#skip(text, pos);
-          break;
         case Phase.Strings: {
           const next = this.#readStrings(text, pos);
-          if (next < 0) return;
+          if (next < 0) return chunk.length;
           pos = next;
           break;
         }
+        default:
+          // Numbers or a skipped section begin here (never inside the kept text: it lacked the `[`).
+          return pos - kept;
       }
     }
+    return chunk.length;
   }
 
   end(): ParsedSnapshot {
@@ -167,14 +195,14 @@ export class SnapshotParser {
     return bracket + 1;
   }
 
-  #readNumbers(text: string, pos: number): number {
+  #readNumbers(bytes: Buffer, pos: number): number {
     const target = this.#target;
     let index = this.#index;
     let number = this.#number;
     let inNumber = this.#inNumber;
-    const length = text.length;
+    const length = bytes.length;
     for (; pos < length; pos++) {
-      const c = text.charCodeAt(pos);
+      const c = bytes[pos]!;
       if (c >= CHAR_0 && c <= CHAR_9) {
         number = number * 10 + (c - CHAR_0);
         inNumber = true;
@@ -202,10 +230,10 @@ export class SnapshotParser {
     return pos;
   }
 
-  #skip(text: string, pos: number): number {
+  #skip(bytes: Buffer, pos: number): number {
     let depth = this.#skipDepth;
-    for (; pos < text.length; pos++) {
-      const c = text.charCodeAt(pos);
+    for (; pos < bytes.length; pos++) {
+      const c = bytes[pos]!;
       if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
       else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
         depth--;

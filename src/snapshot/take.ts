@@ -56,8 +56,7 @@ function parseFile(file: string): ParsedSnapshot {
   try {
     const block = Buffer.allocUnsafe(READ_BLOCK);
     for (let read = fs.readSync(fd, block, 0, READ_BLOCK, null); read > 0; read = fs.readSync(fd, block, 0, READ_BLOCK, null)) {
-      // V8 writes snapshots in ASCII (other characters as \u escapes), so latin1 decodes them exactly.
-      parser.write(block.toString('latin1', 0, read));
+      parser.writeBytes(block.subarray(0, read));
     }
   } finally {
     fs.closeSync(fd);
