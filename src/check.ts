@@ -440,7 +440,9 @@ async function judgeByHeapCounts(
   opts: ParsedOptions,
   birthsSuspected: boolean,
 ): Promise<Judged & { runs: number }> {
-  await collectGarbage();
+  // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
+  // of the baseline collects again): only a first pass needs one here.
+  if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
   const baseline = takeBaseline(resolved, isIgnored);
   const growth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);

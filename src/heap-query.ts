@@ -210,19 +210,25 @@ export function trackedClassNames(): ReadonlySet<string> {
 /** Heap snapshot ids of objects (0 for objects the session's heap profiler has not seen yet). */
 export function heapIdsOf(session: inspector.Session, objects: readonly object[]): number[] {
   const holder = { items: objects };
-  return withProbe(session, globalThis, holder, (holderId, post) =>
-    objects.map((_obj, index) => {
-      const ref = post<{ result: RemoteObject }>('Runtime.callFunctionOn', {
-        objectId: holderId,
-        functionDeclaration: 'function (i) { return this.items[i]; }',
-        arguments: [{ value: index }],
-        objectGroup: OBJECT_GROUP,
-        silent: true,
-      }).result;
-      if (ref.objectId === undefined) return 0;
-      return Number(post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId: ref.objectId }).heapSnapshotObjectId);
-    }),
-  );
+  return withProbe(session, globalThis, holder, (holderId, post) => {
+    // One call hands over every object (as the items array's own properties), then one id each.
+    const items = post<{ result: RemoteObject }>('Runtime.callFunctionOn', {
+      objectId: holderId,
+      functionDeclaration: 'function () { return this.items; }',
+      objectGroup: OBJECT_GROUP,
+      silent: true,
+    }).result;
+    const ids = new Array<number>(objects.length).fill(0);
+    if (items.objectId === undefined) return ids;
+    const properties = post<{ result: PropertyDescriptorLike[] }>('Runtime.getProperties', { objectId: items.objectId, ownProperties: true, generatePreview: false }).result;
+    for (const property of properties) {
+      const index = Number(property.name);
+      const objectId = property.value?.objectId;
+      if (!Number.isInteger(index) || index < 0 || index >= objects.length || objectId === undefined) continue;
+      ids[index] = Number(post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId }).heapSnapshotObjectId);
+    }
+    return ids;
+  });
 }
 
 /** The live objects behind heap snapshot ids (undefined where the object is gone or not an object). */

@@ -178,14 +178,15 @@ try {
   timePhase('explain', require(path.join(dist, 'explain.js')), 'explainLeaks');
   timePhase('snapshot', require(path.join(dist, 'snapshot', 'take.js')), 'takeSnapshotWith');
   const { SnapshotParser } = require(path.join(dist, 'snapshot', 'parser.js'));
-  const write = SnapshotParser.prototype.write;
-  SnapshotParser.prototype.write = function timedWrite(chunk) {
-    chunkChars += chunk.length;
+  // The snapshot file's blocks (writeBytes) or, in the inspector fallback, text chunks (write → writeBytes).
+  const writeBytes = SnapshotParser.prototype.writeBytes;
+  SnapshotParser.prototype.writeBytes = function timedWriteBytes(bytes) {
+    chunkChars += bytes.length;
     chunks++;
     const start = performance.now();
-    write.call(this, chunk);
+    writeBytes.call(this, bytes);
     phases.parse = (phases.parse ?? 0) + performance.now() - start;
-    if ((chunks & 31) === 0) sampleMemory('streaming');
+    sampleMemory('streaming');
   };
   timePhase('parse', SnapshotParser.prototype, 'end');
   const { HeapGraph } = require(path.join(dist, 'snapshot', 'graph.js'));
