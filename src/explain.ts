@@ -7,7 +7,7 @@
  */
 import type * as inspector from 'node:inspector';
 import { ageOf, now } from './clock';
-import { heapIdsOf, objectsByHeapIds, trackedClassNames, variableNameFor, withSession } from './heap-query';
+import { heapIdsOf, objectsByHeapIds, scopeVariablesOf, trackedClassNames, withSession } from './heap-query';
 import { classOf, stampOf } from './object-ref';
 import { type KnownObjectById, PathObjects } from './path-objects';
 import { retainerPath } from './retainers';
@@ -41,6 +41,8 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       if (node !== undefined) byObject.set(obj, node);
     });
     const tracked = trackedClassNames();
+    // Variable names V8 left out of the snapshot, per closure node (finding a closure walks the heap).
+    const scopeVariables = new Map<number, Map<number, string>>();
     const live = new PathObjects(graph, (ids) => objectsByHeapIds(session, ids), knownById(session, known, graph.nodeCount));
     return objects.map((obj, index) => {
       const node = obj === undefined ? undefined : byObject.get(obj);
@@ -50,7 +52,13 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         graph.forEachRetainer(context, (retainer, edge) => {
           if (closure === undefined && graph.nodeType(retainer) === 'closure' && graph.edgeName(edge) === 'context') closure = retainer;
         });
-        return closure === undefined ? undefined : variableNameFor(session, graph.nodeId(closure), graph.nodeId(value));
+        if (closure === undefined) return undefined;
+        let names = scopeVariables.get(closure);
+        if (names === undefined) {
+          names = scopeVariablesOf(session, graph.nodeId(closure));
+          scopeVariables.set(closure, names);
+        }
+        return names.get(graph.nodeId(value));
       });
       if (path === undefined) return undefined;
       const shown = path.steps.slice(path.start);

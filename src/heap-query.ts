@@ -262,18 +262,20 @@ interface PropertyDescriptorLike {
 }
 
 /**
- * The name of the variable, in a closure's scopes, whose value is the object with heap id
- * `valueId` (the closure is given by its heap id). Asks V8 for the closure's `[[Scopes]]`: the
- * names a heap snapshot leaves out for some contexts. Undefined when no variable matches.
+ * The variables in a closure's scopes that hold objects, as heap id of the value → variable name
+ * (the closure is given by its heap id; empty when it cannot be found). Asks V8 for the closure's
+ * `[[Scopes]]`: the names a heap snapshot leaves out for some contexts. Finding the closure walks
+ * the heap, so callers ask once per closure.
  */
-export function variableNameFor(session: inspector.Session, closureId: number, valueId: number): string | undefined {
+export function scopeVariablesOf(session: inspector.Session, closureId: number): Map<number, string> {
   const post: Post = (method, params) => postSync(session, method, params);
+  const names = new Map<number, string>();
   try {
     const closure = post<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', { objectId: String(closureId), objectGroup: OBJECT_GROUP }).result;
-    if (closure.objectId === undefined) return undefined;
+    if (closure.objectId === undefined) return names;
     const internals = post<{ internalProperties?: PropertyDescriptorLike[] }>('Runtime.getProperties', { objectId: closure.objectId, ownProperties: true }).internalProperties ?? [];
     const scopesId = internals.find((p) => p.name === '[[Scopes]]')?.value?.objectId;
-    if (scopesId === undefined) return undefined;
+    if (scopesId === undefined) return names;
     const scopes = post<{ result: PropertyDescriptorLike[] }>('Runtime.getProperties', { objectId: scopesId, ownProperties: true }).result;
     for (const scope of scopes) {
       if (scope.value?.objectId === undefined || !/^\d+$/.test(scope.name)) continue;
@@ -282,12 +284,13 @@ export function variableNameFor(session: inspector.Session, closureId: number, v
         const objectId = variable.value?.objectId;
         if (objectId === undefined) continue;
         const id = Number(post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId }).heapSnapshotObjectId);
-        if (id === valueId) return variable.name;
+        // The innermost scope comes first and shadows outer ones.
+        if (!names.has(id)) names.set(id, variable.name);
       }
     }
-    return undefined;
+    return names;
   } catch {
-    return undefined;
+    return names;
   } finally {
     post('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP });
   }
