@@ -31,15 +31,19 @@ export class PathObjects {
   readonly #graph: HeapGraph;
   readonly #byIds: ObjectsByIds;
   readonly #known: KnownObjectById | undefined;
-  /** Objects found so far, by node index; null where a node could not be found. */
+  /** Objects found so far, by node index; null where a lookup by id found nothing. */
   readonly #found = new Map<number, object | null>();
-  /** Heap walks made so far (one per id looked up). */
-  lookups = 0;
+  #lookups = 0;
 
   constructor(graph: HeapGraph, byIds: ObjectsByIds, known?: KnownObjectById) {
     this.#graph = graph;
     this.#byIds = byIds;
     this.#known = known;
+  }
+
+  /** Heap walks made so far (one per id looked up). */
+  get lookups(): number {
+    return this.#lookups;
   }
 
   /**
@@ -68,9 +72,8 @@ export class PathObjects {
     let current = this.#lookUp(graph.edgeTo(edges[start]!));
     for (let i = start + 1; i <= index && current !== undefined; i++) {
       const node = graph.edgeTo(edges[i]!);
-      const next = this.#found.get(node) ?? read(current, graph.edgeName(edges[i]!));
-      this.#found.set(node, next ?? null);
-      current = next ?? undefined;
+      current = this.#found.get(node) ?? read(current, graph.edgeName(edges[i]!));
+      if (current !== undefined) this.#found.set(node, current);
     }
     // A read that found nothing (e.g. a property the snapshot names differently): look the target up.
     return current ?? this.#lookUp(target);
@@ -79,7 +82,7 @@ export class PathObjects {
   #lookUp(node: number): object | undefined {
     const known = this.#found.get(node);
     if (known !== undefined) return known ?? undefined;
-    this.lookups++;
+    this.#lookups++;
     const [obj] = this.#byIds([this.#graph.nodeId(node)]);
     this.#found.set(node, obj ?? null);
     return obj;

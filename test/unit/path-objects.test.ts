@@ -23,7 +23,18 @@ class HtmlResponse extends ObjectRef {
   }
 }
 
-const crawl = { queue: [] as Request[], byUrl: new Map<string, Request>() };
+/** Holds its request in a private field: the snapshot names the edge `#held`, which no property read can follow. */
+class Holder {
+  #held: Request;
+  constructor(held: Request) {
+    this.#held = held;
+  }
+  held(): Request {
+    return this.#held;
+  }
+}
+
+const crawl = { queue: [] as Request[], byUrl: new Map<string, Request>(), holders: [] as Holder[] };
 
 // Filled in functions of their own, so that no test frame's registers hold the last objects made.
 function fillQueue(): void {
@@ -35,6 +46,12 @@ function fillMap(): void {
   crawl.queue = [];
   crawl.byUrl = new Map();
   for (const url of ['/p0', '/p1']) crawl.byUrl.set(url, new Request(url, { referer: new HtmlResponse(`${url}r`) }));
+}
+
+function fillHolders(): void {
+  crawl.queue = [];
+  crawl.byUrl = new Map();
+  crawl.holders = [new Holder(new Request('/held', { referer: new HtmlResponse('/held-r') }))];
 }
 
 /** For each object: its path's edges and the index of the edge that reaches a `Request`. */
@@ -78,6 +95,20 @@ describe('objects on retainer paths', () => {
       const found = pathsTo(session, graph, requests.map((request) => request.meta.referer)).map(({ edges, request }) => live.objectAt(edges, request));
       expect(found[0]).toBe(requests[0]);
       expect(found[1]).toBe(requests[1]);
+      expect(live.lookups).toBe(2);
+    });
+  });
+
+  test('where a read cannot follow the path (a private field), the object is looked up by id', () => {
+    fillHolders();
+    withSession((session) => {
+      const graph = takeSnapshotWith(session);
+      const request = crawl.holders[0]!.held();
+      const live = new PathObjects(graph, (ids) => objectsByHeapIds(session, ids));
+      const [{ edges, request: at }] = pathsTo(session, graph, [request.meta.referer]);
+      expect(graph.edgeName(edges[at]!)).toBe('#held');
+      expect(live.objectAt(edges, at)).toBe(request);
+      // The holder was found first (one walk), the private field could not be read, so a second walk.
       expect(live.lookups).toBe(2);
     });
   });
