@@ -175,7 +175,7 @@ const PHASES = [
   ['parse', 'parse blocks → typed arrays'],
   ['paths', 'BFS + path text + node lookup'],
   ['retained', 'retained size (search from the oldest)'],
-  ['liveObjects', 'path objects by heap id (getObjectByHeapObjectId)'],
+  ['liveObjects', 'path objects (ids of known objects, or getObjectByHeapObjectId walks)'],
   ['other', 'other (runs, previews, sessions, back-off)'],
 ];
 
