@@ -64,7 +64,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       const shown = path.steps.slice(path.start);
       // Only tracked objects on the path are looked for (the leaked one is at hand): their stamps
       // give their ages.
-      const edges = graph.pathTo(node)!;
+      const { edges } = path;
       const stepObject = (i: number): object | undefined => {
         if (i === shown.length - 1) return obj;
         const stepNode = shown[i]!.node;

@@ -25,6 +25,8 @@ export interface RetainerPath {
   steps: RetainerStep[];
   /** Index in `steps` where `text` starts. */
   start: number;
+  /** The path's edges, from a root (as `HeapGraph.pathTo` gives them); each step's node is reached by one of them. */
+  edges: number[];
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -242,7 +244,7 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   const start = startOfShownPath(graph, steps);
   const shown = steps.slice(start);
   const parts = shown.length > MAX_SHOWN_STEPS ? [...shown.slice(0, 3), { text: ' … ' }, ...shown.slice(-(MAX_SHOWN_STEPS - 3))] : shown;
-  return { text: parts.map((step) => step.text).join('').replace(/^ → /, ''), steps, start };
+  return { text: parts.map((step) => step.text).join('').replace(/^ → /, ''), steps, start, edges };
 }
 
 /** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */
