@@ -17,15 +17,19 @@
 //                            Leak cases keep what they leak (timers, listeners, caches), so each
 //                            pass in a process is slower than the last: keep processes short
 //   --jobs N                 runner processes at once (default 2)
-//   --out FILE               also write the summary as JSON (default .soak/last.json)
+//   --out FILE               also write the summary as JSON (default .soak/last.json); it is
+//                            rewritten after every runner process, so a soak that is stopped
+//                            keeps the passes it finished (marked "complete": false)
 // Needs dist/ (npm run build). Prints one line per runner process and a table; exits 1 when any
-// verdict was wrong.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+// verdict was wrong. The summary names the library it judged (a digest of dist/, see
+// scripts/library-digest.mjs): `npm run soak:total -- .soak/*.json` adds up soaks per library.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CELLS, corpusSize, runCorpus } from './corpus.mjs';
+import { libraryDigest } from './library-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONDITIONS = ['normal', 'busy', 'small-heap'];
@@ -75,6 +79,15 @@ function plan({ runs, cells, conditions, perProcess }) {
   return jobs;
 }
 
+/** The checked-out commit, for the reader (the library digest is what identifies the code). */
+function gitCommit() {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** A sibling process keeping one core busy until stopped. */
 function busySibling() {
   const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
@@ -94,7 +107,52 @@ async function main() {
   log(`corpus: ${size.leaks} leaks + ${size.lookAlikes} look-alikes; pre-flight in ${options.cells[0]}: ${preflight.wrong.length} wrong`);
 
   const jobs = plan(options);
+  const library = libraryDigest(join(root, 'dist'));
   const results = [];
+  /** The soak so far, written to --out (after every runner process and at the end). */
+  const summarize = (complete) => {
+    const table = [];
+    for (const cell of options.cells) {
+      for (const condition of options.conditions) {
+        const mine = results.filter((r) => r.cell === cell && r.condition === condition);
+        if (mine.length === 0) continue;
+        table.push({
+          cell,
+          condition,
+          passes: mine.reduce((n, r) => n + r.passes, 0),
+          verdicts: mine.reduce((n, r) => n + r.verdicts, 0),
+          wrong: mine.reduce((n, r) => n + r.wrong.length, 0),
+          seconds: mine.reduce((n, r) => n + r.seconds, 0),
+        });
+      }
+    }
+    const summary = {
+      date: new Date(started).toISOString(),
+      complete,
+      library,
+      commit: gitCommit(),
+      node: process.version,
+      cpus: os.cpus().length,
+      corpus: size,
+      options: { ...options, out: undefined },
+      preflight: { passes: 1, verdicts: preflight.tests.length, wrong: preflight.wrong.length },
+      total: {
+        passes: table.reduce((n, r) => n + r.passes, 0),
+        verdicts: table.reduce((n, r) => n + r.verdicts, 0),
+        wrong: table.reduce((n, r) => n + r.wrong, 0) + preflight.wrong.length,
+        wallSeconds: (Date.now() - started) / 1000,
+      },
+      table,
+      wrong: [
+        ...preflight.wrong.map((w) => ({ cell: options.cells[0], condition: 'pre-flight', ...w })),
+        ...results.flatMap((r) => r.wrong.map((w) => ({ cell: r.cell, condition: r.condition, ...w }))),
+      ],
+    };
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(`${options.out}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
+    renameSync(`${options.out}.tmp`, options.out);
+    return summary;
+  };
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
@@ -110,6 +168,7 @@ async function main() {
         });
         results.push({ ...job, seconds: result.seconds, verdicts: result.tests.length, wrong: result.wrong });
         log(`${index + 1}/${jobs.length} ${job.cell} ${job.condition}: ${job.passes} passes, ${result.tests.length} verdicts, ${result.wrong.length} wrong, ${result.seconds.toFixed(0)} s`);
+        summarize(false);
         for (const wrong of result.wrong) log(`  WRONG (pass ${wrong.pass}) ${wrong.title}: ${wrong.why.split('\n').slice(0, 8).join('\n    ')}`);
         if (result.wrong.some((w) => w.title === '(run)')) log(`  output tail:\n${result.output.slice(-3000)}`);
       } finally {
@@ -119,44 +178,12 @@ async function main() {
   };
   await Promise.all(Array.from({ length: Math.min(options.jobs, jobs.length) }, worker));
 
-  const table = [];
-  for (const cell of options.cells) {
-    for (const condition of options.conditions) {
-      const mine = results.filter((r) => r.cell === cell && r.condition === condition);
-      if (mine.length === 0) continue;
-      table.push({
-        cell,
-        condition,
-        passes: mine.reduce((n, r) => n + r.passes, 0),
-        verdicts: mine.reduce((n, r) => n + r.verdicts, 0),
-        wrong: mine.reduce((n, r) => n + r.wrong.length, 0),
-        seconds: mine.reduce((n, r) => n + r.seconds, 0),
-      });
-    }
-  }
-  const total = {
-    passes: table.reduce((n, r) => n + r.passes, 0),
-    verdicts: table.reduce((n, r) => n + r.verdicts, 0),
-    wrong: table.reduce((n, r) => n + r.wrong, 0) + preflight.wrong.length,
-    wallSeconds: (Date.now() - started) / 1000,
-  };
+  const summary = summarize(true);
   console.log('\n| cell | condition | corpus passes | verdicts | wrong | runner seconds |\n| --- | --- | --- | --- | --- | --- |');
-  for (const row of table) console.log(`| ${row.cell} | ${row.condition} | ${row.passes} | ${row.verdicts} | ${row.wrong} | ${row.seconds.toFixed(0)} |`);
-  console.log(`| all | | ${total.passes} | ${total.verdicts} | ${total.wrong} | wall ${total.wallSeconds.toFixed(0)} |`);
-  const summary = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    corpus: size,
-    options: { ...options, out: undefined },
-    total,
-    table,
-    wrong: results.flatMap((r) => r.wrong.map((w) => ({ cell: r.cell, condition: r.condition, ...w }))),
-  };
-  mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, `${JSON.stringify(summary, null, 2)}\n`);
+  for (const row of summary.table) console.log(`| ${row.cell} | ${row.condition} | ${row.passes} | ${row.verdicts} | ${row.wrong} | ${row.seconds.toFixed(0)} |`);
+  console.log(`| all | | ${summary.total.passes} | ${summary.total.verdicts} | ${summary.total.wrong} | wall ${summary.total.wallSeconds.toFixed(0)} |`);
   console.log(`\nSummary written to ${options.out}`);
-  process.exitCode = total.wrong > 0 ? 1 : 0;
+  process.exitCode = summary.total.wrong > 0 ? 1 : 0;
 }
 
 await main();
