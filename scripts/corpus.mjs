@@ -25,16 +25,41 @@ const TITLE = /^(leak|look-alike) (\d+): (.*?)(?: \| held by (.*))?$/;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+/** Runner processes under way, each the leader of its own process group. */
+const running = new Set();
+// Runners live in process groups of their own, so a terminal's Ctrl-C no longer reaches them:
+// whoever started them ends them when it exits.
+process.once('exit', () => stopRunners());
+
+/** Kills every runner process under way and everything it started (for a soak that is stopped). */
+export function stopRunners() {
+  for (const child of running) killGroup(child);
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
 function spawnNode(args, { cwd, env, limitMs }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own, so that a time-out or a stopped soak also ends the runner's workers.
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('error', reject);
+    const timer = setTimeout(() => killGroup(child), limitMs);
+    child.on('error', (error) => {
+      running.delete(child);
+      reject(error);
+    });
     child.on('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });

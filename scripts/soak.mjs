@@ -28,7 +28,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CELLS, corpusSize, runCorpus } from './corpus.mjs';
+import { CELLS, corpusSize, runCorpus, stopRunners } from './corpus.mjs';
 import { libraryDigest } from './library-digest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,10 +88,27 @@ function gitCommit() {
   }
 }
 
+const siblings = new Set();
+
 /** A sibling process keeping one core busy until stopped. */
 function busySibling() {
   const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
-  return () => child.kill('SIGKILL');
+  siblings.add(child);
+  return () => {
+    siblings.delete(child);
+    child.kill('SIGKILL');
+  };
+}
+
+// Stopping the soak (Ctrl-C, kill) also stops its runners and busy siblings; the summary keeps
+// the runner processes that finished.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopRunners();
+    for (const child of siblings) child.kill('SIGKILL');
+    console.log(`\nStopped by ${signal}.`);
+    process.exit(130);
+  });
 }
 
 async function main() {

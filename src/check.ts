@@ -24,6 +24,7 @@ import { LeakReport, LeakRow, LeakedInstance, MemorySample, createReport } from 
 import {
   ClassTargets,
   LeakCheckOptions,
+  MAX_TIMEOUT_MS,
   ParsedOptions,
   ResolvedTarget,
   grewEveryRun,
@@ -102,18 +103,20 @@ export function memorySample(): MemorySample {
   return { heapUsed, rss };
 }
 
-/** Calls `fn` once, waits for it to settle within `timeoutMs`, and discards its result. */
+/** Calls `fn` once, waits for it to settle within `timeoutMs` (`Infinity`: as long as it takes), and discards its result. */
 async function runOnce(fn: Function, timeoutMs: number, which: string, control: CheckControl): Promise<void> {
   if (control.abandoned()) throw new CheckAbandoned(which);
   const settled = invoke(fn);
   if (settled === undefined) return;
+  if (timeoutMs === Infinity) return settled;
   let timer: ReturnType<typeof realSetTimeout> | undefined;
+  const longer = timeoutMs * 4 <= MAX_TIMEOUT_MS ? String(timeoutMs * 4) : 'Infinity';
   const timedOut = new Promise<never>((_resolve, reject) => {
     timer = realSetTimeout(() => {
       reject(
         new TrackrefError(
           `fn did not settle within ${timeoutMs} ms (${which}). If it needs longer, pass a larger timeout, ` +
-            `e.g. toLeak(target, { timeout: ${timeoutMs * 4} }); if it never settles, make it resolve once its work is done.`,
+            `e.g. toLeak(target, { timeout: ${longer} }); if it never settles, make it resolve once its work is done.`,
         ),
       );
     }, timeoutMs);
@@ -272,6 +275,8 @@ function gatherInstances(
       trackedInstances ??= own(tracked ?? scanTracked(resolved));
       const proto = target.cls.prototype as object;
       instances = trackedInstances.filter((obj) => Object.prototype.isPrototypeOf.call(proto, obj));
+    } else if (target.trackedOnly) {
+      instances = liveTracked().filter((obj) => classOf(obj) === target.cls);
     } else {
       instances = queryHeap(target.cls).instances;
     }

@@ -53,6 +53,8 @@ export interface ParsedOptions {
 const DEFAULTS = { warmup: 1, runs: 1, tolerance: 0, timeout: 4000, paths: true } as const;
 const OPTION_KEYS = ['warmup', 'runs', 'tolerance', 'ignore', 'timeout', 'growth', 'paths'] as const;
 const GROWTH_RULES: readonly GrowthRule[] = ['any', 'every-run'];
+/** The longest delay setTimeout honours; longer ones fire after 1 ms. `Infinity` means no limit. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** A class counted by a check: a label for the report and the classes whose instances count. */
 export interface ResolvedTarget {
@@ -60,28 +62,56 @@ export interface ResolvedTarget {
   cls: AnyClass;
   /** Every instance passes through ObjectRef's constructor, so births can be counted. */
   stamped: boolean;
+  /**
+   * Only objects passed to track() whose class is exactly `cls` count: set for the name 'Object',
+   * which means tracked object literals, never every object in the process.
+   */
+  trackedOnly: boolean;
 }
 
 export function isClass(value: unknown): value is AnyClass {
   return typeof value === 'function' && typeof (value as { prototype?: unknown }).prototype === 'object';
 }
 
+/** `Object` or `Function` of any realm: the roots every object or function descends from. */
+function countsEverything(value: unknown): value is Function {
+  if (typeof value !== 'function') return false;
+  const prototype: unknown = (value as { prototype?: unknown }).prototype;
+  if (value.name === 'Object') return typeof prototype === 'object' && prototype !== null && Object.getPrototypeOf(prototype) === null;
+  return value.name === 'Function' && typeof prototype === 'function' && Object.getPrototypeOf(Object.getPrototypeOf(prototype)) === null;
+}
+
 const TARGET_HELP =
   'Pass a class (toLeak(HtmlResponse)), a tracked class name (toLeak(\'HtmlResponse\')), ' +
   'an array of them (toLeak([Request, HtmlResponse])), or nothing for every tracked class.';
+const IGNORE_HELP =
+  'Pass a class (ignore: Spider), a class name (ignore: \'Spider\') or an array of them (ignore: [Spider, \'Scheduler\']); ' +
+  'an empty array or leaving the option out ignores nothing.';
 
-/** Checks the shape of a target list without resolving names. */
-export function validateTargets(target: unknown, what = 'target'): ClassTarget[] | undefined {
+/**
+ * Checks the shape of a target list, or of an `ignore` list (`'ignore option'`: an empty array
+ * ignores nothing), without resolving names.
+ */
+export function validateTargets(target: unknown, what: 'target' | 'ignore option' = 'target'): ClassTarget[] | undefined {
   if (target === undefined) return undefined;
+  const help = what === 'target' ? TARGET_HELP : IGNORE_HELP;
   const list: unknown[] = Array.isArray(target) ? target : [target];
-  if (Array.isArray(target) && list.length === 0) {
-    throw new TrackrefError(`The ${what} list is empty. ${TARGET_HELP}`);
+  if (what === 'target' && Array.isArray(target) && list.length === 0) {
+    throw new TrackrefError(`The ${what} list is empty. ${help}`);
   }
   return list.map((item, index) => {
+    if (what === 'target' && countsEverything(item)) {
+      throw new TrackrefError(
+        `toLeak(${item.name}) would count every ${item.name === 'Object' ? 'object' : 'function'} in the process, the test runner's and trackref's own among them, ` +
+          'so no verdict on it can be trusted. Pass the class of the objects you expect to leak (toLeak(HtmlResponse)); ' +
+          'for object literals or a library\'s objects, pass them to track() where they are made and check them with toLeak(\'Object\') ' +
+            '(tracked object literals) or toLeak() (every tracked class).',
+      );
+    }
     if (isClass(item)) return item;
     if (typeof item === 'string' && item.trim() !== '') return item;
     const where = Array.isArray(target) ? ` (element ${index})` : '';
-    throw new TrackrefError(`The ${what}${where} must be a class or a class name, but it is ${describeValue(item)}. ${TARGET_HELP}`);
+    throw new TrackrefError(`The ${what}${where} must be a class or a class name, but it is ${describeValue(item)}. ${help}`);
   });
 }
 
@@ -114,7 +144,13 @@ export function parseOptions(options: unknown): ParsedOptions {
   }
   const timeout = record.timeout ?? DEFAULTS.timeout;
   if (typeof timeout !== 'number' || !(timeout > 0)) {
-    throw new TrackrefError(`Option timeout must be a positive number of milliseconds, but it is ${describeValue(timeout)}. Pass e.g. { timeout: 10000 }.`);
+    throw new TrackrefError(`Option timeout must be a positive number of milliseconds, but it is ${describeValue(timeout)}. Pass e.g. { timeout: 10000 }, or { timeout: Infinity } for no limit.`);
+  }
+  if (timeout > MAX_TIMEOUT_MS && timeout !== Infinity) {
+    throw new TrackrefError(
+      `Option timeout must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days, the longest timer Node keeps), but it is ${describeValue(timeout)}. ` +
+        'Pass { timeout: Infinity } for no limit.',
+    );
   }
   const runs = countOption(record, 'runs', 1);
   return {
@@ -197,7 +233,7 @@ export function resolveTargets(targets: ClassTarget[]): ResolvedTarget[] {
   const resolved: ResolvedTarget[] = [];
   for (const target of targets) {
     for (const cls of resolveClass(target, 'target')) {
-      resolved.push({ label: cls.name || '(anonymous class)', cls, stamped: extendsClass(cls, ObjectRef) });
+      resolved.push({ label: cls.name || '(anonymous class)', cls, stamped: extendsClass(cls, ObjectRef), trackedOnly: countsEverything(cls) });
     }
   }
   return resolved;

@@ -152,6 +152,7 @@ describe('options are checked, with a message saying what to pass', () => {
     expect(() => parseGuardOptions({ ignore: 42 })).toThrow(/must be a class or a class name/);
     expect(() => parseGuardOptions('Spider')).toThrow(/takes options like \{ ignore: \[Spider\] \}/);
     expect(parseGuardOptions({ ignore: ['Spider'], check: 'end-of-file' })).toEqual({ ignore: ['Spider'], check: 'end-of-file' });
+    expect(parseGuardOptions({ ignore: [] })).toEqual({ ignore: [] });
   });
 
   test('testEnvironmentOptions.trackref', () => {

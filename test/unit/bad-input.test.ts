@@ -1,4 +1,5 @@
 // Misuse: every rejection is a TrackrefError whose message says what to pass instead.
+import { runInNewContext } from 'node:vm';
 import { describe, expect, test } from 'vitest';
 import { ObjectRef, TrackrefError, checkLeaks, formatLiveRefs, getOldest, iterAll } from 'trackref';
 import { withTrackref } from 'trackref/vitest/config';
@@ -60,6 +61,25 @@ describe('checkLeaks: target', () => {
     await expectTrackrefError(() => checkLeaks(() => {}, new HtmlResponse() as never), 'an instance of HtmlResponse', ...TARGET_HELP);
   });
 
+  test.each([
+    ['Object', Object, 'every object'],
+    ['Function', Function, 'every function'],
+    ["another realm's Object", runInNewContext('Object') as ObjectConstructor, 'every object'],
+  ])('%s, which would count everything: says to pass the leaking class or track() the objects', async (_what, root, counted) => {
+    await expectTrackrefError(
+      () => checkLeaks(() => {}, root as never),
+      `toLeak(${root.name}) would count ${counted} in the process`,
+      'no verdict on it can be trusted',
+      'toLeak(HtmlResponse)',
+      'pass them to track()',
+    );
+  });
+
+  test('a class of ours that is merely named Object is counted like any other', async () => {
+    const report = await checkLeaks(() => {}, class Object {});
+    expect(report.leaked).toBe(false);
+  });
+
   test('an empty class name', async () => {
     await expectTrackrefError(() => checkLeaks(() => {}, ''), ...TARGET_HELP);
   });
@@ -71,6 +91,19 @@ describe('checkLeaks: target', () => {
 
   test('an unknown class name in ignore', async () => {
     await expectTrackrefError(() => checkLeaks(() => {}, HtmlResponse, { ignore: 'NoSuchIgnoredClass' }), "'NoSuchIgnoredClass'", /Pass the class itself/);
+  });
+
+  test('an empty ignore list (the default) ignores nothing, in every function that takes ignore', async () => {
+    const kept: HtmlResponse[] = [];
+    const report = await checkLeaks(() => void kept.push(new HtmlResponse()), HtmlResponse, { ignore: [] });
+    expect(report.leaked).toBe(true);
+    const withoutAges = (text: string) => text.replace(/oldest: \S+ ago/g, 'oldest: …');
+    expect(withoutAges(formatLiveRefs({ ignore: [] }))).toBe(withoutAges(formatLiveRefs()));
+    expect(formatLiveRefs({ ignore: [] })).toMatch(/^HtmlResponse +\d+ +oldest/m);
+  });
+
+  test('a bad element in an ignore array is named, with advice for ignore (not for targets)', async () => {
+    await expectTrackrefError(() => checkLeaks(() => {}, HtmlResponse, { ignore: [HtmlResponse, 5] as never }), 'ignore option (element 1)', 'the number 5', "ignore: [Spider, 'Scheduler']");
   });
 
   test('ignore that is not a class', async () => {
@@ -123,8 +156,35 @@ describe('checkLeaks: options', () => {
       'Option timeout',
       /positive number of milliseconds/,
       described,
-      /Pass e\.g\. \{ timeout: \d+ \}/,
+      /Pass e\.g\. \{ timeout: \d+ \}, or \{ timeout: Infinity \} for no limit/,
     );
+  });
+
+  test.each([
+    ['just past the longest timer', 2_147_483_648],
+    ['3e9', 3e9],
+  ])('timeout %s: says it must be at most 2147483647 ms and how to ask for no limit', async (_what, timeout) => {
+    await expectTrackrefError(
+      () => checkLeaks(() => {}, HtmlResponse, { timeout }),
+      'Option timeout',
+      'at most 2147483647 ms',
+      `the number ${timeout}`,
+      'Pass { timeout: Infinity } for no limit',
+    );
+  });
+
+  test('timeout Infinity waits for fn however long it takes (no timer that fires at once)', async () => {
+    let settled = 0;
+    const report = await checkLeaks(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        settled++;
+      },
+      HtmlResponse,
+      { timeout: Number.POSITIVE_INFINITY },
+    );
+    expect(report.leaked).toBe(false);
+    expect(settled).toBe(2);
   });
 
   test('paths that is not a boolean: says to pass true or false', async () => {

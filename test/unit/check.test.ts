@@ -2,7 +2,7 @@
 // collection; each scenario keeps (or drops) its objects in variables of its own.
 import * as inspector from 'node:inspector';
 import { describe, expect, test } from 'vitest';
-import { ObjectRef, TrackrefError, checkLeaks, collectGarbage, type LeakReport, type LeakRow } from 'trackref';
+import { ObjectRef, TrackrefError, checkLeaks, collectGarbage, track, type LeakReport, type LeakRow } from 'trackref';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -316,6 +316,24 @@ describe('targets', () => {
     });
     expect(report.leaked).toBe(true);
     expect(row(report, 'LibEverywhere').leaked).toBe(1);
+  });
+
+  test("the name 'Object' counts tracked object literals only, not every object", async () => {
+    const kept: object[] = [];
+    const leaky = await checkLeaks(() => void kept.push(track({ url: 'http://example.com/' })), 'Object');
+    expect(leaky.leaked).toBe(true);
+    expect(row(leaky, 'Object').leaked).toBe(1);
+    // Only tracked literals are in the counts (every object in the process would be thousands).
+    expect(row(leaky, 'Object').after).toBeLessThan(20);
+    expect(row(leaky, 'Object').oldest[0]?.preview).toContain("url: 'http://example.com/'");
+    kept.length = 0;
+    // A tracked literal dropped, untracked objects kept, a tracked instance of a class kept: none counts.
+    const clean = await checkLeaks(() => {
+      track({ url: 'http://example.com/dropped' });
+      kept.push({ untracked: true }, track(new PlainItem(1)));
+    }, 'Object', { runs: 3 });
+    expect(clean.leaked).toBe(false);
+    expect(row(clean, 'Object').leaked).toBe(0);
   });
 
   test('ignore leaves out a class and its subclasses', async () => {
