@@ -16,8 +16,9 @@
 // dist/cjs/vitest/index.d.ts=/tmp/index.d.ts or package.json=/tmp/package.json; then restored).
 //
 // For each cell, under .matrix/ (a cache, never committed):
-//   1. install the tarball, the runner and TypeScript with `npm install --no-audit --no-fund`
-//      (skipped when the cell's package.json is unchanged since its last successful install);
+//   1. install the tarball, the runner and TypeScript with `npm install --no-audit --no-fund`, or
+//      in the -pnpm cells with pnpm's strict layout (`hoist: false`) (skipped when the cell's
+//      package.json is unchanged since its last successful install);
 //   2. type-check the cell's fixtures from test/types/ with `tsc --noEmit`: each module resolution
 //      (bundler, node16/nodenext as ESM and as CommonJS, node10, and bundler with skipLibCheck
 //      false) times each way of bringing the types in (TYPE_MODES);
@@ -61,10 +62,20 @@ const CELLS = [
   // The newest runners of each family on the newer Node too.
   { name: 'jest30-node24', runner: 'jest', node: 24, deps: jestDeps(30, '^24.0.0') },
   { name: 'vitest4-node24', runner: 'vitest', node: 24, deps: vitestDeps('^4.0.0', '^24.0.0') },
+  // pnpm's strict layout (`hoist: false`): a package sees only its own dependencies and peers, so
+  // trackref's type augmentations must resolve the runner's modules from trackref's own folder.
+  // jest-environment-node is listed because the cell is nested in the repo: Jest looks for the test
+  // environment from the project's root upwards before asking its own dependencies, and would
+  // otherwise find the repo's copy (a user's pnpm project has none above it and gets Jest's own).
+  { name: 'jest30-pnpm', runner: 'jest', node: 20, deps: { ...jestDeps(30), 'jest-environment-node': '^30.0.0' }, installer: 'pnpm' },
+  { name: 'vitest4-pnpm', runner: 'vitest', node: 20, deps: vitestDeps('^4.0.0'), installer: 'pnpm' },
 ];
 
+/** The pnpm the pnpm cells install with (fetched from the npm registry into .matrix/pnpm/). */
+const PNPM_VERSION = '12.21.0';
+
 /** The cells .ci/run checks: all of them (timings in test/types/README.md). */
-const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24'];
+const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-pnpm', 'vitest4-pnpm'];
 
 /**
  * Type fixtures per runner: the file in test/types/; `types` is compilerOptions.types in the
@@ -296,37 +307,49 @@ function statMtime(file) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Node binaries
+// Tools from the npm registry: Node binaries and pnpm
 
-const nodeInstalls = new Map();
+const toolInstalls = new Map();
 
 /** The bin directory of a Node with the given major: the current one, or one from the registry. */
 function nodeBinFor(major) {
   if (Number(process.versions.node.split('.')[0]) === major) return Promise.resolve(dirname(process.execPath));
-  if (!nodeInstalls.has(major)) nodeInstalls.set(major, installNode(major));
-  return nodeInstalls.get(major);
-}
-
-async function installNode(major) {
   const os = process.platform === 'win32' ? 'win' : process.platform;
   const name = `node-${os}-${process.arch}`;
-  const dir = join(cacheDir, `node${major}`);
-  const bin = join(dir, 'node_modules', name, 'bin');
-  const spec = JSON.stringify({ private: true, dependencies: { [name]: `^${major}.0.0` } }, null, 2);
-  const stamp = join(dir, '.installed');
-  if (existsSync(join(bin, 'node')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === spec) return bin;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), spec);
-  rmSync(stamp, { force: true });
-  const result = await run('npm', ['install', '--no-audit', '--no-fund'], {
-    cwd: dir,
-    env: childEnv(dirname(process.execPath)),
-    timeoutMs: STEP_TIMEOUT_MS.install,
-    log: join(cacheDir, 'logs', `node${major}-install.log`),
-  });
-  if (result.code !== 0 || !existsSync(join(bin, 'node'))) throw new Error(`could not install ${name}@${major} from the npm registry:\n${result.output}`);
-  writeFileSync(stamp, spec);
-  return bin;
+  return installTool(`node${major}`, name, `^${major}.0.0`, (dir) => join(dir, 'node_modules', name, 'bin'), 'node');
+}
+
+/** The pnpm CLI script (run it with a cell's Node). */
+function pnpmScript() {
+  return installTool('pnpm', 'pnpm', PNPM_VERSION, (dir) => join(dir, 'node_modules', 'pnpm', 'bin', 'pnpm.mjs'));
+}
+
+/**
+ * Installs `name@range` into .matrix/<key>/ once (kept while its package.json is unchanged) and
+ * resolves to `located(dir)`, which must exist afterwards (`file` inside it, when given).
+ */
+function installTool(key, name, range, located, file) {
+  if (!toolInstalls.has(key)) toolInstalls.set(key, (async () => {
+    const dir = join(cacheDir, key);
+    const found = located(dir);
+    const check = file ? join(found, file) : found;
+    const spec = JSON.stringify({ private: true, dependencies: { [name]: range } }, null, 2);
+    const stamp = join(dir, '.installed');
+    if (existsSync(check) && existsSync(stamp) && readFileSync(stamp, 'utf8') === spec) return found;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), spec);
+    rmSync(stamp, { force: true });
+    const result = await run('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      env: childEnv(dirname(process.execPath)),
+      timeoutMs: STEP_TIMEOUT_MS.install,
+      log: join(cacheDir, 'logs', `${key}-install.log`),
+    });
+    if (result.code !== 0 || !existsSync(check)) throw new Error(`could not install ${name}@${range} from the npm registry:\n${result.output}`);
+    writeFileSync(stamp, spec);
+    return found;
+  })());
+  return toolInstalls.get(key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,7 +382,7 @@ async function runCell(cell, tarball, options) {
     if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === manifest && existsSync(join(dir, 'node_modules', 'trackref')))) {
       rmSync(stamp, { force: true });
       writeFileSync(join(dir, 'package.json'), manifest);
-      const install = await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log: join(logs, 'install.log') });
+      const install = await installCell(cell, dir, nodeExe, env, join(logs, 'install.log'));
       note('install', install.code === 0, install.code === 0 ? '' : tail(install.output), install.seconds);
       if (install.code !== 0) return result;
       writeFileSync(stamp, manifest);
@@ -395,6 +418,24 @@ async function runCell(cell, tarball, options) {
     result.seconds = (Date.now() - started) / 1000;
   }
   return result;
+}
+
+/**
+ * Installs the cell's package.json with npm, or with pnpm in its strict layout (`hoist: false`:
+ * nothing is hoisted, so each package finds only what it declares), from a clean node_modules.
+ */
+async function installCell(cell, dir, nodeExe, env, log) {
+  if (cell.installer !== 'pnpm') return run('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log });
+  rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+  rmSync(join(dir, 'pnpm-lock.yaml'), { force: true });
+  const settings = [
+    '# The strict layout: no hoisting, not even into node_modules/.pnpm/node_modules.',
+    'hoist: false',
+    "# The runners' optional native builds (e.g. @parcel/watcher) are not needed here; pnpm would refuse to skip them silently.",
+    'strictDepBuilds: false',
+  ];
+  writeFileSync(join(dir, 'pnpm-workspace.yaml'), `${settings.join('\n')}\n`);
+  return run(nodeExe, [await pnpmScript(), 'install', '--config.confirmModulesPurge=false'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log });
 }
 
 /** Applies --override files to the cell's installed trackref; returns what restores the originals. */
@@ -595,7 +636,7 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const cells = (options.cells ?? CELLS.map((c) => c.name)).map((name) => CELLS.find((c) => c.name === name));
   if (options.list) {
-    for (const cell of CELLS) console.log(`${cell.name.padEnd(10)} node ${cell.node}  ${Object.entries(cell.deps).map(([n, v]) => `${n}@${v}`).join(' ')}${CI_CELLS.includes(cell.name) ? '  [ci]' : ''}`);
+    for (const cell of CELLS) console.log(`${cell.name.padEnd(14)} node ${cell.node}  ${cell.installer === 'pnpm' ? `pnpm ${PNPM_VERSION} (hoist: false)` : 'npm'}  ${Object.entries(cell.deps).map(([n, v]) => `${n}@${v}`).join(' ')}${CI_CELLS.includes(cell.name) ? '  [ci]' : ''}`);
     return;
   }
   const started = Date.now();
