@@ -8,6 +8,7 @@
 // digest are listed apart and never added to a version. Prints one table per library version;
 // exits 1 when any summary counted a wrong verdict. Only reads the files it is given.
 import { readFileSync } from 'node:fs';
+import { printTable, sumByCell } from './soak-table.mjs';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -35,7 +36,6 @@ for (const file of files) {
 
 let wrong = 0;
 for (const [digest, members] of groups) {
-  const cells = new Map();
   const total = { passes: 0, verdicts: 0, wrong: 0, wallSeconds: 0, preflights: 0 };
   for (const { summary } of members) {
     // The pre-flight pass is counted too: it is one more corpus pass judged on the same code.
@@ -45,14 +45,6 @@ for (const [digest, members] of groups) {
     total.wrong += summary.total.wrong;
     total.wallSeconds += summary.total.wallSeconds;
     total.preflights += preflight.passes;
-    for (const row of summary.table) {
-      const name = `${row.cell} | ${row.condition}`;
-      const cell = cells.get(name) ?? { passes: 0, verdicts: 0, wrong: 0 };
-      cell.passes += row.passes;
-      cell.verdicts += row.verdicts;
-      cell.wrong += row.wrong;
-      cells.set(name, cell);
-    }
   }
   wrong += total.wrong;
   console.log(`\nLibrary ${digest}`);
@@ -60,9 +52,7 @@ for (const [digest, members] of groups) {
     const state = summary.complete === false ? ', stopped early' : '';
     console.log(`  ${file}: ${summary.date ?? '?'}, ${summary.commit ?? 'commit ?'}, ${summary.node ?? '?'}, ${summary.total.passes} passes${state}`);
   }
-  console.log('\n| cell | condition | corpus passes | verdicts | wrong |\n| --- | --- | --- | --- | --- |');
-  for (const [name, cell] of cells) console.log(`| ${name} | ${cell.passes} | ${cell.verdicts} | ${cell.wrong} |`);
-  console.log(`| all | | ${total.passes} | ${total.verdicts} | ${total.wrong} |`);
+  printTable(sumByCell(members.flatMap(({ summary }) => summary.table)), total);
   console.log(`(all counts the ${total.preflights} pre-flight pass(es) the summaries recorded; the rows do not)`);
   console.log(`wall time ${(total.wallSeconds / 3600).toFixed(1)} h`);
 }

@@ -30,6 +30,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CELLS, corpusSize, runCorpus, stopRunners } from './corpus.mjs';
 import { libraryDigest } from './library-digest.mjs';
+import { printTable, sumByCell } from './soak-table.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONDITIONS = ['normal', 'busy', 'small-heap'];
@@ -128,21 +129,9 @@ async function main() {
   const results = [];
   /** The soak so far, written to --out (after every runner process and at the end). */
   const summarize = (complete) => {
-    const table = [];
-    for (const cell of options.cells) {
-      for (const condition of options.conditions) {
-        const mine = results.filter((r) => r.cell === cell && r.condition === condition);
-        if (mine.length === 0) continue;
-        table.push({
-          cell,
-          condition,
-          passes: mine.reduce((n, r) => n + r.passes, 0),
-          verdicts: mine.reduce((n, r) => n + r.verdicts, 0),
-          wrong: mine.reduce((n, r) => n + r.wrong.length, 0),
-          seconds: mine.reduce((n, r) => n + r.seconds, 0),
-        });
-      }
-    }
+    const rows = results.map((r) => ({ cell: r.cell, condition: r.condition, passes: r.passes, verdicts: r.verdicts, wrong: r.wrong.length, seconds: r.seconds }));
+    const order = (row) => options.cells.indexOf(row.cell) * options.conditions.length + options.conditions.indexOf(row.condition);
+    const table = sumByCell(rows).sort((a, b) => order(a) - order(b));
     const summary = {
       date: new Date(started).toISOString(),
       complete,
@@ -196,9 +185,7 @@ async function main() {
   await Promise.all(Array.from({ length: Math.min(options.jobs, jobs.length) }, worker));
 
   const summary = summarize(true);
-  console.log('\n| cell | condition | corpus passes | verdicts | wrong | runner seconds |\n| --- | --- | --- | --- | --- | --- |');
-  for (const row of summary.table) console.log(`| ${row.cell} | ${row.condition} | ${row.passes} | ${row.verdicts} | ${row.wrong} | ${row.seconds.toFixed(0)} |`);
-  console.log(`| all | | ${summary.total.passes} | ${summary.total.verdicts} | ${summary.total.wrong} | wall ${summary.total.wallSeconds.toFixed(0)} |`);
+  printTable(summary.table, summary.total);
   console.log(`\nSummary written to ${options.out}`);
   process.exitCode = summary.total.wrong > 0 ? 1 : 0;
 }
