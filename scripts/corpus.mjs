@@ -4,6 +4,7 @@
 //   node scripts/corpus.mjs                       Jest and every Vitest pool, one pass each
 //   node scripts/corpus.mjs --cells jest,vmForks  some cells (jest, forks, threads, vmThreads, vmForks)
 //   node scripts/corpus.mjs --passes 5 --paths first --only 'leak 0[1-3]'
+//   node scripts/corpus.mjs --node 24 --jobs 2    on Node 24 (from the npm registry), two cells at once
 //
 // A leak is judged right when its test failed with trackref's leak report (and, on passes with
 // retainer paths, the report names the case's `heldBy` reference); a look-alike when its test
@@ -14,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinFor } from './registry-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corpusDir = join(root, 'test', 'corpus');
@@ -44,10 +46,10 @@ function killGroup(child) {
   }
 }
 
-function spawnNode(args, { cwd, env, limitMs }) {
+function spawnNode(node, args, { cwd, env, limitMs }) {
   return new Promise((resolve, reject) => {
     // A process group of its own, so that a time-out or a stopped soak also ends the runner's workers.
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.add(child);
     let stdout = '';
     let stderr = '';
@@ -78,7 +80,8 @@ function runnerEnv(extra) {
 
 /**
  * One run of the corpus in one cell. Options: passes (default 1), paths ('first' | 'all' | 'none'),
- * only (a title regex), nodeOptions (NODE_OPTIONS for the runner and its workers), limitMs.
+ * only (a title regex), nodeOptions (NODE_OPTIONS for the runner and its workers), node (the Node
+ * binary that runs the runner; default this process's), limitMs.
  * Resolves to { cell, seconds, code, tests: [{ pass, title, kind, heldBy, status, message }],
  * wrong: [{ pass, title, why }], output } — `wrong` also lists cases that did not run at all.
  */
@@ -100,7 +103,7 @@ export async function runCorpus(cell, options = {}) {
   });
   const started = Date.now();
   try {
-    const spawned = await spawnNode(args, { cwd: corpusDir, env, limitMs: options.limitMs ?? 20 * 60_000 });
+    const spawned = await spawnNode(options.node ?? process.execPath, args, { cwd: corpusDir, env, limitMs: options.limitMs ?? 20 * 60_000 });
     const seconds = (Date.now() - started) / 1000;
     let json;
     try {
@@ -163,8 +166,21 @@ export function corpusSize(tests) {
   return { leaks: first.filter((t) => t.kind === 'leak').length, lookAlikes: first.filter((t) => t.kind === 'look-alike').length };
 }
 
+/** The Node binary of a major version (this process's, or one from the npm registry) and its version. */
+export async function nodeOfMajor(major) {
+  const node = join(await nodeBinFor(major), 'node');
+  const version = await new Promise((resolve, reject) => {
+    const child = spawn(node, ['--version'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(out.trim()));
+  });
+  return { node, version };
+}
+
 function parseArgs(argv) {
-  const options = { cells: CELLS, passes: 1, paths: 'first' };
+  const options = { cells: CELLS, passes: 1, paths: 'first', jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -177,21 +193,39 @@ function parseArgs(argv) {
     else if (flag === '--paths') options.paths = value();
     else if (flag === '--only') options.only = value();
     else if (flag === '--verbose') options.verbose = true;
-    else throw new Error(`Unknown option ${flag}. Options: --cells ${CELLS.join(',')} --passes N --paths first|all|none --only REGEX --verbose`);
+    else if (flag === '--node') options.nodeMajor = wholeNumber(flag, value());
+    else if (flag === '--jobs') options.jobs = wholeNumber(flag, value());
+    else throw new Error(`Unknown option ${flag}. Options: --cells ${CELLS.join(',')} --passes N --paths first|all|none --only REGEX --node MAJOR --jobs N --verbose`);
   }
   return options;
 }
 
+function wholeNumber(flag, text) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number, e.g. ${flag} ${flag === '--node' ? 24 : 2}; got ${JSON.stringify(text)}.`);
+  return n;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const options = parseArgs(process.argv.slice(2));
-  let failed = false;
-  for (const cell of options.cells) {
-    const result = await runCorpus(cell, options);
-    const size = corpusSize(result.tests);
-    console.log(`${cell.padEnd(10)} ${result.tests.length} verdicts (${size.leaks} leaks, ${size.lookAlikes} look-alikes per pass), ${result.wrong.length} wrong, ${result.seconds.toFixed(1)} s`);
-    for (const wrong of result.wrong) console.log(`  WRONG pass ${wrong.pass} ${wrong.title}\n    ${wrong.why.replace(/\n/g, '\n    ')}`);
-    if (options.verbose || result.tests.length === 0) console.log(result.output);
-    if (result.wrong.length > 0 || result.tests.length === 0) failed = true;
+  if (options.nodeMajor !== undefined) {
+    const { node, version } = await nodeOfMajor(options.nodeMajor);
+    options.node = node;
+    console.log(`corpus on Node ${version} (${node})`);
   }
+  let failed = false;
+  const queue = [...options.cells];
+  const worker = async () => {
+    for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) {
+      const result = await runCorpus(cell, options);
+      const size = corpusSize(result.tests);
+      const lines = [`${cell.padEnd(10)} ${result.tests.length} verdicts (${size.leaks} leaks, ${size.lookAlikes} look-alikes per pass), ${result.wrong.length} wrong, ${result.seconds.toFixed(1)} s`];
+      for (const wrong of result.wrong) lines.push(`  WRONG pass ${wrong.pass} ${wrong.title}\n    ${wrong.why.replace(/\n/g, '\n    ')}`);
+      if (options.verbose || result.tests.length === 0) lines.push(result.output);
+      console.log(lines.join('\n'));
+      if (result.wrong.length > 0 || result.tests.length === 0) failed = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.jobs, queue.length) }, worker));
   process.exitCode = failed ? 1 : 0;
 }

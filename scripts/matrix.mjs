@@ -32,6 +32,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinFor, pnpmScript } from './registry-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, '.matrix');
@@ -59,6 +60,9 @@ const CELLS = [
   { name: 'vitest4', runner: 'vitest', node: 20, deps: vitestDeps('^4.0.0') },
   // Vitest 5 needs Node >= 22.12.
   { name: 'vitest5', runner: 'vitest', node: 24, deps: vitestDeps('^5.0.0', '^24.0.0') },
+  // Node 22 (maintenance LTS), with the newest runners of each family.
+  { name: 'jest30-node22', runner: 'jest', node: 22, deps: jestDeps(30, '^22.0.0') },
+  { name: 'vitest5-node22', runner: 'vitest', node: 22, deps: vitestDeps('^5.0.0', '^22.0.0') },
   // The newest runners of each family on the newer Node too.
   { name: 'jest30-node24', runner: 'jest', node: 24, deps: jestDeps(30, '^24.0.0') },
   { name: 'vitest4-node24', runner: 'vitest', node: 24, deps: vitestDeps('^4.0.0', '^24.0.0') },
@@ -75,7 +79,7 @@ const CELLS = [
 const PNPM_VERSION = '12.21.0';
 
 /** The cells .ci/run checks: all of them (timings in test/types/README.md). */
-const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-pnpm', 'vitest4-pnpm'];
+const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-node22', 'vitest5-node22', 'jest30-pnpm', 'vitest4-pnpm'];
 
 /**
  * Type fixtures per runner: the file in test/types/; `types` is compilerOptions.types in the
@@ -307,52 +311,6 @@ function statMtime(file) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tools from the npm registry: Node binaries and pnpm
-
-const toolInstalls = new Map();
-
-/** The bin directory of a Node with the given major: the current one, or one from the registry. */
-function nodeBinFor(major) {
-  if (Number(process.versions.node.split('.')[0]) === major) return Promise.resolve(dirname(process.execPath));
-  const os = process.platform === 'win32' ? 'win' : process.platform;
-  const name = `node-${os}-${process.arch}`;
-  return installTool(`node${major}`, name, `^${major}.0.0`, (dir) => join(dir, 'node_modules', name, 'bin'), 'node');
-}
-
-/** The pnpm CLI script (run it with a cell's Node). */
-function pnpmScript() {
-  return installTool('pnpm', 'pnpm', PNPM_VERSION, (dir) => join(dir, 'node_modules', 'pnpm', 'bin', 'pnpm.mjs'));
-}
-
-/**
- * Installs `name@range` into .matrix/<key>/ once (kept while its package.json is unchanged) and
- * resolves to `located(dir)`, which must exist afterwards (`file` inside it, when given).
- */
-function installTool(key, name, range, located, file) {
-  if (!toolInstalls.has(key)) toolInstalls.set(key, (async () => {
-    const dir = join(cacheDir, key);
-    const found = located(dir);
-    const check = file ? join(found, file) : found;
-    const spec = JSON.stringify({ private: true, dependencies: { [name]: range } }, null, 2);
-    const stamp = join(dir, '.installed');
-    if (existsSync(check) && existsSync(stamp) && readFileSync(stamp, 'utf8') === spec) return found;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), spec);
-    rmSync(stamp, { force: true });
-    const result = await run('npm', ['install', '--no-audit', '--no-fund'], {
-      cwd: dir,
-      env: childEnv(dirname(process.execPath)),
-      timeoutMs: STEP_TIMEOUT_MS.install,
-      log: join(cacheDir, 'logs', `${key}-install.log`),
-    });
-    if (result.code !== 0 || !existsSync(check)) throw new Error(`could not install ${name}@${range} from the npm registry:\n${result.output}`);
-    writeFileSync(stamp, spec);
-    return found;
-  })());
-  return toolInstalls.get(key);
-}
-
-// ---------------------------------------------------------------------------------------------
 // One cell
 
 async function runCell(cell, tarball, options) {
@@ -435,7 +393,7 @@ async function installCell(cell, dir, nodeExe, env, log) {
     'strictDepBuilds: false',
   ];
   writeFileSync(join(dir, 'pnpm-workspace.yaml'), `${settings.join('\n')}\n`);
-  return run(nodeExe, [await pnpmScript(), 'install', '--config.confirmModulesPurge=false'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log });
+  return run(nodeExe, [await pnpmScript(PNPM_VERSION), 'install', '--config.confirmModulesPurge=false'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log });
 }
 
 /** Applies --override files to the cell's installed trackref; returns what restores the originals. */

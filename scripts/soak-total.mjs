@@ -4,8 +4,8 @@
 //
 //   npm run soak:total -- .soak/*.json
 //
-// Summaries are grouped by their library digest (dist/); ones written before soaks recorded a
-// digest are listed apart and never added to a version. Prints one table per library version;
+// Summaries are grouped by their library digest (dist/) and the runners' Node; ones written before soaks recorded a
+// digest are listed apart and never added to a version. Prints one table per library version and Node;
 // exits 1 when any summary counted a wrong verdict. Only reads the files it is given.
 import { readFileSync } from 'node:fs';
 import { printTable, sumByCell } from './soak-table.mjs';
@@ -29,7 +29,8 @@ for (const file of files) {
     console.error(`${file}: not a soak summary (no total/table); pass files written by npm run soak.`);
     process.exit(2);
   }
-  const key = summary.library?.digest ?? 'no digest (written before soaks recorded one)';
+  // One group per library and Node the runners ran on.
+  const key = `${summary.library?.digest ?? 'no digest (written before soaks recorded one)'}, runners on Node ${summary.node ?? '?'}`;
   if (!groups.has(key)) groups.set(key, []);
   groups.get(key).push({ file, summary });
 }

@@ -17,6 +17,8 @@
 //                            Leak cases keep what they leak (timers, listeners, caches), so each
 //                            pass in a process is slower than the last: keep processes short
 //   --jobs N                 runner processes at once (default 2)
+//   --node MAJOR             run the runners on that Node (e.g. 24, from the npm registry; default
+//                            the Node running the soak); the summary records the version
 //   --out FILE               also write the summary as JSON (default .soak/last.json); it is
 //                            rewritten after every runner process, so a soak that is stopped
 //                            keeps the passes it finished (marked "complete": false)
@@ -28,7 +30,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CELLS, corpusSize, runCorpus, stopRunners } from './corpus.mjs';
+import { CELLS, corpusSize, nodeOfMajor, runCorpus, stopRunners } from './corpus.mjs';
 import { libraryDigest } from './library-digest.mjs';
 import { printTable, sumByCell } from './soak-table.mjs';
 
@@ -37,7 +39,7 @@ const CONDITIONS = ['normal', 'busy', 'small-heap'];
 
 function parseArgs(argv) {
   const options = { runs: 50, cells: [...CELLS], conditions: [...CONDITIONS], heapMb: 96, perProcess: 5, jobs: 2, out: join(root, '.soak', 'last.json') };
-  const help = `Options: --runs N --cells ${CELLS.join(',')} --conditions ${CONDITIONS.join(',')} --heap-mb N --passes-per-process N --jobs N --out FILE`;
+  const help = `Options: --runs N --cells ${CELLS.join(',')} --conditions ${CONDITIONS.join(',')} --heap-mb N --passes-per-process N --jobs N --node MAJOR --out FILE`;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -62,6 +64,7 @@ function parseArgs(argv) {
     else if (flag === '--heap-mb') options.heapMb = count();
     else if (flag === '--passes-per-process') options.perProcess = count();
     else if (flag === '--jobs') options.jobs = count();
+    else if (flag === '--node') options.nodeMajor = count();
     else if (flag === '--out') options.out = value();
     else throw new Error(`Unknown option ${flag}. ${help}`);
   }
@@ -117,8 +120,11 @@ async function main() {
   const started = Date.now();
   const log = (text) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}`);
 
+  const runner = options.nodeMajor === undefined ? { node: process.execPath, version: process.version } : await nodeOfMajor(options.nodeMajor);
+  if (options.nodeMajor !== undefined) log(`runners on Node ${runner.version} (${runner.node})`);
+
   // Pre-flight: one pass with paths in the first cell, which also fixes the corpus size.
-  const preflight = await runCorpus(options.cells[0], { passes: 1 });
+  const preflight = await runCorpus(options.cells[0], { passes: 1, node: runner.node });
   const size = corpusSize(preflight.tests);
   const perPass = size.leaks + size.lookAlikes;
   if (perPass === 0) throw new Error(`The pre-flight run reported no corpus tests:\n${preflight.output}`);
@@ -137,7 +143,7 @@ async function main() {
       complete,
       library,
       commit: gitCommit(),
-      node: process.version,
+      node: runner.version,
       cpus: os.cpus().length,
       corpus: size,
       options: { ...options, out: undefined },
@@ -167,6 +173,7 @@ async function main() {
       const stop = job.condition === 'busy' ? busySibling() : () => {};
       try {
         const result = await runCorpus(job.cell, {
+          node: runner.node,
           passes: job.passes,
           paths: 'first',
           expectedTests: job.passes * perPass,
