@@ -43,14 +43,14 @@ const typescript = pkg.devDependencies?.typescript ?? '~5.9.3';
 // The cells. `node` is the major version the runner runs on: the current Node when it has that
 // major, else the `node-<os>-<arch>` package from the npm registry (the binary is in the package).
 
-const jestDeps = (major, nodeTypes = '^20.0.0') => ({
+const jestDeps = (major, nodeTypes = '^20.0.0', ts = typescript) => ({
   jest: `^${major}.0.0`,
   '@jest/globals': `^${major}.0.0`,
   '@types/jest': `^${major}.0.0`,
   '@types/node': nodeTypes,
-  typescript,
+  typescript: ts,
 });
-const vitestDeps = (range, nodeTypes = '^20.0.0') => ({ vitest: range, '@types/node': nodeTypes, typescript });
+const vitestDeps = (range, nodeTypes = '^20.0.0', ts = typescript) => ({ vitest: range, '@types/node': nodeTypes, typescript: ts });
 
 const CELLS = [
   { name: 'jest29', runner: 'jest', node: 20, deps: jestDeps(29) },
@@ -66,6 +66,12 @@ const CELLS = [
   // The newest runners of each family on the newer Node too.
   { name: 'jest30-node24', runner: 'jest', node: 24, deps: jestDeps(30, '^24.0.0') },
   { name: 'vitest4-node24', runner: 'vitest', node: 24, deps: vitestDeps('^4.0.0', '^24.0.0') },
+  // TypeScript 6 (the last compiler written in TypeScript) and 7 (native; the `typescript` users get
+  // today). Since 6, `types` defaults to [] (no @types package is in a program unless listed). Types
+  // only: the runtime is the jest30 and vitest4 cells' (the compiler does not change it).
+  { name: 'vitest4-ts6', runner: 'vitest', node: 20, deps: vitestDeps('^4.0.0', '^20.0.0', '^6.0.0'), typesOnly: true },
+  { name: 'jest30-ts7', runner: 'jest', node: 20, deps: jestDeps(30, '^20.0.0', '^7.0.0'), typesOnly: true },
+  { name: 'vitest4-ts7', runner: 'vitest', node: 20, deps: vitestDeps('^4.0.0', '^20.0.0', '^7.0.0'), typesOnly: true },
   // pnpm's strict layout (`hoist: false`): a package sees only its own dependencies and peers, so
   // trackref's type augmentations must resolve the runner's modules from trackref's own folder.
   // jest-environment-node is listed because the cell is nested in the repo: Jest looks for the test
@@ -79,20 +85,22 @@ const CELLS = [
 const PNPM_VERSION = '12.21.0';
 
 /** The cells .ci/run checks: all of them (timings in test/types/README.md). */
-const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-node22', 'vitest5-node22', 'jest30-pnpm', 'vitest4-pnpm'];
+const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-node22', 'vitest5-node22', 'vitest4-ts6', 'jest30-ts7', 'vitest4-ts7', 'jest30-pnpm', 'vitest4-pnpm'];
 
 /**
  * Type fixtures per runner: the file in test/types/; `types` is compilerOptions.types in the
- * 'types' mode, `baseTypes` in the other modes (undefined: TypeScript's default, every @types package).
+ * 'types' mode, `baseTypes` in the other modes (undefined: TypeScript's default, which before
+ * TypeScript 6 is every @types package; from 6 on, when the default is none, `listedTypes`: what
+ * such a user lists).
  */
 const TYPE_FIXTURES = {
   jest: [
     // Global `expect` from @types/jest: with no `types` option every @types package is in the program.
-    { name: 'jest-global', file: 'jest-global.ts', types: ['node', 'jest', 'trackref/jest'], baseTypes: undefined },
+    { name: 'jest-global', file: 'jest-global.ts', types: ['node', 'jest', 'trackref/jest'], baseTypes: undefined, listedTypes: ['node', 'jest'] },
     // `import { expect } from '@jest/globals'` with @types/jest kept out of the program.
     { name: 'jest-globals', file: 'jest-globals.ts', types: ['node', 'trackref/jest'], baseTypes: ['node'] },
   ],
-  vitest: [{ name: 'vitest', file: 'vitest.ts', types: ['node', 'trackref/vitest'], baseTypes: undefined }],
+  vitest: [{ name: 'vitest', file: 'vitest.ts', types: ['node', 'trackref/vitest'], baseTypes: undefined, listedTypes: ['node'] }],
 };
 
 /**
@@ -109,7 +117,8 @@ const TYPE_VARIANTS = [
   { name: 'node16-cjs', module: 'node16', moduleResolution: 'node16', type: 'commonjs', skipLibCheck: true },
   { name: 'nodenext-esm', module: 'nodenext', moduleResolution: 'nodenext', type: 'module', skipLibCheck: true },
   { name: 'nodenext-cjs', module: 'nodenext', moduleResolution: 'nodenext', type: 'commonjs', skipLibCheck: true },
-  { name: 'node10', module: 'commonjs', moduleResolution: 'node10', type: 'commonjs', skipLibCheck: true },
+  // node10 is deprecated by TypeScript 6 and gone in 7: checked only where a user can still pick it.
+  { name: 'node10', module: 'commonjs', moduleResolution: 'node10', type: 'commonjs', skipLibCheck: true, maxTsMajor: 5 },
   // The runners' own declarations need the DOM lib when they are checked too.
   { name: 'strict', module: 'esnext', moduleResolution: 'bundler', type: 'module', skipLibCheck: false, lib: ['ES2022', 'DOM'], modes: ['setup', 'app'] },
 ];
@@ -366,7 +375,7 @@ async function runCell(cell, tarball, options) {
       // 2. Types.
       if (options.types) await checkTypes(cell, dir, nodeExe, cellEnv, logs, note, options);
       // 3. Runtime.
-      if (options.runtime) await checkRuntime(cell, dir, nodeExe, cellEnv, logs, note, options);
+      if (options.runtime && !cell.typesOnly) await checkRuntime(cell, dir, nodeExe, cellEnv, logs, note, options);
     } finally {
       restore();
     }
@@ -414,9 +423,11 @@ async function checkTypes(cell, dir, nodeExe, env, logs, note, options) {
   const realDir = realpathSync(dir);
   const typesDir = join(dir, 'types');
   rmSync(typesDir, { recursive: true, force: true });
-  const tsc = join(dir, 'guard', 'tsc.cjs');
+  const tsMajor = Number(readJson(join(dir, 'node_modules', 'typescript', 'package.json')).version.split('.')[0]);
+  // TypeScript 7's compiler is native (no JavaScript API): it is run as a command instead.
+  const tsc = join(dir, 'guard', tsMajor >= 7 ? 'tsc-cli.cjs' : 'tsc.cjs');
   const jobs = [];
-  for (const variant of TYPE_VARIANTS) {
+  for (const variant of TYPE_VARIANTS.filter((v) => tsMajor <= (v.maxTsMajor ?? Infinity))) {
     const vdir = join(typesDir, variant.name);
     mkdirSync(vdir, { recursive: true });
     writeFileSync(join(vdir, 'package.json'), JSON.stringify({ private: true, type: variant.type }, null, 2));
@@ -434,7 +445,7 @@ async function checkTypes(cell, dir, nodeExe, env, logs, note, options) {
           strict: true,
           noEmit: true,
           skipLibCheck: variant.skipLibCheck,
-          ...(mode === 'types' ? { types: fixture.types } : fixture.baseTypes ? { types: fixture.baseTypes } : {}),
+          ...(mode === 'types' ? { types: fixture.types } : baseTypes(fixture, tsMajor)),
         };
         const files = [fixture.file, { setup: 'setup.ts', reference: 'trackref-env.d.ts', app: 'app.ts' }[mode]].filter(Boolean);
         const config = `tsconfig.${fixture.name}.${mode}.json`;
@@ -477,6 +488,12 @@ async function checkTypes(cell, dir, nodeExe, env, logs, note, options) {
       note(job.name, result.ok && outside.length === 0 && result.files.length > 0, detail);
     }
   });
+}
+
+/** compilerOptions.types outside the 'types' mode: as a user of that TypeScript has it. */
+function baseTypes(fixture, tsMajor) {
+  const types = fixture.baseTypes ?? (tsMajor >= 6 ? fixture.listedTypes : undefined);
+  return types === undefined ? {} : { types };
 }
 
 async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
