@@ -23,8 +23,8 @@
 //      (bundler, node16/nodenext as ESM and as CommonJS, node10, and bundler with skipLibCheck
 //      false) times each way of bringing the types in (TYPE_MODES);
 //   3. run the runtime fixture from test/matrix/ with the runner's JSON reporter, in ESM and
-//      CommonJS consumer forms: `clean` and `positive` must pass, `leaky` must fail with
-//      trackref's report.
+//      CommonJS consumer forms (Vitest's ESM form under each pool): `clean` and `positive` must
+//      pass, `leaky` must fail with trackref's report.
 // Prints a table of cell → pass/fail → seconds; exits 1 when any cell failed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -138,7 +138,8 @@ const RUNTIME_FORMS = {
     { name: 'esm', dir: 'jest', test: 'leak\\.matrix\\.mjs$', nodeOptions: '--experimental-vm-modules' },
   ],
   vitest: [
-    { name: 'esm', dir: 'vitest/esm' },
+    // Under each pool: the pools isolate tests differently (processes, worker threads, vm contexts).
+    { name: 'esm', dir: 'vitest/esm', pools: ['forks', 'threads', 'vmThreads', 'vmForks'] },
     // A CommonJS project (the cell's package.json says "type": "commonjs").
     { name: 'cjs', dir: 'vitest/cjs' },
   ],
@@ -499,12 +500,13 @@ function baseTypes(fixture, tsMajor) {
 async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
   const guard = join(dir, 'guard');
   const realDir = realpathSync(dir);
-  for (const form of RUNTIME_FORMS[cell.runner]) {
-    const rdir = join(dir, 'runtime', form.name);
+  const runs = RUNTIME_FORMS[cell.runner].flatMap((form) => (form.pools ?? [undefined]).map((pool) => ({ ...form, pool, name: pool ? `${form.name} ${pool}` : form.name })));
+  for (const form of runs) {
+    const rdir = join(dir, 'runtime', form.name.replace(' ', '-'));
     rmSync(rdir, { recursive: true, force: true });
     cpSync(join(root, 'test', 'matrix', form.dir), rdir, { recursive: true });
     const out = join(rdir, 'result.json');
-    const escapes = join(logs, `runtime-${form.name}-escapes.txt`);
+    const escapes = join(logs, `runtime-${basename(rdir)}-escapes.txt`);
     const formEnv = {
       ...env,
       NODE_OPTIONS: [`--require=${join(guard, 'preload.cjs')}`, form.nodeOptions].filter(Boolean).join(' '),
@@ -513,8 +515,8 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
     const args =
       cell.runner === 'jest'
         ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, '--ci', '--json', `--outputFile=${out}`, form.test]
-        : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile=${out}`];
-    const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${form.name}.log`) });
+        : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile=${out}`, ...(form.pool ? [`--pool=${form.pool}`] : [])];
+    const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
     const verdict = judgeRuntime(out, r);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
