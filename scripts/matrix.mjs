@@ -23,8 +23,9 @@
 //      (bundler, node16/nodenext as ESM and as CommonJS, node10, and bundler with skipLibCheck
 //      false) times each way of bringing the types in (TYPE_MODES);
 //   3. run the runtime fixture from test/matrix/ with the runner's JSON reporter, in ESM and
-//      CommonJS consumer forms (Vitest's ESM form under each pool): `clean` and `positive` must
-//      pass, `leaky` must fail with trackref's report.
+//      CommonJS consumer forms (Vitest's ESM form under each pool; Jest's CommonJS form also in
+//      its child-process and worker-thread workers): `clean` and `positive` must pass, `leaky`
+//      must fail with trackref's report.
 // Prints a table of cell → pass/fail → seconds; exits 1 when any cell failed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -135,6 +136,10 @@ const TYPE_MODES = ['types', 'setup', 'reference', 'app'];
 const RUNTIME_FORMS = {
   jest: [
     { name: 'cjs', dir: 'jest', test: 'leak\\.matrix\\.cjs$' },
+    // Two files (and no timings cached), so Jest runs them in its workers: child processes, then
+    // worker threads. where.matrix.cjs checks which.
+    { name: 'cjs workers', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2'], worker: 'process' },
+    { name: 'cjs workerThreads', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2', '--workerThreads'], worker: 'thread' },
     { name: 'esm', dir: 'jest', test: 'leak\\.matrix\\.mjs$', nodeOptions: '--experimental-vm-modules' },
   ],
   vitest: [
@@ -511,13 +516,14 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
       ...env,
       NODE_OPTIONS: [`--require=${join(guard, 'preload.cjs')}`, form.nodeOptions].filter(Boolean).join(' '),
       TRACKREF_MATRIX_ESCAPES: escapes,
+      ...(form.worker ? { TRACKREF_MATRIX_WORKER: form.worker } : {}),
     };
     const args =
       cell.runner === 'jest'
-        ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, '--ci', '--json', `--outputFile=${out}`, form.test]
+        ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
         : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile=${out}`, ...(form.pool ? [`--pool=${form.pool}`] : [])];
     const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
-    const verdict = judgeRuntime(out, r);
+    const verdict = judgeRuntime(out, r, form.worker ? ['ran in a Jest worker'] : []);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
     if (existsSync(escapes)) {
@@ -537,8 +543,11 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
   }
 }
 
-/** `clean` and `positive` passed; `leaky` failed with trackref's report, not with some other error. */
-function judgeRuntime(file, r) {
+/**
+ * `clean` and `positive` passed; `leaky` failed with trackref's report, not with some other error;
+ * and each of `alsoPassed` passed.
+ */
+function judgeRuntime(file, r, alsoPassed = []) {
   if (!existsSync(file)) return { ok: false, detail: `no JSON result (exit ${r.code})\n${tail(r.output, 40)}` };
   let json;
   try {
@@ -560,6 +569,7 @@ function judgeRuntime(file, r) {
   };
   expect('clean', 'passed');
   expect('positive', 'passed');
+  for (const title of alsoPassed) expect(title, 'passed');
   const leaky = expect('leaky', 'failed');
   let detail = '';
   if (leaky?.status === 'failed') {
