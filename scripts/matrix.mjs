@@ -24,8 +24,8 @@
 //      false) times each way of bringing the types in (TYPE_MODES);
 //   3. run the runtime fixture from test/matrix/ with the runner's JSON reporter, in ESM and
 //      CommonJS consumer forms (Vitest's ESM form under each pool; Jest's CommonJS form also in
-//      its child-process and worker-thread workers): `clean` and `positive` must pass, `leaky`
-//      must fail with trackref's report.
+//      its child-process and worker-thread workers, and with trackref's test environment):
+//      `clean` and `positive` must pass, `leaky` must fail with trackref's report.
 // Prints a table of cell → pass/fail → seconds; exits 1 when any cell failed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -138,8 +138,10 @@ const RUNTIME_FORMS = {
     { name: 'cjs', dir: 'jest', test: 'leak\\.matrix\\.cjs$' },
     // Two files (and no timings cached), so Jest runs them in its workers: child processes, then
     // worker threads. where.matrix.cjs checks which.
-    { name: 'cjs workers', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2'], worker: 'process' },
-    { name: 'cjs workerThreads', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2', '--workerThreads'], worker: 'thread' },
+    { name: 'cjs workers', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2'], worker: 'process', alsoPassed: ['ran in a Jest worker'] },
+    { name: 'cjs workerThreads', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2', '--workerThreads'], worker: 'thread', alsoPassed: ['ran in a Jest worker'] },
+    // testEnvironment 'trackref/jest/environment': gc.matrix.cjs checks its `gc` global.
+    { name: 'cjs environment', dir: 'jest', config: 'jest.environment.config.cjs', test: '(leak|gc)\\.matrix\\.cjs$', alsoPassed: ['gc is a global'] },
     { name: 'esm', dir: 'jest', test: 'leak\\.matrix\\.mjs$', nodeOptions: '--experimental-vm-modules' },
   ],
   vitest: [
@@ -520,10 +522,10 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
     };
     const args =
       cell.runner === 'jest'
-        ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
+        ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, form.config ?? 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
         : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile=${out}`, ...(form.pool ? [`--pool=${form.pool}`] : [])];
     const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
-    const verdict = judgeRuntime(out, r, form.worker ? ['ran in a Jest worker'] : []);
+    const verdict = judgeRuntime(out, r, form.alsoPassed);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
     if (existsSync(escapes)) {
