@@ -25,7 +25,9 @@
 //   3. run the runtime fixture from test/matrix/ with the runner's JSON reporter, in ESM and
 //      CommonJS consumer forms (Vitest's ESM form under each pool; Jest's CommonJS form also in
 //      its child-process and worker-thread workers, and with trackref's test environment):
-//      `clean` and `positive` must pass, `leaky` must fail with trackref's report.
+//      `clean` and `positive` must pass, `leaky` must fail with trackref's report; and the leak
+//      guard with the CI reporter (test/matrix/*/guard*): the guard fails the leaky test and the
+//      reporter's JSON lists it.
 // Prints a table of cell → pass/fail → seconds; exits 1 when any cell failed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -142,6 +144,8 @@ const RUNTIME_FORMS = {
     { name: 'cjs workerThreads', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2', '--workerThreads'], worker: 'thread', alsoPassed: ['ran in a Jest worker'] },
     // testEnvironment 'trackref/jest/environment': gc.matrix.cjs checks its `gc` global.
     { name: 'cjs environment', dir: 'jest', config: 'jest.environment.config.cjs', test: '(leak|gc)\\.matrix\\.cjs$', alsoPassed: ['gc is a global'] },
+    // The per-test leak guard and the CI reporter, in two workers (the reporter merges their parts).
+    { name: 'cjs guard', dir: 'jest', config: 'jest.guard.config.cjs', test: '(guard|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2'], worker: 'process', alsoPassed: ['ran in a Jest worker'], guard: true },
     { name: 'esm', dir: 'jest', test: 'leak\\.matrix\\.mjs$', nodeOptions: '--experimental-vm-modules' },
   ],
   vitest: [
@@ -149,6 +153,8 @@ const RUNTIME_FORMS = {
     { name: 'esm', dir: 'vitest/esm', pools: ['forks', 'threads', 'vmThreads', 'vmForks'] },
     // A CommonJS project (the cell's package.json says "type": "commonjs").
     { name: 'cjs', dir: 'vitest/cjs' },
+    // The per-test leak guard and the CI reporter.
+    { name: 'esm guard', dir: 'vitest/guard', guard: true },
   ],
 };
 
@@ -519,13 +525,14 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
       NODE_OPTIONS: [`--require=${join(guard, 'preload.cjs')}`, form.nodeOptions].filter(Boolean).join(' '),
       TRACKREF_MATRIX_ESCAPES: escapes,
       ...(form.worker ? { TRACKREF_MATRIX_WORKER: form.worker } : {}),
+      ...(form.guard ? { TRACKREF_REPORT: join(rdir, 'leaks.json') } : {}),
     };
     const args =
       cell.runner === 'jest'
         ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, form.config ?? 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
-        : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile=${out}`, ...(form.pool ? [`--pool=${form.pool}`] : [])];
+        : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile.json=${out}`, ...(form.guard ? ['--reporter=trackref/vitest/reporter'] : []), ...(form.pool ? [`--pool=${form.pool}`] : [])];
     const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
-    const verdict = judgeRuntime(out, r, form.alsoPassed);
+    const verdict = form.guard ? judgeGuard(out, r, join(rdir, 'leaks.json'), cell.runner, form.alsoPassed) : judgeRuntime(out, r, form.alsoPassed);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
     if (existsSync(escapes)) {
@@ -546,16 +553,16 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
 }
 
 /**
- * `clean` and `positive` passed; `leaky` failed with trackref's report, not with some other error;
- * and each of `alsoPassed` passed.
+ * The runner's JSON result: `expect(title, status)` records a problem when that test did not end
+ * so, and returns it. Undefined when there is no readable result (`problem` says why).
  */
-function judgeRuntime(file, r, alsoPassed = []) {
-  if (!existsSync(file)) return { ok: false, detail: `no JSON result (exit ${r.code})\n${tail(r.output, 40)}` };
+function readResults(file, r) {
+  if (!existsSync(file)) return { problem: `no JSON result (exit ${r.code})\n${tail(r.output, 40)}` };
   let json;
   try {
     json = readJson(file);
   } catch (error) {
-    return { ok: false, detail: `unreadable JSON result: ${error.message}` };
+    return { problem: `unreadable JSON result: ${error.message}` };
   }
   const problems = [];
   const tests = new Map();
@@ -569,6 +576,44 @@ function judgeRuntime(file, r, alsoPassed = []) {
     else if (t.status !== status) problems.push(`test '${title}' ${t.status}, expected ${status}${t.failureMessages?.length ? `:\n${indent(stripAnsi(t.failureMessages.join('\n')), '  ')}` : ''}`);
     return t;
   };
+  return { problems, expect };
+}
+
+/**
+ * The guard fixture: `guard clean` and `guard allowed` passed, `guard leaky` failed with the guard's
+ * report, each of `alsoPassed` passed, and the CI reporter's JSON lists the leak and the allowed test.
+ */
+function judgeGuard(file, r, reportFile, runner, alsoPassed = []) {
+  const { problem, problems, expect } = readResults(file, r);
+  if (problem) return { ok: false, detail: problem };
+  expect('guard clean', 'passed');
+  expect('guard allowed', 'passed');
+  for (const title of alsoPassed) expect(title, 'passed');
+  const leaky = expect('guard leaky', 'failed');
+  if (leaky?.status === 'failed') {
+    const message = stripAnsi((leaky.failureMessages ?? []).join('\n'));
+    if (!/leak guard: "guard leaky" left objects alive after it passed/.test(message) || !/Page/.test(message)) problems.push(`the leaky test's failure is not the guard's report:\n${indent(message.slice(0, 3000), '  ')}`);
+  }
+  if (!existsSync(reportFile)) {
+    problems.push(`the CI reporter wrote no ${basename(reportFile)} (TRACKREF_REPORT)\n${tail(r.output, 30)}`);
+  } else {
+    const report = readJson(reportFile);
+    const leak = (report.leaks ?? []).find((l) => l.test === 'guard leaky');
+    if (report.runner !== runner) problems.push(`the CI report's runner is ${JSON.stringify(report.runner)}, expected ${runner}`);
+    if (!leak || leak.class !== 'Page' || leak.count !== 1 || leak.retainerPath !== 'pageCache[0]') problems.push(`the CI report does not list 'guard leaky' leaking 1 Page held by pageCache[0]: ${JSON.stringify(report.leaks)}`);
+    if (!(report.skipped ?? []).some((s) => s.test === 'guard allowed' && /fills the cache/.test(s.reason))) problems.push(`the CI report does not list 'guard allowed' as skipped with its reason: ${JSON.stringify(report.skipped)}`);
+    if ((report.leakingTests ?? []).length !== 1) problems.push(`the CI report lists ${JSON.stringify(report.leakingTests)} as leaking, expected only 'guard leaky'`);
+  }
+  return problems.length === 0 ? { ok: true, detail: '' } : { ok: false, detail: problems.join('\n') };
+}
+
+/**
+ * `clean` and `positive` passed; `leaky` failed with trackref's report, not with some other error;
+ * and each of `alsoPassed` passed.
+ */
+function judgeRuntime(file, r, alsoPassed = []) {
+  const { problem, problems, expect } = readResults(file, r);
+  if (problem) return { ok: false, detail: problem };
   expect('clean', 'passed');
   expect('positive', 'passed');
   for (const title of alsoPassed) expect(title, 'passed');
