@@ -24,7 +24,8 @@
 //      false) times each way of bringing the types in (TYPE_MODES);
 //   3. run the runtime fixture from test/matrix/ with the runner's JSON reporter, in ESM and
 //      CommonJS consumer forms (Vitest's ESM form under each pool; Jest's CommonJS form also in
-//      its child-process and worker-thread workers, and with trackref's test environment):
+//      its child-process and worker-thread workers, with trackref's test environment and under
+//      its jest-gc wrapper; Vitest also under vitest-gc):
 //      `clean` and `positive` must pass, `leaky` must fail with trackref's report; and the leak
 //      guard with the CI reporter (test/matrix/*/guard*): the guard fails the leaky test and the
 //      reporter's JSON lists it.
@@ -144,6 +145,8 @@ const RUNTIME_FORMS = {
     { name: 'cjs workerThreads', dir: 'jest', test: '(leak|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2', '--workerThreads'], worker: 'thread', alsoPassed: ['ran in a Jest worker'] },
     // testEnvironment 'trackref/jest/environment': gc.matrix.cjs checks its `gc` global.
     { name: 'cjs environment', dir: 'jest', config: 'jest.environment.config.cjs', test: '(leak|gc)\\.matrix\\.cjs$', alsoPassed: ['gc is a global'] },
+    // trackref's jest-gc wrapper: the tests' own `gc` global, without trackref's environment.
+    { name: 'cjs jest-gc', dir: 'jest', bin: 'jest-gc', test: '(leak|gc)\\.matrix\\.cjs$', alsoPassed: ['gc is a global'] },
     // The per-test leak guard and the CI reporter, in two workers (the reporter merges their parts).
     { name: 'cjs guard', dir: 'jest', config: 'jest.guard.config.cjs', test: '(guard|where)\\.matrix\\.cjs$', args: ['--maxWorkers=2'], worker: 'process', alsoPassed: ['ran in a Jest worker'], guard: true },
     { name: 'esm', dir: 'jest', test: 'leak\\.matrix\\.mjs$', nodeOptions: '--experimental-vm-modules' },
@@ -155,6 +158,8 @@ const RUNTIME_FORMS = {
     { name: 'cjs', dir: 'vitest/cjs' },
     // The per-test leak guard and the CI reporter.
     { name: 'esm guard', dir: 'vitest/guard', guard: true },
+    // trackref's vitest-gc wrapper: the tests' own `gc` global, in a process pool and a thread pool.
+    { name: 'vitest-gc', dir: 'vitest/gc', bin: 'vitest-gc', pools: ['forks', 'threads'], expected: [['gc is a global', 'passed']] },
   ],
 };
 
@@ -527,12 +532,18 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
       ...(form.worker ? { TRACKREF_MATRIX_WORKER: form.worker } : {}),
       ...(form.guard ? { TRACKREF_REPORT: join(rdir, 'leaks.json') } : {}),
     };
+    const runnerEntry = cell.runner === 'jest' ? join(dir, 'node_modules', 'jest', 'bin', 'jest.js') : join(dir, 'node_modules', 'vitest', 'vitest.mjs');
+    const entry = form.bin ? join(dir, 'node_modules', 'trackref', 'bin', `${form.bin}.js`) : runnerEntry;
     const args =
       cell.runner === 'jest'
-        ? [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--config', join(rdir, form.config ?? 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
-        : [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile.json=${out}`, ...(form.guard ? ['--reporter=trackref/vitest/reporter'] : []), ...(form.pool ? [`--pool=${form.pool}`] : [])];
+        ? [entry, '--config', join(rdir, form.config ?? 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
+        : [entry, 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile.json=${out}`, ...(form.guard ? ['--reporter=trackref/vitest/reporter'] : []), ...(form.pool ? [`--pool=${form.pool}`] : [])];
     const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
-    const verdict = form.guard ? judgeGuard(out, r, join(rdir, 'leaks.json'), cell.runner, form.alsoPassed) : judgeRuntime(out, r, form.alsoPassed);
+    const verdict = form.guard
+      ? judgeGuard(out, r, join(rdir, 'leaks.json'), cell.runner, form.alsoPassed)
+      : form.expected
+        ? judgeExpected(out, r, form.expected)
+        : judgeRuntime(out, r, form.alsoPassed);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
     if (existsSync(escapes)) {
@@ -577,6 +588,14 @@ function readResults(file, r) {
     return t;
   };
   return { problems, expect };
+}
+
+/** Each [title, status] of `expected` ended so. */
+function judgeExpected(file, r, expected) {
+  const { problem, problems, expect } = readResults(file, r);
+  if (problem) return { ok: false, detail: problem };
+  for (const [title, status] of expected) expect(title, status);
+  return problems.length === 0 ? { ok: true, detail: '' } : { ok: false, detail: problems.join('\n') };
 }
 
 /**
