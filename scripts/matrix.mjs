@@ -519,8 +519,9 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
   const guard = join(dir, 'guard');
   const realDir = realpathSync(dir);
   const runs = RUNTIME_FORMS[cell.runner].flatMap((form) => (form.pools ?? [undefined]).map((pool) => ({ ...form, pool, name: pool ? `${form.name} ${pool}` : form.name })));
-  for (const form of runs) {
-    const rdir = join(dir, 'runtime', form.name.replace(' ', '-'));
+  // Two runs at a time, as the type checks.
+  await pool(runs, 2, async (form) => {
+    const rdir = join(dir, 'runtime', form.name.replaceAll(' ', '-'));
     rmSync(rdir, { recursive: true, force: true });
     cpSync(join(root, 'test', 'matrix', form.dir), rdir, { recursive: true });
     const out = join(rdir, 'result.json');
@@ -560,7 +561,7 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
       if (other.length > 0 && options.verbose) verdict.detail = [verdict.detail, `runner's optional lookups blocked:\n${describe(other)}`].filter(Boolean).join('\n');
     }
     note(`runtime ${form.name}`, verdict.ok, verdict.detail, r.seconds);
-  }
+  });
 }
 
 /**
