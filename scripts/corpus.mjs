@@ -189,8 +189,11 @@ function parseArgs(argv) {
       return next;
     };
     if (flag === '--cells') options.cells = value().split(',');
-    else if (flag === '--passes') options.passes = Number(value());
-    else if (flag === '--paths') options.paths = value();
+    else if (flag === '--passes') options.passes = wholeNumber(flag, value());
+    else if (flag === '--paths') {
+      options.paths = value();
+      if (!['first', 'all', 'none'].includes(options.paths)) throw new Error(`--paths takes first, all or none, not ${JSON.stringify(options.paths)}.`);
+    }
     else if (flag === '--only') options.only = value();
     else if (flag === '--verbose') options.verbose = true;
     else if (flag === '--node') options.nodeMajor = wholeNumber(flag, value());
@@ -202,7 +205,7 @@ function parseArgs(argv) {
 
 function wholeNumber(flag, text) {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number, e.g. ${flag} ${flag === '--node' ? 24 : 2}; got ${JSON.stringify(text)}.`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1, e.g. ${flag} ${flag === '--node' ? 24 : 2}; got ${JSON.stringify(text)}.`);
   return n;
 }
 

@@ -4,9 +4,10 @@
 //
 //   npm run soak:total -- .soak/*.json
 //
-// Summaries are grouped by their library digest (dist/) and the runners' Node; ones written before soaks recorded a
-// digest are listed apart and never added to a version. Prints one table per library version and Node;
-// exits 1 when any summary counted a wrong verdict. Only reads the files it is given.
+// Summaries are grouped by their library digest (dist/) and the runners' Node; ones written before
+// soaks recorded a digest are listed apart and never added to a version. Prints one table per
+// library version and Node; exits 1 when any summary counted a wrong verdict. Only reads the files
+// it is given.
 import { readFileSync } from 'node:fs';
 import { printTable, sumByCell } from './soak-table.mjs';
 
