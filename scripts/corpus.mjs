@@ -210,7 +210,13 @@ function wholeNumber(flag, text) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const options = parseArgs(process.argv.slice(2));
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`corpus: ${error.message}`);
+    process.exit(2);
+  }
   if (options.nodeMajor !== undefined) {
     const { node, version } = await nodeOfMajor(options.nodeMajor);
     options.node = node;
