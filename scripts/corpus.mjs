@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeBinFor } from './registry-tools.mjs';
+import { nodeOfMajor } from './registry-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corpusDir = join(root, 'test', 'corpus');
@@ -164,19 +164,6 @@ function firstLines(text, count = 12) {
 export function corpusSize(tests) {
   const first = tests.filter((test) => test.pass === 1);
   return { leaks: first.filter((t) => t.kind === 'leak').length, lookAlikes: first.filter((t) => t.kind === 'look-alike').length };
-}
-
-/** The Node binary of a major version (this process's, or one from the npm registry) and its version. */
-export async function nodeOfMajor(major) {
-  const node = join(await nodeBinFor(major), 'node');
-  const version = await new Promise((resolve, reject) => {
-    const child = spawn(node, ['--version'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', () => resolve(out.trim()));
-  });
-  return { node, version };
 }
 
 function parseArgs(argv) {

@@ -30,13 +30,13 @@
 //      guard with the CI reporter (test/matrix/*/guard*): the guard fails the leaky test and the
 //      reporter's JSON lists it.
 // Prints a table of cell → pass/fail → seconds; exits 1 when any cell failed.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeBinFor, pnpmScript } from './registry-tools.mjs';
+import { childEnv, run } from './run-command.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, '.matrix');
@@ -153,13 +153,13 @@ const RUNTIME_FORMS = {
   ],
   vitest: [
     // Under each pool: the pools isolate tests differently (processes, worker threads, vm contexts).
-    { name: 'esm', dir: 'vitest/esm', pools: ['forks', 'threads', 'vmThreads', 'vmForks'] },
+    { name: 'esm', dir: 'vitest/esm', files: ['leak.matrix'], pools: ['forks', 'threads', 'vmThreads', 'vmForks'] },
     // A CommonJS project (the cell's package.json says "type": "commonjs").
     { name: 'cjs', dir: 'vitest/cjs' },
     // The per-test leak guard and the CI reporter.
     { name: 'esm guard', dir: 'vitest/guard', guard: true },
     // trackref's vitest-gc wrapper: the tests' own `gc` global, in a process pool and a thread pool.
-    { name: 'vitest-gc', dir: 'vitest/gc', bin: 'vitest-gc', pools: ['forks', 'threads'], expected: [['gc is a global', 'passed']] },
+    { name: 'vitest-gc', dir: 'vitest/esm', bin: 'vitest-gc', files: ['leak.matrix', 'gc.matrix'], pools: ['forks', 'threads'], alsoPassed: ['gc is a global'] },
   ],
 };
 
@@ -215,60 +215,6 @@ function parseArgs(argv) {
 function fail(message) {
   console.error(`matrix: ${message}`);
   process.exit(2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-/**
- * Environment for child processes: the chosen Node first in PATH, no colours, CI, no NODE_OPTIONS
- * from outside, and none of the variables an outer `npm run` sets about its own package (npm_config_*
- * stay: they are the user's npm configuration, e.g. a registry or cache).
- */
-function childEnv(nodeBin, extra = {}) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$)/i.test(key)) env[key] = value;
-  }
-  env.PATH = `${nodeBin}${delimiter}${process.env.PATH ?? ''}`;
-  env.CI = 'true';
-  env.FORCE_COLOR = '0';
-  env.NO_COLOR = '1';
-  delete env.NODE_OPTIONS;
-  return { ...env, ...extra };
-}
-
-/** Runs a command with no stdin; resolves { code, output, seconds, timedOut } and never rejects. */
-function run(command, args, { cwd, env, timeoutMs, log }) {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    const done = (code, error) => {
-      clearTimeout(timer);
-      const seconds = (Date.now() - started) / 1000;
-      if (error) output += `\n${error.stack ?? error}`;
-      if (timedOut) output += `\n[matrix] killed after ${timeoutMs / 1000}s`;
-      if (log) {
-        mkdirSync(dirname(log), { recursive: true });
-        writeFileSync(log, `$ ${[command, ...args].join(' ')}\n(cwd ${cwd}, ${seconds.toFixed(1)}s, exit ${code})\n\n${output}`);
-      }
-      resolve({ code: timedOut ? -1 : code, output, seconds, timedOut });
-    };
-    child.on('error', (error) => done(-1, error));
-    child.on('close', (code) => done(code ?? -1));
-  });
 }
 
 const isInside = (dir, file) => file === dir || file.startsWith(dir + sep);
@@ -538,13 +484,9 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
     const args =
       cell.runner === 'jest'
         ? [entry, '--config', join(rdir, form.config ?? 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
-        : [entry, 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile.json=${out}`, ...(form.guard ? ['--reporter=trackref/vitest/reporter'] : []), ...(form.pool ? [`--pool=${form.pool}`] : [])];
+        : [entry, 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=json', `--outputFile.json=${out}`, ...(form.guard ? ['--reporter=trackref/vitest/reporter'] : []), ...(form.pool ? [`--pool=${form.pool}`] : []), ...(form.files ?? [])];
     const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
-    const verdict = form.guard
-      ? judgeGuard(out, r, join(rdir, 'leaks.json'), cell.runner, form.alsoPassed)
-      : form.expected
-        ? judgeExpected(out, r, form.expected)
-        : judgeRuntime(out, r, form.alsoPassed);
+    const verdict = form.guard ? judgeGuard(out, r, join(rdir, 'leaks.json'), cell.runner, form.alsoPassed) : judgeRuntime(out, r, form.alsoPassed);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
     if (existsSync(escapes)) {
@@ -589,14 +531,6 @@ function readResults(file, r) {
     return t;
   };
   return { problems, expect };
-}
-
-/** Each [title, status] of `expected` ended so. */
-function judgeExpected(file, r, expected) {
-  const { problem, problems, expect } = readResults(file, r);
-  if (problem) return { ok: false, detail: problem };
-  for (const [title, status] of expected) expect(title, status);
-  return problems.length === 0 ? { ok: true, detail: '' } : { ok: false, detail: problems.join('\n') };
 }
 
 /**

@@ -1,11 +1,12 @@
 // Tools the checks fetch from the npm registry (the only network CI has): Node binaries of other
 // majors (the `node-<os>-<arch>` package holds the binary) and pnpm. Each is installed once into
 // .matrix/<name>/ (a cache, never committed) and reused while its package.json is unchanged.
-// Used by scripts/matrix.mjs and scripts/corpus.mjs; never touches the repo's own node_modules.
-import { spawn } from 'node:child_process';
+// Used by scripts/matrix.mjs, corpus.mjs and soak.mjs; never touches the repo's own node_modules.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv, run } from './run-command.mjs';
 
 const cacheDir = join(dirname(fileURLToPath(import.meta.url)), '..', '.matrix');
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
@@ -17,6 +18,12 @@ export function nodeBinFor(major) {
   const os = process.platform === 'win32' ? 'win' : process.platform;
   const name = `node-${os}-${process.arch}`;
   return installTool(`node${major}`, name, `^${major}.0.0`, (dir) => join(dir, 'node_modules', name, 'bin'), 'node');
+}
+
+/** The Node binary of a major version (this process's, or one from the registry) and its version. */
+export async function nodeOfMajor(major) {
+  const node = join(await nodeBinFor(major), 'node');
+  return { node, version: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() };
 }
 
 /** The pnpm CLI script of the given version (run it with any Node). */
@@ -43,34 +50,13 @@ async function install(key, name, range, located, file) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), spec);
   rmSync(stamp, { force: true });
-  const { code, output } = await npmInstall(dir);
-  mkdirSync(join(cacheDir, 'logs'), { recursive: true });
-  writeFileSync(join(cacheDir, 'logs', `${key}-install.log`), output);
+  const { code, output } = await run('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    env: childEnv(dirname(process.execPath)),
+    timeoutMs: INSTALL_TIMEOUT_MS,
+    log: join(cacheDir, 'logs', `${key}-install.log`),
+  });
   if (code !== 0 || !existsSync(check)) throw new Error(`could not install ${name}@${range} from the npm registry:\n${output}`);
   writeFileSync(stamp, spec);
   return found;
-}
-
-/** `npm install` in dir with this process's Node first in PATH and no outer npm run's package variables. */
-function npmInstall(dir) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$)/i.test(key)) env[key] = value;
-  }
-  env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), INSTALL_TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ code: -1, output: `${output}\n${error.stack ?? error}` });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
-    });
-  });
 }

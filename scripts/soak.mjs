@@ -30,8 +30,9 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CELLS, corpusSize, nodeOfMajor, runCorpus, stopRunners } from './corpus.mjs';
+import { CELLS, corpusSize, runCorpus, stopRunners } from './corpus.mjs';
 import { libraryDigest } from './library-digest.mjs';
+import { nodeOfMajor } from './registry-tools.mjs';
 import { printTable, sumByCell } from './soak-table.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -16,10 +16,15 @@ const tsc = path.join(cell, 'node_modules', 'typescript', 'bin', 'tsc');
 
 for (const config of process.argv.slice(2)) {
   const run = spawnSync(process.execPath, [tsc, '-p', config, '--listFiles', '--pretty', 'false'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const lines = `${run.stdout ?? ''}${run.stderr ?? ''}`.split('\n').filter((line) => line.trim() !== '');
   // --listFiles prints the program's files as absolute paths, one per line; the rest is diagnostics.
-  const files = lines.filter((line) => path.isAbsolute(line.trim()) && !/\(\d+,\d+\): /.test(line)).map((line) => line.trim());
-  const diagnostics = lines.filter((line) => !files.includes(line.trim())).join('\n');
+  const files = [];
+  const diagnosticLines = [];
+  for (const line of `${run.stdout ?? ''}${run.stderr ?? ''}`.split('\n')) {
+    if (line.trim() === '') continue;
+    if (path.isAbsolute(line.trim()) && !/\(\d+,\d+\): /.test(line)) files.push(line.trim());
+    else diagnosticLines.push(line);
+  }
+  const diagnostics = diagnosticLines.join('\n');
   const ok = run.status === 0 && run.error === undefined;
   process.stdout.write(`${JSON.stringify({ config, ok, diagnostics: run.error ? String(run.error) : diagnostics, files })}\n`);
 }

@@ -1,5 +1,6 @@
-// Runtime fixture of the compatibility matrix, run by trackref's `vitest-gc` wrapper: the tests'
-// own `gc` global (the wrapper puts --expose-gc in NODE_OPTIONS, which reaches every pool's workers).
+// Runtime fixture of the compatibility matrix, run only by trackref's `vitest-gc` wrapper (the other
+// forms pass leak.matrix as file filter): the tests' own `gc` global (the wrapper puts --expose-gc
+// in NODE_OPTIONS, which reaches every pool's workers).
 import { expect, test } from 'vitest';
 
 test('gc is a global', async () => {

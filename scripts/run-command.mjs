@@ -1,0 +1,57 @@
+// Child processes for the checks that install and run things (scripts/matrix.mjs,
+// scripts/registry-tools.mjs): a clean environment, and a command run with a time limit whose
+// output is kept and logged. Never rejects and never inherits stdin.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname } from 'node:path';
+
+/**
+ * Environment for child processes: the chosen Node first in PATH, no colours, CI, no NODE_OPTIONS
+ * from outside, and none of the variables an outer `npm run` sets about its own package (npm_config_*
+ * stay: they are the user's npm configuration, e.g. a registry or cache).
+ */
+export function childEnv(nodeBin, extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_(package_|lifecycle_|command$|execpath$|node_execpath$)/i.test(key)) env[key] = value;
+  }
+  env.PATH = `${nodeBin}${delimiter}${process.env.PATH ?? ''}`;
+  env.CI = 'true';
+  env.FORCE_COLOR = '0';
+  env.NO_COLOR = '1';
+  delete env.NODE_OPTIONS;
+  return { ...env, ...extra };
+}
+
+/** Runs a command with no stdin; resolves { code, output, seconds, timedOut } and never rejects. */
+export function run(command, args, { cwd, env, timeoutMs, log }) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    const done = (code, error) => {
+      clearTimeout(timer);
+      const seconds = (Date.now() - started) / 1000;
+      if (error) output += `\n${error.stack ?? error}`;
+      if (timedOut) output += `\n[matrix] killed after ${timeoutMs / 1000}s`;
+      if (log) {
+        mkdirSync(dirname(log), { recursive: true });
+        writeFileSync(log, `$ ${[command, ...args].join(' ')}\n(cwd ${cwd}, ${seconds.toFixed(1)}s, exit ${code})\n\n${output}`);
+      }
+      resolve({ code: timedOut ? -1 : code, output, seconds, timedOut });
+    };
+    child.on('error', (error) => done(-1, error));
+    child.on('close', (code) => done(code ?? -1));
+  });
+}
