@@ -190,7 +190,8 @@ function parseArgs(argv) {
   return options;
 }
 
-function wholeNumber(flag, text) {
+/** A command-line option's whole number >= 1, or an error saying what to pass. */
+export function wholeNumber(flag, text) {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1, e.g. ${flag} ${flag === '--node' ? 24 : 2}; got ${JSON.stringify(text)}.`);
   return n;

@@ -30,7 +30,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CELLS, corpusSize, runCorpus, stopRunners } from './corpus.mjs';
+import { CELLS, corpusSize, runCorpus, stopRunners, wholeNumber } from './corpus.mjs';
 import { libraryDigest } from './library-digest.mjs';
 import { nodeOfMajor } from './registry-tools.mjs';
 import { printTable, sumByCell } from './soak-table.mjs';
@@ -48,11 +48,7 @@ function parseArgs(argv) {
       if (next === undefined) throw new Error(`${flag} needs a value. ${help}`);
       return next;
     };
-    const count = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1, e.g. ${flag} 10.`);
-      return n;
-    };
+    const count = () => wholeNumber(flag, value());
     const list = (allowed) => {
       const items = value().split(',');
       const bad = items.filter((item) => !allowed.includes(item));
