@@ -458,7 +458,7 @@ async function judgeByHeapCounts(
   const excess = (list: CensusRow[]): number =>
     list.reduce((sum, row) => sum + (growsEveryRun(row.key) ? Math.max(0, growth(row) - opts.tolerance) : 0), 0);
   let runs = 0;
-  let rows: CensusRow[] = [];
+  let rows: CensusRow[] = own([]);
   const rounds = birthsSuspected ? 2 : 1;
   // Open from the baseline on: it captures allocation sites for objects the runs create and, with
   // only tracked targets, keeps the births weakly so counts need no heap scan.

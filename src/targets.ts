@@ -105,7 +105,7 @@ export function validateTargets(target: unknown, what: 'target' | 'ignore option
         `toLeak(${item.name}) would count every ${item.name === 'Object' ? 'object' : 'function'} in the process, the test runner's and trackref's own among them, ` +
           'so no verdict on it can be trusted. Pass the class of the objects you expect to leak (toLeak(HtmlResponse)); ' +
           'for object literals or a library\'s objects, pass them to track() where they are made and check them with toLeak(\'Object\') ' +
-            '(tracked object literals) or toLeak() (every tracked class).',
+          '(tracked object literals) or toLeak() (every tracked class).',
       );
     }
     if (isClass(item)) return item;

@@ -219,6 +219,20 @@ describe('warm-up, tolerance and runs', () => {
     expect(row(report, 'PlainItem').perRun).toEqual([2, 4]);
   });
 
+  test('runs > 1 on Array: the growth per run never counts the check’s own arrays', async () => {
+    // Arrays are everywhere (the runner's die and are made all the time), so the series is not
+    // asserted whole: its last run, counted right before the final census, must agree with it.
+    const clean = await checkLeaks(() => [1, 2].length, Array, { runs: 3 });
+    expect(clean.leaked).toBe(false);
+    expect(row(clean, 'Array').perRun?.at(-1)).toBe(row(clean, 'Array').leaked);
+    const kept: number[][] = [];
+    const leaky = await checkLeaks(() => {
+      kept.push([kept.length]);
+    }, Array, { runs: 3 });
+    expect(leaky.leaked).toBe(true);
+    expect(row(leaky, 'Array').perRun?.at(-1)).toBe(row(leaky, 'Array').leaked);
+  });
+
   test('runs > 1 on a clean function passes', async () => {
     const report = await checkLeaks(() => new Request('http://example.com/'), Request, { runs: 4 });
     expect(report.leaked).toBe(false);
