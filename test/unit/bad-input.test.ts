@@ -1,5 +1,6 @@
 // Misuse: every rejection is a TrackrefError whose message says what to pass instead.
 import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ObjectRef, TrackrefError, checkLeaks, formatLiveRefs, getOldest, iterAll } from 'trackref';
 import { withTrackref } from 'trackref/vitest/config';
@@ -210,6 +211,9 @@ describe('registry functions', () => {
 });
 
 describe('withTrackref (trackref/vitest/config)', () => {
+  // The path withTrackref adds: where the package's own `trackref/vitest` entry resolves.
+  const setupPath = fileURLToPath(import.meta.resolve('trackref/vitest'));
+
   test.each([
     ['a number', 42, 'the number 42'],
     ['a string', 'vitest.config.ts', 'the string "vitest.config.ts"'],
@@ -222,18 +226,21 @@ describe('withTrackref (trackref/vitest/config)', () => {
   test('adds the setup file first and keeps the user config', () => {
     const user = { test: { pool: 'forks', setupFiles: ['./my-setup.ts'] }, root: '/project' };
     const config = withTrackref(user);
-    expect(config).toEqual({ root: '/project', test: { pool: 'forks', setupFiles: ['trackref/vitest', './my-setup.ts'] } });
+    expect(config).toEqual({ root: '/project', test: { pool: 'forks', setupFiles: [setupPath, './my-setup.ts'] } });
     // The user's object is not modified.
     expect(user.test.setupFiles).toEqual(['./my-setup.ts']);
   });
 
   test('accepts a single setup file string, no test section, or no config at all', () => {
-    expect(withTrackref({ test: { setupFiles: './one.ts' } }).test?.setupFiles).toEqual(['trackref/vitest', './one.ts']);
-    expect(withTrackref({} as { test?: { setupFiles?: string[] } }).test?.setupFiles).toEqual(['trackref/vitest']);
-    expect(withTrackref<{ test?: { setupFiles?: string[] } }>().test?.setupFiles).toEqual(['trackref/vitest']);
+    expect(withTrackref({ test: { setupFiles: './one.ts' } }).test?.setupFiles).toEqual([setupPath, './one.ts']);
+    expect(withTrackref({} as { test?: { setupFiles?: string[] } }).test?.setupFiles).toEqual([setupPath]);
+    expect(withTrackref<{ test?: { setupFiles?: string[] } }>().test?.setupFiles).toEqual([setupPath]);
   });
 
   test('is idempotent', () => {
-    expect(withTrackref(withTrackref({ test: { setupFiles: ['./a.ts'] } })).test?.setupFiles).toEqual(['trackref/vitest', './a.ts']);
+    expect(withTrackref(withTrackref({ test: { setupFiles: ['./a.ts'] } })).test?.setupFiles).toEqual([setupPath, './a.ts']);
+    // Already named by the user, in either form: not added twice.
+    expect(withTrackref({ test: { setupFiles: ['./a.ts', 'trackref/vitest'] } }).test?.setupFiles).toEqual(['./a.ts', 'trackref/vitest']);
+    expect(withTrackref({ test: { setupFiles: ['./a.ts', setupPath] } }).test?.setupFiles).toEqual(['./a.ts', setupPath]);
   });
 });
