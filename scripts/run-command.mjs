@@ -23,7 +23,11 @@ export function childEnv(nodeBin, extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Runs a command with no stdin; resolves { code, output, seconds, timedOut } and never rejects. */
+/**
+ * Runs a command with no stdin; resolves { code, signal, exit, output, seconds, timedOut } and never
+ * rejects. `code` is -1 when the process was killed; `signal` then names the signal, and `exit`
+ * says either in words ("exit 1", "killed by SIGSEGV") for messages.
+ */
 export function run(command, args, { cwd, env, timeoutMs, log }) {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -40,18 +44,19 @@ export function run(command, args, { cwd, env, timeoutMs, log }) {
         child.kill('SIGKILL');
       }
     }, timeoutMs);
-    const done = (code, error) => {
+    const done = (code, signal, error) => {
       clearTimeout(timer);
       const seconds = (Date.now() - started) / 1000;
       if (error) output += `\n${error.stack ?? error}`;
       if (timedOut) output += `\n[matrix] killed after ${timeoutMs / 1000}s`;
+      const exit = signal ? `killed by ${signal}` : `exit ${code}`;
       if (log) {
         mkdirSync(dirname(log), { recursive: true });
-        writeFileSync(log, `$ ${[command, ...args].join(' ')}\n(cwd ${cwd}, ${seconds.toFixed(1)}s, exit ${code})\n\n${output}`);
+        writeFileSync(log, `$ ${[command, ...args].join(' ')}\n(cwd ${cwd}, ${seconds.toFixed(1)}s, ${exit})\n\n${output}`);
       }
-      resolve({ code: timedOut ? -1 : code, output, seconds, timedOut });
+      resolve({ code: timedOut ? -1 : code, signal, exit, output, seconds, timedOut });
     };
-    child.on('error', (error) => done(-1, error));
-    child.on('close', (code) => done(code ?? -1));
+    child.on('error', (error) => done(-1, null, error));
+    child.on('close', (code, signal) => done(code ?? -1, signal));
   });
 }
