@@ -12,7 +12,7 @@
  * guard, for a test it reports at the end of the file) keeps its own reference to the book.
  */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The allocation site is the first frame after the constructors; one more gives context for factories. */
@@ -49,6 +49,39 @@ export function captureSite(obj: object, skipAbove: Function): void {
   }
 }
 
+/**
+ * Frames kept for an object seen by a constructor hook: enough to pass the hook's own frames, the
+ * constructor chain and a library's frames down to the user's code.
+ */
+const HOOKED_FRAMES = 40;
+/** The debugger evaluating a breakpoint's condition (the hook runs inside it). */
+const EVAL_FRAME = /^\s*at eval \(eval at /;
+const CONSTRUCTOR_FRAME = /^\s*at new /;
+
+/**
+ * Captures where `obj` is being created, from inside a constructor hook: the frames above the
+ * breakpoint's condition and the constructors being run are dropped, so the first frame left is the
+ * `new` (in a library or in the user's code).
+ */
+export function captureHookedSite(obj: object): void {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = HOOKED_FRAMES;
+  try {
+    Error.captureStackTrace(holder, captureHookedSite);
+    const stack = holder.stack;
+    if (typeof stack !== 'string') return;
+    const lines = stack.split('\n');
+    let first = lines.findIndex((line) => EVAL_FRAME.test(line)) + 1;
+    while (first < lines.length && CONSTRUCTOR_FRAME.test(lines[first]!)) first++;
+    // Keep the one constructor frame that made the object when nothing else is left.
+    if (first >= lines.length) first = lines.length - 1;
+    currentSiteBook().set(obj, [lines[0], ...lines.slice(first)].join('\n'));
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function capturesAllSites(): boolean {
   return captureAll;
 }
@@ -66,26 +99,76 @@ export interface AllocationSite {
   column: number;
   /** The source line before the `new` and the line with it, when the file can be read. */
   excerpt: string[];
+  /**
+   * When the object was made inside a library (node_modules) or Node itself: that frame (`file:line:column`,
+   * with its function), under the user's frame given as `location`.
+   */
+  via?: string;
 }
 
-const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
+const FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 
-/** The allocation site of a tracked object, if one was captured (into `book`: by default the current one). */
+/** trackref's own files (its dist/ folder), whose frames are never an allocation site. */
+const OWN_DIST = resolve(__dirname, '..', '..');
+
+interface Frame {
+  fn: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+function parseFrame(frameLine: string): Frame | undefined {
+  const match = FRAME.exec(frameLine);
+  if (match === null) return undefined;
+  let file = match[2]!;
+  if (file.startsWith('file://')) file = fileURLToPath(file);
+  return { fn: match[1] ?? '', file, line: Number(match[3]), column: Number(match[4]) };
+}
+
+function isTrackrefFrame(file: string): boolean {
+  return file.startsWith(OWN_DIST + sep) || file.includes('/node_modules/trackref/') || file.includes('/trackref/dist/');
+}
+
+/** A frame in a library or Node itself rather than the user's code. */
+function isLibraryFrame(file: string): boolean {
+  return file.startsWith('node:') || file.includes('/node_modules/') || !file.includes('/');
+}
+
+function shownPath(file: string): string {
+  const shown = file.startsWith('/') ? relative(process.cwd(), file) : file;
+  return shown.startsWith('..') ? file : shown;
+}
+
+/**
+ * The allocation site of a tracked object, if one was captured (into `book`: by default the current
+ * one): the first frame in the user's code (not trackref's, a library's or Node's), with the
+ * library frame that made the object under it when there is one.
+ */
 export function allocationSiteOf(obj: object, book: SiteBook | undefined = current): AllocationSite | undefined {
   const stack = book?.get(obj);
   if (stack === undefined) return undefined;
-  for (const frameLine of stack.split('\n').slice(1)) {
-    const match = FRAME.exec(frameLine);
-    if (match === null) continue;
-    let file = match[1]!;
-    if (file.startsWith('node:') || file.includes('/node_modules/trackref/') || file.includes('/trackref/dist/')) continue;
-    if (file.startsWith('file://')) file = fileURLToPath(file);
-    const line = Number(match[2]);
-    const column = Number(match[3]);
-    const shown = file.startsWith('/') ? relative(process.cwd(), file) : file;
-    return { location: `${shown.startsWith('..') ? file : shown}:${line}:${column}`, file, line, column, excerpt: excerpt(file, line) };
-  }
-  return undefined;
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .map(parseFrame)
+    .filter((frame): frame is Frame => frame !== undefined && !isTrackrefFrame(frame.file));
+  const user = frames.find((frame) => !isLibraryFrame(frame.file));
+  const made = frames[0];
+  const library = made !== undefined && made !== user && isLibraryFrame(made.file) ? made : undefined;
+  // Only library frames were captured (a short stack): the library frame is the best site known.
+  const site = user ?? frames.find((frame) => !frame.file.startsWith('node:')) ?? made;
+  if (site === undefined) return undefined;
+  const location = `${shownPath(site.file)}:${site.line}:${site.column}`;
+  const via = library === undefined || library === site ? undefined : `${shownPath(library.file)}:${library.line}:${library.column}${library.fn === '' ? '' : ` (${library.fn})`}`;
+  return {
+    location,
+    file: site.file,
+    line: site.line,
+    column: site.column,
+    excerpt: site.file.startsWith('node:') ? [] : excerpt(site.file, site.line),
+    ...(via === undefined ? {} : { via }),
+  };
 }
 
 function excerpt(file: string, line: number): string[] {

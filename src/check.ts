@@ -1,16 +1,19 @@
 /**
  * `checkLeaks(fn, target?, options?)`: the framework-free leak check behind `toLeak`. Runs `fn`
  * (warm-up, then measured runs), collects garbage, and decides whether each target class grew.
- * Tracked classes are first judged by counting births (cheap: no heap scan when nothing leaked);
- * untracked classes, and any class that looks like it leaked, are counted on the heap before and
- * after a fresh set of runs (tracked classes need one heap scan: later counts are the scanned
- * instances still alive plus the births since). Never keeps `fn`'s result, and holds counted
+ * Classes are first judged by counting births (cheap: no heap scan when nothing leaked): tracked
+ * classes by their stamps, other classes with a JavaScript constructor through a constructor hook
+ * (constructor-hook.ts). Classes whose births cannot be counted (built-ins, tracked object
+ * literals), and any class that looks like it leaked, are counted on the heap before and after a
+ * fresh set of runs (tracked classes need one heap scan: later counts are the scanned instances
+ * still alive plus the births since). Never keeps `fn`'s result, and holds counted
  * instances strongly only inside one synchronous call, long enough to count them and preview the
  * oldest; between counts, only weakly.
  */
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthLedger, openLedger } from './births';
+import { BirthWatch, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask } from './gc';
@@ -83,10 +86,10 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   let birthsSuspected = false;
   // Birth counting runs fn before the heap is counted, like an extra warm-up: with warmup 0 the user
   // wants the first call's allocations counted, so the heap decides from the start.
-  if (opts.warmup > 0 && (resolved === undefined || resolved.every((t) => t.stamped))) {
+  if (opts.warmup > 0 && (resolved === undefined || resolved.every((t) => !t.trackedOnly))) {
     const passed = await judgeByBirths(call, resolved, isIgnored, opts);
-    birthsSuspected = passed === undefined;
-    if (passed !== undefined) {
+    birthsSuspected = passed === 'suspected';
+    if (typeof passed === 'object') {
       return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
@@ -145,9 +148,13 @@ interface Judged {
   memory: { before: MemorySample; after: MemorySample };
 }
 
-function birthRows(ledger: BirthLedger, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Array<{ key: unknown; className: string; leaked: number }> {
+/** Births kept (weakly) by a constructor hook before counting falls back to the heap. */
+const HOOKED_BIRTH_LIMIT = 10_000;
+
+/** Births still alive per row: tracked classes from the ledger, the others from the constructor hook's watch. */
+function birthRows(ledger: BirthLedger, watch: BirthWatch | undefined, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Array<{ key: unknown; className: string; leaked: number }> {
   if (resolved !== undefined) {
-    return resolved.map((t) => ({ key: t, className: t.label, leaked: ledger.aliveOf(t.cls, isIgnored) }));
+    return resolved.map((t) => ({ key: t, className: t.label, leaked: t.stamped ? ledger.aliveOf(t.cls, isIgnored) : (watch?.aliveOf(t.cls) ?? 0) }));
   }
   return [...ledger.alive]
     .filter(([cls]) => !isIgnored(cls))
@@ -155,39 +162,64 @@ function birthRows(ledger: BirthLedger, resolved: ResolvedTarget[] | undefined, 
 }
 
 /**
- * Counts tracked births during the runs that are still alive after collection: an upper bound of
- * growth. Returns the passing result when no class exceeds the tolerance, or undefined when the
- * heap must decide.
+ * Opens a constructor-hook watch on the targets trackref does not stamp (undefined when there are
+ * none), or returns 'unhookable' (after closing it) when one of them cannot be watched.
  */
-async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged | undefined> {
+function watchUntracked(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, captureSites: boolean): BirthWatch | 'unhookable' | undefined {
+  const untracked = resolved?.filter((t) => !t.stamped && !t.trackedOnly) ?? [];
+  if (untracked.length === 0) return undefined;
+  const { watch, unhookable } = watchBirths(
+    untracked.map((t) => t.cls),
+    { limit: HOOKED_BIRTH_LIMIT, captureSites, isIgnored },
+  );
+  if (unhookable.length === 0) return watch;
+  watch.close();
+  return 'unhookable';
+}
+
+/**
+ * Counts births during the runs that are still alive after collection: an upper bound of growth.
+ * Tracked classes are counted by their stamps, other classes with a JS constructor by a constructor
+ * hook. Returns the passing result when no class exceeds the tolerance, 'suspected' when the heap
+ * must decide, or 'unusable' when births cannot be counted for some target (nothing was run then).
+ */
+async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged | 'suspected' | 'unusable'> {
+  const watched = watchUntracked(resolved, isIgnored, false);
+  if (watched === 'unhookable') return 'unusable';
+  const watch = watched;
   // Births are counted from here on, so garbage from before needs no collecting.
   const before = memorySample();
   const ledger = openLedger();
   try {
     const perRun = new Map<unknown, number[]>();
+    const rowsNow = (): ReturnType<typeof birthRows> => birthRows(ledger, watch, resolved, isIgnored);
     for (let i = 1; i <= opts.runs; i++) {
       await call(`run ${i} of ${opts.runs}`);
       if (opts.runs > 1) {
         await collectGarbage();
-        for (const row of birthRows(ledger, resolved, isIgnored)) {
+        for (const row of rowsNow()) {
           perRun.set(row.key, [...(perRun.get(row.key) ?? []), row.leaked]);
         }
       }
     }
+    const incomplete = (): boolean => watch !== undefined && (watch.overflowed || watch.failed);
+    if (incomplete()) return 'unusable';
     if (opts.runs === 1) {
       // One collection and a turn for finalizers is enough to count what died; a class that still
-      // looks over the tolerance gets a full, settled collection before the verdict.
+      // looks over the tolerance gets a full, settled collection before the verdict. The hook's weak
+      // references keep births made in the current job alive: let that job end first.
+      if (watch !== undefined) await nextMacrotask();
       gcFunction()();
       await nextMacrotask();
-      if (birthRows(ledger, resolved, isIgnored).some((row) => row.leaked > opts.tolerance)) await collectGarbage();
+      if (rowsNow().some((row) => row.leaked > opts.tolerance)) await collectGarbage();
     }
-    const rows = birthRows(ledger, resolved, isIgnored);
+    const rows = rowsNow();
     // A class over the tolerance is not failed here: the heap pass re-measures it, with back-off.
     // Under growth: 'every-run', births that did not rise on some run prove the heap count did not
     // rise on that run either (growth can only be lower than births), so such a class passes here.
     const suspect = (row: { key: unknown; leaked: number }): boolean =>
       row.leaked > opts.tolerance && (opts.growth === 'any' || grewEveryRun(perRun.get(row.key) ?? []));
-    if (rows.some(suspect)) return undefined;
+    if (rows.some(suspect)) return 'suspected';
     return {
       leaked: false,
       rows: rows.map((row) => ({
@@ -200,6 +232,7 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
       memory: { before, after: memorySample() },
     };
   } finally {
+    watch?.close();
     ledger.close();
   }
 }
@@ -212,7 +245,12 @@ interface Baseline {
   runsStarted: number;
   /** Every tracked object at the baseline, weakly (when all targets are tracked and they are not too many). */
   tracked?: Array<WeakRef<object>>;
+  /** The instances of each untracked target at the baseline, weakly (when a constructor hook watches them all). */
+  untracked?: Map<ResolvedTarget, Array<WeakRef<object>>>;
 }
+
+/** The live instances of an untracked target found without a heap scan, or undefined when they cannot be. */
+type UntrackedWithoutScan = (target: ResolvedTarget) => object[] | undefined;
 
 interface CensusRow {
   key: unknown;
@@ -244,13 +282,14 @@ function scanTracked(resolved: ResolvedTarget[] | undefined): object[] {
 
 /**
  * The instances each row counts right now (the caller must drop them soon). Tracked targets are
- * found among `tracked` (every live tracked object; one heap scan when not given), untracked ones by
- * a scan per class.
+ * found among `tracked` (every live tracked object; one heap scan when not given), untracked ones
+ * from `untracked` when it knows them, else by a scan per class.
  */
 function gatherInstances(
   resolved: ResolvedTarget[] | undefined,
   isIgnored: IsIgnored,
   tracked?: object[],
+  untracked?: UntrackedWithoutScan,
 ): Map<unknown, { className: string; instances: object[] }> {
   const groups = own(new Map<unknown, { className: string; instances: object[] }>());
   const counted = (obj: object): boolean => {
@@ -278,7 +317,7 @@ function gatherInstances(
     } else if (target.trackedOnly) {
       instances = liveTracked().filter((obj) => classOf(obj) === target.cls);
     } else {
-      instances = queryHeap(target.cls).instances;
+      instances = untracked?.(target) ?? queryHeap(target.cls).instances;
     }
     groups.set(target, own({ className: target.label, instances: own(instances.filter(counted)) }));
   }
@@ -301,10 +340,17 @@ export function preview(obj: object): string {
  * Without `tracked` (see `trackedWithoutScan`) the heap is scanned, and grown rows get weak
  * references for a cheap re-count.
  */
-function census(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, baseline: Baseline | undefined, tolerance: number, tracked?: object[]): CensusRow[] {
+function census(
+  resolved: ResolvedTarget[] | undefined,
+  isIgnored: IsIgnored,
+  baseline: Baseline | undefined,
+  tolerance: number,
+  tracked?: object[],
+  untracked?: UntrackedWithoutScan,
+): CensusRow[] {
   const rows: CensusRow[] = own([]);
-  let watchable = tracked === undefined ? WATCH_LIMIT : -1;
-  for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored, tracked)) {
+  let watchable = tracked === undefined && untracked === undefined ? WATCH_LIMIT : -1;
+  for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored, tracked, untracked)) {
     const grown = baseline === undefined ? 0 : instances.length - (baseline.counts.get(key) ?? 0);
     const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
     if (baseline !== undefined && row.grew) {
@@ -361,7 +407,7 @@ export function oldestInstances(fresh: readonly object[], runsStarted: number, l
       ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - runsStarted,
       ageExact: Number.isFinite(stamp),
       preview: preview(obj),
-      ...(site === undefined ? {} : { allocationSite: { location: site.location, excerpt: site.excerpt } }),
+      ...(site === undefined ? {} : { allocationSite: { location: site.location, excerpt: site.excerpt, ...(site.via === undefined ? {} : { via: site.via }) } }),
     };
     // Held weakly until the snapshot that explains it has been taken.
     leakedRefs.set(instance, new WeakRef(obj));
@@ -397,17 +443,26 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
   });
 }
 
-function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Baseline {
+function takeBaseline(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, hooked: boolean): Baseline {
   const baseline: Baseline = { seq: stamps.seq, known: new WeakSet(), counts: own(new Map()), runsStarted: 0 };
   // With only tracked targets, one scan finds every tracked object; kept weakly, they let later
   // counts skip the scan (see trackedWithoutScan).
   const tracked = resolved === undefined || resolved.every((t) => t.stamped) ? own(scanTracked(resolved)) : undefined;
+  // Untracked targets watched by a constructor hook: their instances at the baseline, kept weakly,
+  // plus the births the hook sees, are every instance later counts need (see untrackedWithoutScan).
+  let untrackedRefs = hooked ? own(new Map<ResolvedTarget, Array<WeakRef<object>>>()) : undefined;
   for (const [key, { instances }] of gatherInstances(resolved, isIgnored, tracked)) {
     baseline.counts.set(key, instances.length);
     for (const obj of instances) {
       if (stampOf(obj) === undefined) baseline.known.add(obj);
     }
+    const target = key as ResolvedTarget;
+    if (untrackedRefs !== undefined && resolved !== undefined && !target.stamped) {
+      if (instances.length > WATCH_LIMIT) untrackedRefs = undefined;
+      else untrackedRefs.set(target, own(instances.map((obj) => new WeakRef(obj))));
+    }
   }
+  if (untrackedRefs !== undefined) baseline.untracked = untrackedRefs;
   // The references are not marked as own (see BirthLedger.record): only tracked classes use them.
   if (tracked !== undefined && tracked.length <= WATCH_LIMIT) baseline.tracked = own(tracked.map((obj) => new WeakRef(obj)));
   baseline.runsStarted = now();
@@ -433,6 +488,28 @@ function trackedWithoutScan(baseline: Baseline, ledger: BirthLedger): object[] |
 }
 
 /**
+ * The live instances of untracked targets found without a heap scan: those at the baseline still
+ * alive, plus the births since that the constructor hook saw. Undefined when the baseline kept no
+ * references or the hook's count is incomplete (too many births, a failed record): then the heap is scanned.
+ */
+function untrackedWithoutScan(baseline: Baseline, watch: BirthWatch | 'unhookable' | undefined): UntrackedWithoutScan | undefined {
+  const atBaseline = baseline.untracked;
+  if (atBaseline === undefined || typeof watch !== 'object') return undefined;
+  return (target) => {
+    if (watch.overflowed || watch.failed) return undefined;
+    const refs = atBaseline.get(target);
+    const born = watch.bornAlive(target.cls);
+    if (refs === undefined || born === undefined) return undefined;
+    const alive = own(new Set<object>(born));
+    for (const ref of refs) {
+      const obj = ref.deref();
+      if (obj !== undefined) alive.add(obj);
+    }
+    return own([...alive]);
+  };
+}
+
+/**
  * Counts live instances on the heap before and after a fresh set of runs: the exact verdict. When
  * birth counting saw survivors but these runs show no growth, the same number of runs is measured
  * once more against the same baseline, so a leak that happens only on some calls is not missed
@@ -447,9 +524,12 @@ async function judgeByHeapCounts(
 ): Promise<Judged & { runs: number }> {
   // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
   // of the baseline collects again): only a first pass needs one here.
+  // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
+  // the baseline so that the objects the hook itself keeps are counted on both sides.
+  const siteWatch = watchUntracked(resolved, isIgnored, true);
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
-  const baseline = takeBaseline(resolved, isIgnored);
+  const baseline = takeBaseline(resolved, isIgnored, typeof siteWatch === 'object');
   const growth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);
   const perRun = own(new Map<unknown, number[]>());
   // Under growth: 'every-run', a class that did not grow on every run is not leaking, whatever its total.
@@ -464,8 +544,10 @@ async function judgeByHeapCounts(
   // only tracked targets, keeps the births weakly so counts need no heap scan.
   const ledger = openLedger(baseline.tracked === undefined ? 0 : WATCH_LIMIT);
   own(ledger.alive);
-  let born: ReadonlyArray<WeakRef<object>> | undefined;
-  const count = (against: Baseline | undefined): CensusRow[] => census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger));
+  let born: ReadonlyArray<WeakRef<object>> = [];
+  const untracked = untrackedWithoutScan(baseline, siteWatch);
+  const count = (against: Baseline | undefined): CensusRow[] =>
+    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked);
   try {
     for (let round = 1; round <= rounds; round++) {
       for (let i = 1; i <= opts.runs; i++) {
@@ -491,7 +573,8 @@ async function judgeByHeapCounts(
       if (rows.some(isLeaking)) break;
     }
   } finally {
-    born = ledger.bornRefs();
+    born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
+    if (typeof siteWatch === 'object') siteWatch.close();
     ledger.close();
   }
   const seen = new Set(rows.map((row) => row.key));
@@ -512,7 +595,7 @@ async function judgeByHeapCounts(
   if (opts.paths && all.some((row) => row.leaking)) {
     // Let this job end so the WeakRefs to leaked instances stop keeping them strongly.
     await nextMacrotask();
-    explain(all, baseline.seq, [...(born ?? []), ...(baseline.tracked ?? [])]);
+    explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
   }
   return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs };
 }

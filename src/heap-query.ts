@@ -20,7 +20,7 @@ const PROBE_EXPRESSION = 'Symbol[Symbol.for("trackref.probe")]';
 const REALM_TAG_EXPRESSION = 'Symbol[Symbol.for("trackref.realm")]';
 const OBJECT_GROUP = 'trackref';
 
-type Post = <R>(method: string, params?: object) => R;
+export type Post = <R>(method: string, params?: object) => R;
 
 interface RemoteObject {
   objectId?: string;
@@ -33,7 +33,7 @@ const contextIds = new WeakMap<object, number>();
 const realmGlobals = new WeakMap<object, object>();
 
 /** The global object of the realm (main context, worker, vm context) a class was created in. */
-function realmGlobalOf(cls: AnyClass): object {
+export function realmGlobalOf(cls: AnyClass): object {
   const realmFunction: unknown = (cls as unknown as { constructor: unknown }).constructor;
   if (typeof realmFunction !== 'function') {
     return globalThis;
@@ -153,6 +153,25 @@ function withProbe<T>(session: inspector.Session, global: object, holder: object
     post('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP });
     delete (anchor as Record<symbol, unknown>)[PROBE];
   }
+}
+
+/**
+ * Runs `body` with a remote object id for `value`, reached from the execution context of the realm
+ * whose global is `global` (the id is released when this returns). For inspector calls that take an
+ * object: a function's location, a breakpoint on it.
+ */
+export function withRemoteObject<T>(session: inspector.Session, global: object, value: object, body: (objectId: string, post: Post) => T): T {
+  const holder = { value };
+  return withProbe(session, global, holder, (holderId, post) => {
+    const ref = post<{ result: RemoteObject }>('Runtime.callFunctionOn', {
+      objectId: holderId,
+      functionDeclaration: 'function () { return this.value; }',
+      objectGroup: OBJECT_GROUP,
+      silent: true,
+    }).result;
+    if (ref.objectId === undefined) throw new TrackrefError('trackref could not reach an object through the inspector.');
+    return body(ref.objectId, post);
+  });
 }
 
 /**

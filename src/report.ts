@@ -17,7 +17,7 @@ export interface LeakedInstance {
   /** The path's steps from its first named variable, with tracked objects' ages. */
   retainerSteps?: RetainerStepNote[];
   /** Where the instance was created (for objects born during the measured runs). */
-  allocationSite?: { location: string; excerpt: string[] };
+  allocationSite?: { location: string; excerpt: string[]; via?: string };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
 }
@@ -203,6 +203,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       if (instance.allocationSite !== undefined) {
         lines.push(`${indent}made at  ${instance.allocationSite.location}`);
         if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
+        if (instance.allocationSite.via !== undefined) lines.push(style.dim(`${indent}    via  ${instance.allocationSite.via}`));
       }
     });
     const steps = row.oldest[0]?.retainerSteps;
