@@ -1,13 +1,15 @@
 // Scenario 3: what a leak check costs, compared with one full gc() of the same heap. Run by
 // bench/run.mjs as
-//   node --expose-gc bench/check.mjs --case=tracked|untracked|leaking [--quick]
+//   node --expose-gc bench/check.mjs --case=tracked|untracked|leaking [--heap-mb=50] [--jest-like] [--quick]
 //
-// The process first builds a heap of ~50 MB of live objects (records with a string and a child
-// object), then alternates, on that same heap: one full gc() (the baseline) and one checkLeaks call
-// with default options (warm-up 1, runs 1):
+// The process first builds a heap of ~50 MB (--heap-mb) of live objects (records with a string and
+// a child object), then alternates, on that same heap: one full gc() (the baseline) and one
+// checkLeaks call with default options (warm-up 1, runs 1):
 //   tracked:   a clean function (creates and drops 1,000 ObjectRef instances), target its class;
 //   untracked: a clean function (creates and drops 1,000 instances of a plain class), target that
-//              class (counted on the heap);
+//              class (decided by births seen through a constructor hook); with --jest-like, the
+//              process has 2,000 scripts loaded (what a Jest worker has: the constructor hook's
+//              debugger set-up grows with them) and the class is created in a vm context;
 //   leaking:   a function that keeps 10 ObjectRef instances per call in a global array, target its
 //              class; timed until the failing report is formatted.
 // The child also records the major garbage collections V8 ran during the last check (count, ms).
@@ -15,9 +17,12 @@ import * as inspector from 'node:inspector';
 import { createRequire } from 'node:module';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { ObjectRef, checkLeaks } from 'trackref';
-import { argValue, fullGc, now, quick, report, stats, tick } from './lib.mjs';
+import * as vm from 'node:vm';
+import { args, argValue, fullGc, now, quick, report, stats, tick } from './lib.mjs';
 
-const HEAP_RECORDS = 250_000;
+/** About 5,000 records per MB of heap (250,000 records: ~50 MB). */
+const HEAP_RECORDS = Math.round(Number(argValue('heap-mb', 50)) * 5000);
+const JEST_LIKE = args.includes('--jest-like');
 
 class Job extends ObjectRef {
   constructor(id) {
@@ -28,13 +33,25 @@ class Job extends ObjectRef {
   }
 }
 
-class PlainJob {
+const PLAIN_JOB_SOURCE = `class PlainJob {
   constructor(id) {
     this.id = id;
-    this.url = `https://example.com/${id}`;
+    this.url = 'https://example.com/' + id;
     this.meta = null;
   }
+}`;
+
+/** 2,000 small scripts, each with a function kept alive: the scripts a Jest worker has loaded. */
+function loadScripts() {
+  const kept = [];
+  for (let i = 0; i < 2000; i++) {
+    kept.push(vm.runInThisContext(`(function module${i}(x) { return x + ${i}; })`, { filename: `/bench/module-${i}.js` }));
+  }
+  return kept;
 }
+
+const PlainJob = JEST_LIKE ? vm.runInNewContext(`${PLAIN_JOB_SOURCE}; PlainJob`) : (0, eval)(`(${PLAIN_JOB_SOURCE})`);
+const loadedScripts = JEST_LIKE ? loadScripts() : [];
 
 let sinkValue = 0;
 
@@ -193,6 +210,8 @@ async function main() {
   report({
     case: which,
     heapMB,
+    jestLike: JEST_LIKE,
+    scripts: loadedScripts.length,
     reps,
     counting,
     gc: stats(gcMs),

@@ -30,6 +30,12 @@ const DISPATCH = Symbol.for('trackref.births');
  */
 const CONDITION = 'void globalThis.Symbol[globalThis.Symbol.for("trackref.births")]?.(this)';
 
+/**
+ * Allocation stacks captured per watch at most (each costs a deep stack trace, formatted through the
+ * runner's source maps): the report shows the oldest few leaked instances, which are early births.
+ */
+const SITE_LIMIT = 2_000;
+
 /** Why a class cannot be watched, for the report and the decision to count it on the heap. */
 export type Unhookable = { cls: AnyClass; reason: string };
 
@@ -100,6 +106,7 @@ export class BirthWatch {
   readonly #targets: AnyClass[];
   readonly #options: BirthWatchOptions;
   readonly #seen = new WeakSet<object>();
+  #sitesCaptured = 0;
   /** Weak references to the births, while there are at most `limit`; undefined once there are more. */
   #born: Array<WeakRef<object>> | undefined = own([]);
   #session: inspector.Session | undefined;
@@ -127,9 +134,15 @@ export class BirthWatch {
       else {
         this.#born = undefined;
         this.overflowed = true;
+        // Counting falls back to the heap: stop paying for a hook per construction (not from
+        // inside the breakpoint's condition, where the inspector is busy).
+        queueMicrotask(() => this.#disarm());
       }
     }
-    if (this.#options.captureSites) captureHookedSite(obj);
+    if (this.#options.captureSites && this.#sitesCaptured < SITE_LIMIT) {
+      this.#sitesCaptured++;
+      captureHookedSite(obj);
+    }
   }
 
   /**
@@ -213,17 +226,24 @@ export class BirthWatch {
     return unhookable;
   }
 
+  /** Removes the breakpoints (the session stays until `close()`). */
+  #disarm(): void {
+    const session = this.#session;
+    if (session === undefined) return;
+    for (const breakpointId of this.#breakpoints.splice(0)) postSync(session, 'Debugger.removeBreakpoint', { breakpointId });
+  }
+
   /** Removes the breakpoints and the session. Safe to call more than once. */
   close(): void {
     openWatches.delete(this);
     for (const global of this.#realms.splice(0)) removeRealmUser(global);
     const session = this.#session;
-    this.#session = undefined;
     if (session === undefined) return;
     try {
-      for (const breakpointId of this.#breakpoints.splice(0)) postSync(session, 'Debugger.removeBreakpoint', { breakpointId });
+      this.#disarm();
       postSync(session, 'Debugger.disable');
     } finally {
+      this.#session = undefined;
       session.disconnect();
     }
   }

@@ -1,0 +1,128 @@
+// Births of classes trackref does not stamp, seen through a constructor hook (conditional
+// breakpoints that never pause): verdicts on clean and leaking functions for each kind of
+// constructor, the fall-back to heap counting past the births kept, a worker thread, and the hook
+// removed whatever happens. Real objects, real garbage collection, no mocks.
+import { Worker } from 'node:worker_threads';
+import * as vm from 'node:vm';
+import { describe, expect, test } from 'vitest';
+import { checkLeaks } from 'trackref';
+
+const DISPATCH = Symbol.for('trackref.births');
+const dispatcher = (): unknown => (Symbol as unknown as Record<symbol, unknown>)[DISPATCH];
+
+class Base {
+  constructor(readonly url: string) {}
+}
+class WithConstructor extends Base {
+  readonly depth: number;
+  constructor(url: string) {
+    super(url);
+    this.depth = 1;
+    // A constructor with an early return has two return locations: both are hooked.
+    if (url === '') return;
+    this.depth = 2;
+  }
+}
+class WithoutConstructor extends WithConstructor {}
+class Pausing {
+  constructor() {
+    // A `debugger` statement while the hook's debugger session is enabled must not stop the thread.
+    // eslint-disable-next-line no-debugger
+    debugger;
+  }
+}
+function Legacy(this: { n: number }, n: number): void {
+  this.n = n;
+}
+const LegacyClass = Legacy as unknown as new (n: number) => { n: number };
+
+const kept: unknown[] = [];
+
+describe('checks decided by births through a constructor hook', () => {
+  const kinds: Array<[string, new (arg: string) => object, (arg: string) => object]> = [
+    ['a base class', Base, (url) => new Base(url)],
+    ['a derived class with a constructor of its own', WithConstructor, (url) => new WithConstructor(url)],
+    ['a derived class without one', WithoutConstructor, (url) => new WithoutConstructor(url)],
+    ['an ES5 constructor function', LegacyClass as unknown as new (arg: string) => object, (url) => new LegacyClass(url.length)],
+  ];
+  for (const [kind, cls, make] of kinds) {
+    test(`${kind}: clean passes on births, leaking fails`, async () => {
+      const clean = await checkLeaks(() => {
+        for (let i = 0; i < 20; i++) make(i % 2 === 0 ? '' : `u${i}`);
+      }, cls);
+      expect([clean.leaked, clean.counting]).toEqual([false, 'births']);
+      const leaky = await checkLeaks(() => void kept.push(make('kept')), cls);
+      expect(leaky.leaked).toBe(true);
+      expect(leaky.rows[0]!.leaked).toBe(1);
+      expect(leaky.rows[0]!.oldest[0]!.allocationSite?.location).toMatch(/constructor-hook\.test\.ts:\d+:\d+$/);
+    });
+  }
+
+  test('a subclass instance counts toward its base class, once', async () => {
+    const leaky = await checkLeaks(() => void kept.push(new WithoutConstructor('x')), Base, { paths: false });
+    expect([leaky.leaked, leaky.rows[0]!.leaked]).toEqual([true, 1]);
+  });
+
+  test('a class made in a vm context', async () => {
+    const context = vm.createContext({ kept });
+    const Made = vm.runInContext('class Made { constructor(n) { this.n = n; } }; Made', context) as new (n: number) => object;
+    const make = vm.runInContext('(keep) => { const m = new Made(1); if (keep) kept.push(m); }', context) as (keep: boolean) => void;
+    const clean = await checkLeaks(() => make(false), Made);
+    const leaky = await checkLeaks(() => make(true), Made, { paths: false });
+    expect([clean.leaked, clean.counting, leaky.leaked]).toEqual([false, 'births', true]);
+  });
+
+  test('a debugger statement in the code under test does not stop it', async () => {
+    const report = await checkLeaks(() => new Pausing(), Pausing);
+    expect([report.leaked, report.counting]).toEqual([false, 'births']);
+  });
+
+  test('more births than are kept: counted on the heap instead, with the same verdict', async () => {
+    const many = (): void => {
+      for (let i = 0; i < 10_500; i++) new Base('many');
+    };
+    const clean = await checkLeaks(many, Base);
+    expect([clean.leaked, clean.counting]).toEqual([false, 'heap']);
+    const leaky = await checkLeaks(() => {
+      many();
+      kept.push(new Base('kept'));
+    }, Base, { paths: false });
+    expect([leaky.leaked, leaky.rows[0]!.leaked]).toEqual([true, 1]);
+  }, 120_000);
+
+  test('the hook is removed when the check ends, passing, failing or throwing', async () => {
+    await checkLeaks(() => new Base('a'), Base);
+    expect(dispatcher()).toBeUndefined();
+    await checkLeaks(() => void kept.push(new Base('b')), Base, { paths: false });
+    expect(dispatcher()).toBeUndefined();
+    await expect(
+      checkLeaks(() => {
+        new Base('c');
+        throw new Error('boom');
+      }, Base),
+    ).rejects.toThrow('boom');
+    expect(dispatcher()).toBeUndefined();
+  });
+
+  test('in a worker thread', async () => {
+    const trackref = require.resolve('trackref');
+    const source = `
+      const { parentPort } = require('node:worker_threads');
+      const { checkLeaks } = require(${JSON.stringify(trackref)});
+      class Job { constructor(n) { this.n = n; } }
+      const kept = [];
+      (async () => {
+        const clean = await checkLeaks(() => new Job(1), Job);
+        const leaky = await checkLeaks(() => kept.push(new Job(2)), Job, { paths: false });
+        parentPort.postMessage([clean.leaked, clean.counting, leaky.leaked]);
+      })().catch((error) => parentPort.postMessage(String(error && error.stack)));
+    `;
+    const worker = new Worker(source, { eval: true });
+    const answer = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(answer).toEqual([false, 'births', true]);
+  });
+});
