@@ -94,7 +94,17 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     }
   }
   const measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected);
-  return createReport({ ...measured, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts), runs: measured.runs });
+  const extraCalls = Math.max(0, ...measured.rows.map((row) => (row.moreRuns?.length ?? 1) - 1));
+  return createReport({
+    ...measured,
+    target: label,
+    counting: 'heap',
+    calls,
+    ...(extraCalls > 0 ? { extraCalls } : {}),
+    durationMs: now() - started,
+    ...summary(opts),
+    runs: measured.runs,
+  });
 }
 
 function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {
@@ -509,6 +519,37 @@ function untrackedWithoutScan(baseline: Baseline, watch: BirthWatch | 'unhookabl
   };
 }
 
+/** Extra calls of fn after a failing verdict with runs: 1, to show whether the count keeps growing. */
+const MORE_RUNS = 2;
+/** The extra calls are made only when the measured call suggests they take at most this long in all. */
+const MORE_RUNS_BUDGET_MS = 500;
+
+/**
+ * After a failing verdict with `runs: 1`, when counting is cheap (no heap scan) and fn is quick: calls fn
+ * `MORE_RUNS` more times and returns each leaking row's growth after the measured run and after
+ * each extra one (`+1 → +1 → +1` is a pool or cache that filled up; `+1 → +2 → +3` grows every
+ * run). The verdict does not change. An extra call that throws ends the series early.
+ */
+async function growthOnMoreRuns(
+  call: CallFn,
+  leaking: CensusRow[],
+  growth: (row: CensusRow) => number,
+  count: () => CensusRow[],
+): Promise<Map<unknown, number[]>> {
+  const series = own(new Map<unknown, number[]>(leaking.map((row) => [row.key, own([growth(row)])])));
+  for (let i = 1; i <= MORE_RUNS; i++) {
+    try {
+      await call(`extra run ${i} of ${MORE_RUNS} (after the verdict, to see whether the count keeps growing)`);
+    } catch (error) {
+      if (error instanceof CheckAbandoned) throw error;
+      break;
+    }
+    await collectGarbage();
+    for (const row of count()) series.get(row.key)?.push(growth(row));
+  }
+  return series;
+}
+
 /**
  * Counts live instances on the heap before and after a fresh set of runs: the exact verdict. When
  * birth counting saw survivors but these runs show no growth, the same number of runs is measured
@@ -544,7 +585,9 @@ async function judgeByHeapCounts(
   // only tracked targets, keeps the births weakly so counts need no heap scan.
   const ledger = openLedger(baseline.tracked === undefined ? 0 : WATCH_LIMIT);
   own(ledger.alive);
-  let born: ReadonlyArray<WeakRef<object>> = [];
+  let all: LeakRow[] = own([]);
+  let after = before;
+  let lastCallMs = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
     census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked);
@@ -552,7 +595,9 @@ async function judgeByHeapCounts(
     for (let round = 1; round <= rounds; round++) {
       for (let i = 1; i <= opts.runs; i++) {
         runs++;
+        const callStarted = now();
         await call(`run ${runs} of ${opts.runs * round}`);
+        lastCallMs = now() - callStarted;
         if (opts.runs > 1) {
           await collectGarbage();
           for (const row of count(undefined)) {
@@ -572,30 +617,42 @@ async function judgeByHeapCounts(
       });
       if (rows.some(isLeaking)) break;
     }
+    const seen = new Set(rows.map((row) => row.key));
+    const vanished: LeakRow[] = [...baseline.counts]
+      .filter(([key]) => !seen.has(key))
+      .map(([key, count]) => ({ className: (key as { label?: string; name?: string }).label ?? (key as AnyClass).name, before: count, after: 0, leaked: -count, leaking: false, oldest: [] }));
+    const leakRows = rows.map((row): [CensusRow, LeakRow] => [
+      row,
+      {
+        className: row.className,
+        before: baseline.counts.get(row.key) ?? 0,
+        after: row.count,
+        leaked: growth(row),
+        leaking: isLeaking(row),
+        oldest: isLeaking(row) ? row.oldest : [],
+        ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
+      },
+    ]);
+    all = [...leakRows.map(([, row]) => row), ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
+    after = memorySample();
+    if (opts.paths && all.some((row) => row.leaking)) {
+      // Let this job end so the WeakRefs to leaked instances stop keeping them strongly. The paths
+      // are those of the verdict's heap: found before any extra run below.
+      await nextMacrotask();
+      const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
+      explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
+    }
+    const cheap = lastCallMs * MORE_RUNS <= MORE_RUNS_BUDGET_MS && (trackedWithoutScan(baseline, ledger) !== undefined || untracked !== undefined);
+    if (opts.runs === 1 && rows.some(isLeaking) && cheap) {
+      const moreRuns = await growthOnMoreRuns(call, rows.filter(isLeaking), growth, () => count(undefined));
+      for (const [census, row] of leakRows) {
+        const series = moreRuns.get(census.key);
+        if (series !== undefined) row.moreRuns = series;
+      }
+    }
   } finally {
-    born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
     if (typeof siteWatch === 'object') siteWatch.close();
     ledger.close();
-  }
-  const seen = new Set(rows.map((row) => row.key));
-  const vanished: LeakRow[] = [...baseline.counts]
-    .filter(([key]) => !seen.has(key))
-    .map(([key, count]) => ({ className: (key as { label?: string; name?: string }).label ?? (key as AnyClass).name, before: count, after: 0, leaked: -count, leaking: false, oldest: [] }));
-  const leakRows: LeakRow[] = rows.map((row) => ({
-    className: row.className,
-    before: baseline.counts.get(row.key) ?? 0,
-    after: row.count,
-    leaked: growth(row),
-    leaking: isLeaking(row),
-    oldest: isLeaking(row) ? row.oldest : [],
-    ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
-  }));
-  const all = [...leakRows, ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
-  const after = memorySample();
-  if (opts.paths && all.some((row) => row.leaking)) {
-    // Let this job end so the WeakRefs to leaked instances stop keeping them strongly.
-    await nextMacrotask();
-    explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
   }
   return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs };
 }

@@ -43,6 +43,12 @@ export interface LeakRow {
   leaked: number;
   /** Growth after each run, when runs > 1. */
   perRun?: number[];
+  /**
+   * For a leaking class of a check with runs: 1 (when counting was cheap): its growth after the
+   * measured run and after each of a few extra runs made after the verdict, to tell a pool or cache
+   * that filled up (+1 → +1 → +1) from a leak that grows on every run (+1 → +2 → +3).
+   */
+  moreRuns?: number[];
   /** True when `leaked` is above the tolerance. */
   leaking: boolean;
   /** The oldest surviving instances created during the runs (only for leaking classes). */
@@ -85,6 +91,8 @@ export interface LeakReportData {
   counting: 'births' | 'heap';
   /** How many times `fn` was called in all: warm-up, birth counting and (when needed) heap counting. */
   calls: number;
+  /** Of `calls`, those made after a failing verdict to see whether the count keeps growing (see LeakRow.moreRuns). */
+  extraCalls?: number;
   /** Set when the report comes from the per-test guard rather than a check of `fn`. */
   guard?: { test: string };
   /** How long the check took, in milliseconds. */
@@ -151,6 +159,26 @@ function runsText(runs: number): string {
   return plural(runs, 'run');
 }
 
+/**
+ * How a leaking class's count moved on the extra runs after the verdict, and what that suggests: a
+ * count that grew once and then stayed is a pool or cache that filled up.
+ */
+function growthOnMoreRuns(row: LeakRow, series: number[], data: LeakReportData, style: ReportStyle): string[] {
+  const moves = series.map(signed).join(' → ');
+  const head = `  ${style.bold(row.className)} on ${plural(series.length - 1, 'more run')}: ${moves}`;
+  const stayed = series.every((n) => n === series[0]);
+  if (stayed) {
+    const targetText = data.target === '' ? `'${row.className}'` : data.target;
+    const warmUp = data.warmup === 0 ? `, or warm up first: toLeak(${targetText}, { warmup: 1 })` : '';
+    return [
+      `${head}. It grew by ${series[0]} once, then stayed: this looks like a pool or cache that filled up, not a leak that grows.`,
+      style.dim(`  If that is expected, check it with toLeak(${targetText}, { runs: 3, growth: 'every-run' })${warmUp}.`),
+    ];
+  }
+  const grows = series.every((n, i) => i === 0 || n > series[i - 1]!);
+  return [`${head}${grows ? ': it grows on every run.' : '.'}`];
+}
+
 export function formatReport(data: LeakReportData, options: FormatOptions = {}): string {
   const style = options.style ?? PLAIN;
   const isNot = options.isNot ?? true;
@@ -191,6 +219,9 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
     lines.push(style.dim('  (— : not counted; births during the runs were enough to decide)'));
   }
   for (const row of leaking) {
+    if (row.moreRuns !== undefined && row.moreRuns.length > 1) lines.push('', ...growthOnMoreRuns(row, row.moreRuns, data, style));
+  }
+  for (const row of leaking) {
     if (row.oldest.length === 0) continue;
     lines.push('', `Oldest leaked ${style.bold(row.className)} (${row.oldest.length} of ${row.leaked}):`);
     row.oldest.forEach((instance, index) => {
@@ -220,11 +251,12 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   }
   const { before, after } = data.memory;
   if (data.guard === undefined) {
-    const measuredCalls = data.calls - data.warmup;
+    const extra = data.extraCalls ?? 0;
+    const measuredCalls = data.calls - data.warmup - extra;
     const phases =
-      data.counting === 'heap' && measuredCalls > data.runs
+      (data.counting === 'heap' && measuredCalls > data.runs
         ? `${data.warmup} warm-up, ${measuredCalls - data.runs} counted by births, then ${data.runs} measured on the heap (the counts above)`
-        : `${data.warmup} warm-up, ${measuredCalls} measured`;
+        : `${data.warmup} warm-up, ${measuredCalls} measured`) + (extra > 0 ? `, then ${extra} more after the verdict` : '');
     lines.push('', style.dim(`fn was called ${plural(data.calls, 'time')}: ${phases}.`));
     lines.push(style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`));
   } else {

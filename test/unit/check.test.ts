@@ -51,12 +51,15 @@ describe('verdicts', () => {
     const r = row(report, 'HtmlResponse');
     expect(r.leaking).toBe(true);
     expect(r.leaked).toBe(1);
-    // The last call was the measured one: one more than at the baseline, all of them alive.
-    expect(r.after).toBe(kept.length);
-    expect(r.before).toBe(kept.length - 1);
+    // The measured call was the last but the extra ones made after the verdict (moreRuns): one more
+    // than at the baseline, all of them alive.
+    const extraCalls = (r.moreRuns?.length ?? 1) - 1;
+    expect(extraCalls).toBe(2);
+    expect(r.after).toBe(kept.length - extraCalls);
+    expect(r.before).toBe(kept.length - extraCalls - 1);
     expect(r.oldest.length).toBeGreaterThanOrEqual(1);
     expect(r.oldest[0]!.className).toBe('HtmlResponse');
-    expect(r.oldest[0]!.preview).toContain(`http://example.com/${kept.length - 1}`);
+    expect(r.oldest[0]!.preview).toContain(`http://example.com/${kept.length - extraCalls - 1}`);
   });
 
   test('paths: false gives the same verdict and counts without a retainer path; the default has one', async () => {
@@ -237,6 +240,39 @@ describe('warm-up, tolerance and runs', () => {
     const report = await checkLeaks(() => new Request('http://example.com/'), Request, { runs: 4 });
     expect(report.leaked).toBe(false);
     expect(row(report, 'Request').leaked).toBe(0);
+  });
+});
+
+describe('a failing check with runs: 1 shows how the count moves on more runs', () => {
+  test('grew once, then stayed: named as a pool or cache, with the options that check it', async () => {
+    let pooled: Request | undefined;
+    const report = await checkLeaks(() => {
+      pooled ??= new Request('http://example.com/pooled');
+      new Request('http://example.com/dropped');
+    }, Request, { warmup: 0, paths: false });
+    expect(report.leaked).toBe(true);
+    expect(row(report, 'Request').moreRuns).toEqual([1, 1, 1]);
+    expect(report.calls).toBe(3);
+    const text = report.format();
+    expect(text).toContain('Request on 2 more runs: +1 → +1 → +1. It grew by 1 once, then stayed: this looks like a pool or cache');
+    expect(text).toContain("toLeak(Request, { runs: 3, growth: 'every-run' }), or warm up first: toLeak(Request, { warmup: 1 })");
+    expect(text).toContain('fn was called 3 times: 0 warm-up, 1 measured, then 2 more after the verdict.');
+  });
+
+  test('grows on every run, for an untracked class too', async () => {
+    const kept: PlainItem[] = [];
+    const report = await checkLeaks(() => void kept.push(new PlainItem(kept.length)), PlainItem, { paths: false });
+    expect(row(report, 'PlainItem').moreRuns).toEqual([1, 2, 3]);
+    expect(report.format()).toContain('PlainItem on 2 more runs: +1 → +2 → +3: it grows on every run.');
+  });
+
+  test('not when counting needs heap scans (a built-in class), nor with runs > 1', async () => {
+    const kept: Array<Map<number, number>> = [];
+    const builtIn = await checkLeaks(() => void kept.push(new Map()), Map, { paths: false });
+    expect([builtIn.leaked, row(builtIn, 'Map').moreRuns]).toEqual([true, undefined]);
+    const items: PlainItem[] = [];
+    const severalRuns = await checkLeaks(() => void items.push(new PlainItem(1)), PlainItem, { runs: 2, paths: false });
+    expect([severalRuns.leaked, row(severalRuns, 'PlainItem').moreRuns]).toEqual([true, undefined]);
   });
 });
 
