@@ -118,6 +118,12 @@ export interface GuardStats {
   fullCollection: number;
   /** Scavenges run (one per test with 'each-test', at most one per file with 'end-of-file'). */
   scavenges: number;
+  /** Milliseconds in the scavenges alone. */
+  scavengeMs: number;
+  /** Milliseconds from the end of a test (or file) to the scavenge's verdict: the macrotask wait, the scavenge, the counts. */
+  minorPathMs: number;
+  /** Milliseconds in the full-collection path (collections, back-off, and the report of a leak). */
+  fullPathMs: number;
 }
 
 interface SharedGuardState {
@@ -136,7 +142,7 @@ if (shared[STATE] === undefined) {
 }
 const guardState = shared[STATE]!;
 const active = guardState.active;
-guardState.stats ??= { checked: 0, noCollection: 0, scavenge: 0, fullCollection: 0, scavenges: 0 };
+guardState.stats ??= { checked: 0, noCollection: 0, scavenge: 0, fullCollection: 0, scavenges: 0, scavengeMs: 0, minorPathMs: 0, fullPathMs: 0 };
 const stats = guardState.stats;
 
 /** How the guards of this realm settled their tests so far (a live object: read it, don't keep it for later). */
@@ -295,15 +301,28 @@ export class LeakGuard {
    */
   async #afterScavenge(windows: Window[]): Promise<Window[]> {
     if (!windows.some((window) => window.ledger instanceof YoungBirthLedger)) return windows;
+    const started = now();
     await nextMacrotask();
+    const scavengeStarted = now();
     collectYoung();
+    stats.scavengeMs += now() - scavengeStarted;
     stats.scavenges++;
     const left = windows.filter((window) => this.#survivors(window) > 0);
     stats.scavenge += windows.length - left.length;
+    stats.minorPathMs += now() - started;
     return left;
   }
 
   async #settle(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
+    const started = now();
+    try {
+      return await this.#settleFully(windows, frames);
+    } finally {
+      stats.fullPathMs += now() - started;
+    }
+  }
+
+  async #settleFully(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
     const alive = (list: Window[]): Window[] => list.filter((window) => this.#survivors(window) > 0);
     const total = (list: Window[]): number => list.reduce((sum, window) => sum + this.#survivors(window), 0);
     // V8 runs the callbacks of one FinalizationRegistry per task, and other registries (the user's)

@@ -34,13 +34,15 @@ class Plain {
 const kept: object[] = [];
 const file = 'guard-minor.test.ts';
 
-/** The guard's stats since `before` (a snapshot of them). */
-function since(before: ReturnType<typeof snapshot>): ReturnType<typeof snapshot> {
+type Counts = { checked: number; noCollection: number; scavenge: number; fullCollection: number; scavenges: number };
+/** The guard's counts since `before` (a snapshot of them). */
+function since(before: Counts): Counts {
   const now = snapshot();
   return { checked: now.checked - before.checked, noCollection: now.noCollection - before.noCollection, scavenge: now.scavenge - before.scavenge, fullCollection: now.fullCollection - before.fullCollection, scavenges: now.scavenges - before.scavenges };
 }
-function snapshot(): { checked: number; noCollection: number; scavenge: number; fullCollection: number; scavenges: number } {
-  return { ...guardStats() };
+function snapshot(): Counts {
+  const { checked, noCollection, scavenge, fullCollection, scavenges } = guardStats();
+  return { checked, noCollection, scavenge, fullCollection, scavenges };
 }
 
 /** Makes `count` pages in their own frame; keeps them in `kept` when asked. */
