@@ -9,10 +9,21 @@
  * be created per ledger: on Node 20, a registry that became garbage while its callbacks were pending
  * was seen to stop V8 from running any FinalizationRegistry callback in the isolate again (the
  * user's too), after a few checks in a row (test/unit/births.test.ts).
+ *
+ * A young-first ledger (`openYoungLedger`, for the per-test guard) keeps the births in a WeakSet
+ * instead and registers nothing: a FinalizationRegistry entry or a WeakRef is strong to a scavenge
+ * (V8's young-generation collection), so it would keep every birth alive until a full collection,
+ * while a WeakSet entry whose key died is dropped by a scavenge too.
  */
 import { requireSlowPath } from './clock';
 import { own } from './own-objects';
 import { endSiteBook } from './allocation';
+import { liveEntries } from './weak-count';
+
+/** What every open ledger is told of each tracked birth. */
+interface BirthRecorder {
+  record(obj: object, cls: AnyClass): void;
+}
 
 export type AnyClass = abstract new (...args: never[]) => unknown;
 
@@ -100,7 +111,7 @@ export class BirthLedger {
   }
 }
 
-const openLedgers = new Set<BirthLedger>();
+const openLedgers = new Set<BirthRecorder>();
 
 /**
  * Opens a ledger. With `keepBorn` > 0 it also keeps weak references to up to that many births, so
@@ -108,6 +119,66 @@ const openLedgers = new Set<BirthLedger>();
  */
 export function openLedger(keepBorn = 0): BirthLedger {
   const ledger = new BirthLedger(keepBorn);
+  openLedgers.add(ledger);
+  requireSlowPath(1);
+  return ledger;
+}
+
+/**
+ * A ledger that keeps the births (of the classes `counts` accepts) as WeakSet entries only: no
+ * FinalizationRegistry entry, no WeakRef, so a scavenge can collect young births and drop their
+ * entries. `live()` counts what is left: zero proves that every birth is dead, whatever collected
+ * it. Holds no strong reference to a birth; the per-class verdicts are cached (classes, not births).
+ */
+export class YoungBirthLedger implements BirthRecorder {
+  readonly #born = own(new WeakSet<object>());
+  readonly #counts: (cls: AnyClass) => boolean;
+  readonly #accepted = own(new Map<AnyClass, boolean>());
+  #recorded = 0;
+  #open = true;
+
+  constructor(counts: (cls: AnyClass) => boolean) {
+    this.#counts = counts;
+  }
+
+  record(obj: object, cls: AnyClass): void {
+    let accepted = this.#accepted.get(cls);
+    if (accepted === undefined) {
+      accepted = this.#counts(cls);
+      this.#accepted.set(cls, accepted);
+    }
+    if (!accepted) return;
+    this.#born.add(obj);
+    this.#recorded++;
+  }
+
+  /** How many births were recorded (dead or alive). */
+  get recorded(): number {
+    return this.#recorded;
+  }
+
+  /** Births not yet collected (as of the last collection that reached them); undefined if Node cannot count them. */
+  live(): number | undefined {
+    return this.#recorded === 0 ? 0 : liveEntries(this.#born);
+  }
+
+  /** Stops recording; the births recorded stay countable. */
+  close(): void {
+    if (this.#open) {
+      this.#open = false;
+      openLedgers.delete(this);
+      this.#accepted.clear();
+      if (requireSlowPath(-1) === 0) endSiteBook();
+    }
+  }
+}
+
+/**
+ * Opens a young-first ledger recording the births of the classes `counts` accepts (asked once per
+ * class). Check `canCountWeakSets()` (./weak-count) first: where it is false, `live()` cannot count.
+ */
+export function openYoungLedger(counts: (cls: AnyClass) => boolean): YoungBirthLedger {
+  const ledger = new YoungBirthLedger(counts);
   openLedgers.add(ledger);
   requireSlowPath(1);
   return ledger;

@@ -5,20 +5,28 @@
  * leaks; objects that existed before the test are never blamed on it. With `check: 'each-test'` the
  * verdict comes at the end of the test; with `check: 'end-of-file'` the windows of passed tests are
  * kept and judged together once the file's tests are done (`settlePending`), with one collection.
- * Costs a birth ledger per test, and a full collection only when a tracked object born during a test
- * may still be alive. Never holds a tracked object beyond one synchronous scan.
+ *
+ * Minor-first: a test's births are kept as WeakSet entries (a young-first ledger). When the test ends
+ * (or, for 'end-of-file', the file), the guard waits a macrotask, runs a scavenge (a young-generation
+ * collection, a small fraction of a full one) and counts the entries left: none left proves every
+ * birth dead, and the test passes. Only when some are left (a leak, or births promoted to the old
+ * generation, or held by a WeakRef as `track()` does) does it take the full-collection path, which
+ * decides every verdict that fails. Where Node cannot count a WeakSet's entries, births are counted by
+ * a FinalizationRegistry instead and every suspect goes to the full path.
+ * Never holds a tracked object beyond one synchronous scan.
  */
-import { AnyClass, BirthLedger, openLedger } from './births';
+import { AnyClass, BirthLedger, YoungBirthLedger, openLedger, openYoungLedger } from './births';
 import { SiteBook, currentSiteBook } from './allocation';
 import { explain, memorySample, oldestInstances } from './check';
 import { liveTracked } from './live-refs';
 import { now, stamps } from './clock';
 import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
 import { TrackrefError } from './errors';
-import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask } from './gc';
+import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask } from './gc';
 import { classOf, describeValue, stampOf } from './object-ref';
 import { LeakReport, LeakRow, MemorySample, createReport } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
+import { canCountWeakSets } from './weak-count';
 
 /** When the guard judges a test: right after it ('each-test'), or once its file's tests are done. */
 export type GuardCheckTiming = 'each-test' | 'end-of-file';
@@ -69,8 +77,8 @@ interface Window extends GuardWindow {
   seqEnd: number;
   readonly startedAt: number;
   readonly memoryBefore: MemorySample;
-  /** Undefined when the test is not checked (concurrent). */
-  readonly ledger: BirthLedger | undefined;
+  /** The births: young-first (WeakSet entries), or counted by a FinalizationRegistry where WeakSets cannot be counted. Undefined when the test is not checked (concurrent). */
+  readonly ledger: YoungBirthLedger | BirthLedger | undefined;
   /** Where the test's objects were created (read when the test is reported, maybe after the file). */
   readonly sites: SiteBook | undefined;
   /** Why the test will not be checked (another test overlapped it, or it called allowLeaks). */
@@ -98,10 +106,31 @@ export class LeakGuardError extends Error {
   }
 }
 
+/** How the guard settled the tests it checked (summed over the guards of this realm, e.g. a test file). */
+export interface GuardStats {
+  /** Passed tests judged (not skipped, not concurrent). */
+  checked: number;
+  /** Judged with no collection: no tracked birth, or all of them collected already. */
+  noCollection: number;
+  /** Judged clean by the scavenge (every birth gone after it). */
+  scavenge: number;
+  /** Taken to the full-collection path (a full collection, then the back-off while anything survives). */
+  fullCollection: number;
+  /** Scavenges run (one per test with 'each-test', at most one per file with 'end-of-file'). */
+  scavenges: number;
+  /** Milliseconds in the scavenges alone. */
+  scavengeMs: number;
+  /** Milliseconds from the end of a test (or file) to the scavenge's verdict: the macrotask wait, the scavenge, the counts. */
+  minorPathMs: number;
+  /** Milliseconds in the full-collection path (collections, back-off, and the report of a leak). */
+  fullPathMs: number;
+}
+
 interface SharedGuardState {
   /** Windows of tests that have begun and not ended (more than one only when tests overlap). */
   active: Set<Window>;
   installed: number;
+  stats?: GuardStats;
 }
 
 // On the global object, so a second copy of this module (a runner loading trackref's files twice,
@@ -113,6 +142,13 @@ if (shared[STATE] === undefined) {
 }
 const guardState = shared[STATE]!;
 const active = guardState.active;
+guardState.stats ??= { checked: 0, noCollection: 0, scavenge: 0, fullCollection: 0, scavenges: 0, scavengeMs: 0, minorPathMs: 0, fullPathMs: 0 };
+const stats = guardState.stats;
+
+/** How the guards of this realm settled their tests so far (a live object: read it, don't keep it for later). */
+export function guardStats(): Readonly<GuardStats> {
+  return stats;
+}
 const OVERLAP = 'overlapped another test (concurrent tests): the births of overlapping tests cannot be told apart';
 
 /** Checks guard options and says what to pass instead. */
@@ -147,9 +183,12 @@ export class LeakGuard {
   /** Windows of passed tests waiting for the end of the file ('end-of-file'). */
   #pending: Window[] = [];
   #explained = 0;
+  readonly #youngFirst: boolean;
 
-  constructor(options?: GuardOptions) {
+  /** `tuning.youngFirst: false` counts births with a FinalizationRegistry (what happens where WeakSets cannot be counted). */
+  constructor(options?: GuardOptions, tuning?: { youngFirst?: boolean }) {
     this.configure(options);
+    this.#youngFirst = (tuning?.youngFirst ?? true) && canCountWeakSets();
     guardState.installed++;
   }
 
@@ -174,7 +213,7 @@ export class LeakGuard {
       seqEnd: stamps.seq,
       startedAt: now(),
       memoryBefore: memorySample(),
-      ledger: concurrent ? undefined : openLedger(),
+      ledger: concurrent ? undefined : this.#youngFirst ? openYoungLedger((cls) => !this.#isIgnored(cls)) : openLedger(),
       sites: concurrent ? undefined : currentSiteBook(),
       ended: false,
       ...(concurrent ? { skipReason: 'runs concurrently (test.concurrent): the births of overlapping tests cannot be told apart' } : {}),
@@ -206,12 +245,17 @@ export class LeakGuard {
       return undefined;
     }
     recordGuardChecked(window.test);
+    stats.checked++;
     // Nothing tracked was born in the window, or all of it was collected or is ignored.
-    if (this.#survivors(window) === 0) return undefined;
+    if (this.#survivors(window) === 0) {
+      stats.noCollection++;
+      return undefined;
+    }
     if (this.#timing === 'end-of-file') {
       this.#pending.push(window);
       return undefined;
     }
+    if ((await this.#afterScavenge([window])).length === 0) return undefined;
     const [failure] = await this.#settle([window], frames === undefined ? undefined : new Map([[window, frames]]));
     return failure?.error;
   }
@@ -221,7 +265,7 @@ export class LeakGuard {
    * done) and returns the tests to fail. `framesOf` gives stack lines for each test's error.
    */
   async settlePending(framesOf?: (window: GuardWindow) => string | undefined): Promise<GuardFailure[]> {
-    const windows = this.#pending;
+    const windows = await this.#afterScavenge(this.#pending);
     this.#pending = [];
     const frames = new Map<Window, string>();
     if (framesOf !== undefined) {
@@ -238,24 +282,59 @@ export class LeakGuard {
     flushGuardRecords();
   }
 
+  /** Births of the window not known to be collected (ignored classes left out). */
   #survivors(window: Window): number {
+    const ledger = window.ledger!;
+    // Where the count is unknown, every birth may be alive: the full path and the heap scan decide.
+    if (ledger instanceof YoungBirthLedger) return ledger.live() ?? ledger.recorded;
     let total = 0;
-    for (const [cls, count] of window.ledger!.alive) {
+    for (const [cls, count] of ledger.alive) {
       if (count > 0 && !this.#isIgnored(cls)) total += count;
     }
     return total;
   }
 
+  /**
+   * The windows whose births outlived a scavenge. Waits a macrotask first (WeakRef targets read or
+   * created in the current job stay alive until it ends), then scavenges once for all of them. The
+   * windows it clears passed; a FinalizationRegistry-counted window is never cleared by it.
+   */
+  async #afterScavenge(windows: Window[]): Promise<Window[]> {
+    if (!windows.some((window) => window.ledger instanceof YoungBirthLedger)) return windows;
+    const started = now();
+    await nextMacrotask();
+    const scavengeStarted = now();
+    collectYoung();
+    stats.scavengeMs += now() - scavengeStarted;
+    stats.scavenges++;
+    const left = windows.filter((window) => this.#survivors(window) > 0);
+    stats.scavenge += windows.length - left.length;
+    stats.minorPathMs += now() - started;
+    return left;
+  }
+
   async #settle(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
+    const started = now();
+    try {
+      return await this.#settleFully(windows, frames);
+    } finally {
+      stats.fullPathMs += now() - started;
+    }
+  }
+
+  async #settleFully(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
     const alive = (list: Window[]): Window[] => list.filter((window) => this.#survivors(window) > 0);
     const total = (list: Window[]): number => list.reduce((sum, window) => sum + this.#survivors(window), 0);
     // V8 runs the callbacks of one FinalizationRegistry per task, and other registries (the user's)
     // may be queued before the ledgers' one: give the callbacks a few turns after a collection.
+    // (A collection empties a young-first ledger's WeakSet of dead births at once.)
+    const counted = windows.some((window) => !(window.ledger instanceof YoungBirthLedger));
     const drain = async (list: Window[]): Promise<void> => {
-      for (let turn = 0; turn < list.length && alive(list).length > 0; turn++) await nextMacrotask();
+      for (let turn = 0; counted && turn < list.length && alive(list).length > 0; turn++) await nextMacrotask();
     };
     let suspects = alive(windows);
     if (suspects.length === 0) return [];
+    stats.fullCollection += suspects.length;
     // One full collection settles the common case (everything the tests made is garbage); a settled
     // collection (finalizers run, then collect again) and the back-off only when something survived.
     gcFunction()();

@@ -28,6 +28,13 @@ export const RETRY_TESTS = ['passes on retry; only its failed first attempt leak
 
 export const SECOND_TESTS = ['second file clean test passes', 'second file leaky test (must fail)'];
 
+/** tests/minor-first.test.*: clean tests judged by a scavenge, a promoted one by a full collection, and the check of which path judged them. */
+export const MINOR_FIRST_TESTS = [
+  ...Array.from({ length: 10 }, (_, i) => `minor-first › clean young test ${i}`),
+  'minor-first › clean test whose objects were promoted to the old generation',
+  'minor-first › the young tests were judged by a scavenge, the promoted one by a full collection',
+];
+
 export const UNAWAITED_TESTS = {
   jest: ['un-awaited toLeak (must fail)', 'awaited toLeak passes'],
   vitest: ['un-awaited toLeak (must fail)', 'un-awaited toLeak in a test that goes on (must fail)', 'awaited toLeak passes', 'returned toLeak passes'],

@@ -1,7 +1,8 @@
 // The per-test leak guard under real Jest runs of test/fixtures/guard-jest: turned on by trackref's
 // test environment (two workers, with the CI reporter and a JSON report), by guardLeaks() in a setup
-// file on Jest's own environment, and with check: 'end-of-file'. Also un-awaited toLeak and growth
-// mode, which the fixture exercises alongside.
+// file on Jest's own environment (gc obtained inside the test file's vm context), and with check:
+// 'end-of-file'. Both ways judge clean young tests by a scavenge (tests/minor-first.test.js). Also
+// un-awaited toLeak and growth mode, which the fixture exercises alongside.
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,6 +10,7 @@ import {
   CONCURRENT_TESTS,
   GROWTH_TESTS,
   GUARD_TESTS,
+  MINOR_FIRST_TESTS,
   RETRY_TESTS,
   SECOND_TESTS,
   UNAWAITED_TESTS,
@@ -21,7 +23,7 @@ import {
 } from './guard-fixture';
 import { RunResult, describeRun, expectStatuses, runJest, tempDir } from './helpers';
 
-const ALL = [...GUARD_TESTS, ...CONCURRENT_TESTS.jest, ...RETRY_TESTS, ...SECOND_TESTS, ...UNAWAITED_TESTS.jest, ...GROWTH_TESTS];
+const ALL = [...GUARD_TESTS, ...CONCURRENT_TESTS.jest, ...RETRY_TESTS, ...SECOND_TESTS, ...UNAWAITED_TESTS.jest, ...GROWTH_TESTS, ...MINOR_FIRST_TESTS];
 
 describe('guard through the test environment, two workers, CI reporter', () => {
   let work: string;
@@ -65,11 +67,11 @@ describe('guard through the test environment, two workers, CI reporter', () => {
 describe("guardLeaks() in a setup file, Jest's own node environment", () => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await runJest('guard-jest', ['--config', 'jest.setup-file.config.cjs', 'tests/guard.test.js', 'tests/retry.test.js']);
+    result = await runJest('guard-jest', ['--config', 'jest.setup-file.config.cjs', 'tests/guard.test.js', 'tests/retry.test.js', 'tests/minor-first.test.js']);
   });
 
   test('the same verdicts as through the environment', () => {
-    expectStatuses(result, [...GUARD_TESTS, ...CONCURRENT_TESTS.jest, ...RETRY_TESTS]);
+    expectStatuses(result, [...GUARD_TESTS, ...CONCURRENT_TESTS.jest, ...RETRY_TESTS, ...MINOR_FIRST_TESTS]);
     expect(result.tests.get('crawler › nested › leaky test (must fail)')?.message).toContain('leak guard: "crawler > nested > leaky test (must fail)"');
   });
 });

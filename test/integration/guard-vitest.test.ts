@@ -9,6 +9,7 @@ import {
   CONCURRENT_TESTS,
   GROWTH_TESTS,
   GUARD_TESTS,
+  MINOR_FIRST_TESTS,
   RETRY_TESTS,
   SECOND_TESTS,
   UNAWAITED_TESTS,
@@ -21,7 +22,7 @@ import {
 } from './guard-fixture';
 import { RunResult, describeRun, expectStatuses, expectedStatuses, runVitest, statuses, tempDir } from './helpers';
 
-const ALL = [...GUARD_TESTS, ...CONCURRENT_TESTS.vitest, ...RETRY_TESTS, ...SECOND_TESTS, ...UNAWAITED_TESTS.vitest, ...GROWTH_TESTS];
+const ALL = [...GUARD_TESTS, ...CONCURRENT_TESTS.vitest, ...RETRY_TESTS, ...SECOND_TESTS, ...UNAWAITED_TESTS.vitest, ...GROWTH_TESTS, ...MINOR_FIRST_TESTS];
 
 describe('forks pool, two workers, CI reporter', () => {
   let work: string;
@@ -65,13 +66,28 @@ describe('forks pool, two workers, CI reporter', () => {
 describe('vmThreads pool', () => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await runVitest('guard-vitest', ['--pool=vmThreads', 'tests/guard.test.mjs', 'tests/unawaited.test.mjs']);
+    result = await runVitest('guard-vitest', ['--pool=vmThreads', 'tests/guard.test.mjs', 'tests/unawaited.test.mjs', 'tests/minor-first.test.mjs']);
   });
 
   test('the same verdicts and reports as in forks', () => {
-    expectStatuses(result, [...GUARD_TESTS, ...CONCURRENT_TESTS.vitest, ...UNAWAITED_TESTS.vitest]);
+    expectStatuses(result, [...GUARD_TESTS, ...CONCURRENT_TESTS.vitest, ...UNAWAITED_TESTS.vitest, ...MINOR_FIRST_TESTS]);
     expectGuardMessages(result, 'mjs', { secondFile: false });
     expectUnawaitedGuardMessages(result, UNAWAITED_TESTS.vitest);
+  });
+});
+
+describe.each([
+  { pool: 'threads', env: { NODE_OPTIONS: '--expose-gc' } },
+  { pool: 'vmForks', env: {} },
+])('$pool pool: the minor-first path', ({ pool, env }) => {
+  let result: RunResult;
+  beforeAll(async () => {
+    result = await runVitest('guard-vitest', [`--pool=${pool}`, 'tests/minor-first.test.mjs', 'tests/second.test.mjs'], { env });
+  });
+
+  test('clean young tests pass by a scavenge, a promoted one by a full collection, and a leak still fails', () => {
+    expectStatuses(result, [...MINOR_FIRST_TESTS, ...SECOND_TESTS]);
+    expect(result.tests.get('second file leaky test (must fail)')?.message).toMatch(/held by\s+registry\.get\('page'\)/);
   });
 });
 
