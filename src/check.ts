@@ -95,7 +95,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     }
   }
   const measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected);
-  return createReport({ ...measured, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts), runs: measured.runs });
+  return createReport({ ...measured, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts), heapRuns: measured.runs });
 }
 
 function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {

@@ -107,10 +107,10 @@ function rejectTarget(item: unknown, where: string, inArray: boolean): string | 
   if (item === undefined || item === null) {
     const cause =
       item === undefined
-        ? 'usually an import or variable that does not hold the class (a misspelt or missing export)'
-        : "e.g. the .constructor of an object whose class shadows it, or of an object made with Object.create(null)";
+        ? 'usually an import or a variable that does not hold the class, e.g. a misspelt or missing export'
+        : 'e.g. the .constructor of an object whose class shadows it, or of an object made with Object.create(null)';
     return (
-      `The target${where} is ${String(item)} (${cause}), so there is no class to count. ` +
+      `The target${where} is ${String(item)}, so there is no class to count: ${cause}. ` +
       'Pass the class itself (toLeak(HtmlResponse)) or its name (toLeak(\'HtmlResponse\')). ' +
       (inArray ? '' : 'To check every tracked class, write toLeak() with no argument, or toLeak({ runs: 3 }) to pass options too.')
     ).trimEnd();
