@@ -4,6 +4,7 @@
  * (hint and colours). Adapters only register it. Never retains `fn`, its result or counted objects.
  */
 import { CheckAbandoned, runCheck } from './check';
+import { TrackrefError } from './errors';
 import { describeValue } from './object-ref';
 import { finishCheck, mustStop, noteCall, startCheck } from './pending';
 import { ReportStyle } from './report';
@@ -41,7 +42,7 @@ export async function toLeak(this: MatcherContextLike, received: unknown, ...exp
   const isNot = this.isNot === true;
   const call = (label: string): string => `expect(fn)${isNot ? '.not' : ''}.toLeak(${label})`;
   const matcherError = (label: string, text: string): Error =>
-    new Error(`${this.utils.matcherHint('toLeak', 'fn', label, { isNot, promise: this.promise ?? '' })}\n\n${this.utils.BOLD_WEIGHT('Matcher error')}: ${text}`);
+    new TrackrefError(`${this.utils.matcherHint('toLeak', 'fn', label, { isNot, promise: this.promise ?? '' })}\n\n${this.utils.BOLD_WEIGHT('Matcher error')}: ${text}`);
   let args: MatcherArguments;
   try {
     args = matcherArguments(expected);
