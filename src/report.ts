@@ -195,7 +195,7 @@ function runsText(data: LeakReportData): string {
   if (counted <= data.runs) return plural(counted, 'run');
   return (
     `${plural(counted, 'run')} (${data.runs} asked for, and ${counted - data.runs} more: counting births suspected a leak ` +
-    `that the first ${plural(data.runs, 'run')} on the heap did not show)`
+    `that the first ${data.runs === 1 ? 'run' : `${data.runs} runs`} on the heap did not show)`
   );
 }
 
