@@ -106,15 +106,23 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     interface Matchers<R, T = {}> {
+      /** Runs the received function and fails when instances of any tracked class outlive it. Always `await` it. */
+      toLeak(): Promise<R>;
+      /** Every tracked class, with options: `toLeak({ runs: 3 })`. Always `await` it. */
+      toLeak(options: LeakCheckOptions): Promise<R>;
       /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
-      toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<R>;
+      toLeak(target: ClassTargets, options?: LeakCheckOptions): Promise<R>;
     }
   }
 }
 
 declare module 'expect' {
   interface Matchers<R extends void | Promise<void>, T = unknown> {
+    /** Runs the received function and fails when instances of any tracked class outlive it. Always `await` it. */
+    toLeak(): Promise<R>;
+    /** Every tracked class, with options: `toLeak({ runs: 3 })`. Always `await` it. */
+    toLeak(options: LeakCheckOptions): Promise<R>;
     /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
-    toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<R>;
+    toLeak(target: ClassTargets, options?: LeakCheckOptions): Promise<R>;
   }
 }

@@ -177,7 +177,11 @@ declare module 'vitest' {
   // No type parameters: Vitest 3.0-4 declare Assertion<T = any>, Vitest 5 Assertion<R = void, T = unknown>;
   // a declaration may leave out defaulted type parameters, but the ones it names must match.
   interface Assertion {
+    /** Runs the received function and fails when instances of any tracked class outlive it. Always `await` it. */
+    toLeak(): Promise<void>;
+    /** Every tracked class, with options: `toLeak({ runs: 3 })`. Always `await` it. */
+    toLeak(options: LeakCheckOptions): Promise<void>;
     /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
-    toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<void>;
+    toLeak(target: ClassTargets, options?: LeakCheckOptions): Promise<void>;
   }
 }
