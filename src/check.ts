@@ -125,9 +125,9 @@ async function runOnce(fn: Function, timeoutMs: number, which: string, control: 
       timer = realSetTimeout(() => {
         reject(
           new TrackrefError(
-            `fn did not settle within ${timeoutMs} ms (${which}; the check had run ${(elapsedMs / 1000).toFixed(1)} s before this call). ` +
+            `fn did not settle within ${timeoutMs} ms (${which}${elapsedMs >= 100 ? `, after the check had run ${(elapsedMs / 1000).toFixed(1)} s` : ''}). ` +
               `If a call needs longer, pass a larger timeout option: { timeout: ${longer} }, and give the test time for the whole check ` +
-              "(about warm-up + 2 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done.",
+              "(up to warm-up + 3 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done.",
           ),
         );
       }, timeoutMs);

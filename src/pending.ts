@@ -204,9 +204,9 @@ export function outOfTimeMessage(check: PendingCheck, ending: TestEnding | undef
   const plan = check.plan;
   if (plan !== undefined) {
     lines.push(
-      `This check calls fn ${plan.warmup} + ${plan.runs} times (warm-up + runs), and ${plan.runs} more time${plan.runs === 1 ? '' : 's'} (a confirming set of runs) ` +
-        'when counting births suspects a leak, with a full garbage collection after each step and a heap snapshot when a leak is found: ' +
-        `give the test about ${plan.warmup + 2 * plan.runs} times the duration of one call of fn, plus a second or so.`,
+      `This check calls fn ${plan.warmup} + ${plan.runs} times (warm-up + runs), and up to ${2 * plan.runs} more when counting births suspects a leak ` +
+        '(a confirming set of runs on the heap, repeated once when it shows no growth), with a full garbage collection after each step ' +
+        `and a heap snapshot when a leak is found: give the test about ${plan.warmup + 3 * plan.runs} times the duration of one call of fn, plus a second or so.`,
     );
   }
   const suggested = Math.max(limit === undefined ? 0 : limit * 4, Math.ceil((elapsed * 4) / 1000) * 1000, 10_000);
