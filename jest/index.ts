@@ -6,7 +6,7 @@
  * the matcher and the guard live in the core.
  */
 import { toLeak } from '../src/matcher';
-import { assertNoPendingChecks } from '../src/pending';
+import { TestEnding, assertNoPendingChecks, setTimeoutProbe } from '../src/pending';
 import { allowLeaks as allowLeaksCore, parseGuardOptions } from '../src/guard';
 import type { GuardOptions } from '../src/guard';
 import type { ClassTargets, LeakCheckOptions } from '../src/targets';
@@ -30,7 +30,53 @@ function jestGlobals(): JestGlobals {
 
 const { expect, afterEach } = jestGlobals();
 expect.extend({ toLeak });
-afterEach(() => assertNoPendingChecks(expect.getState().currentTestName));
+afterEach(() => assertNoPendingChecks(expect.getState().currentTestName, testEnding()));
+// A check stops calling fn as soon as its test's timeout fires, before any afterEach hook runs (the
+// test's own hooks, e.g. one closing a server fn talks to, run before this file's).
+setTimeoutProbe(() => {
+  const test = circusState()?.currentlyRunningTest ?? undefined;
+  return test === undefined ? undefined : () => timedOut(test);
+});
+
+interface CircusTest {
+  errors?: unknown[];
+  timeout?: number;
+}
+interface CircusState {
+  currentlyRunningTest?: CircusTest | null;
+  testTimeout?: number;
+}
+
+/**
+ * jest-circus's state, kept on the test file's global object under a symbol described
+ * 'JEST_STATE_SYMBOL' (undefined under another test runner).
+ */
+function circusState(): CircusState | undefined {
+  const global = globalThis as unknown as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(global).find((sym) => sym.description === 'JEST_STATE_SYMBOL');
+  const state = symbol === undefined ? undefined : global[symbol];
+  return typeof state === 'object' && state !== null ? (state as CircusState) : undefined;
+}
+
+/** Whether the test's errors hold Jest's "Exceeded timeout of … for a test" message. */
+function timedOut(test: CircusTest): boolean {
+  return (test.errors ?? []).some((entry) => {
+    const error: unknown = Array.isArray(entry) ? entry[0] : entry;
+    const text = typeof error === 'string' ? error : error instanceof Error ? error.message : '';
+    return /^Exceeded timeout of .* for a test/.test(text);
+  });
+}
+
+/**
+ * How the running test ended: whether Jest's test timeout fired, and the test's timeout. Says "not
+ * timed out" when jest-circus's state cannot be read, which only changes the failure's wording.
+ */
+function testEnding(): TestEnding {
+  const state = circusState();
+  const test = state?.currentlyRunningTest ?? undefined;
+  const timeoutMs = test?.timeout ?? state?.testTimeout;
+  return { runner: 'jest', timedOut: test !== undefined && timedOut(test), timeoutMs: typeof timeoutMs === 'number' ? timeoutMs : undefined };
+}
 
 /**
  * Turns on the per-test leak guard for this test file: after each test that passed, tracked objects
@@ -60,15 +106,23 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     interface Matchers<R, T = {}> {
+      /** Runs the received function and fails when instances of any tracked class outlive it. Always `await` it. */
+      toLeak(): Promise<R>;
+      /** Every tracked class, with options: `toLeak({ runs: 3 })`. Always `await` it. */
+      toLeak(options: LeakCheckOptions): Promise<R>;
       /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
-      toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<R>;
+      toLeak(target: ClassTargets, options?: LeakCheckOptions): Promise<R>;
     }
   }
 }
 
 declare module 'expect' {
   interface Matchers<R extends void | Promise<void>, T = unknown> {
+    /** Runs the received function and fails when instances of any tracked class outlive it. Always `await` it. */
+    toLeak(): Promise<R>;
+    /** Every tracked class, with options: `toLeak({ runs: 3 })`. Always `await` it. */
+    toLeak(options: LeakCheckOptions): Promise<R>;
     /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
-    toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<R>;
+    toLeak(target: ClassTargets, options?: LeakCheckOptions): Promise<R>;
   }
 }

@@ -49,6 +49,8 @@ type CallFn = (which: string) => Promise<void>;
 /** Lets a caller stop a check between steps (e.g. when its test has already ended). */
 export interface CheckControl {
   abandoned(): boolean;
+  /** Told before each call of fn: which call, how many have begun (this one included), and the plan. */
+  calling?(which: string, calls: number, plan: { warmup: number; runs: number; timeout: number }): void;
 }
 
 /** Thrown between steps of a check whose caller abandoned it. */
@@ -73,9 +75,11 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   const opts = parseOptions(options);
   const started = now();
   let calls = 0;
+  const plan = { warmup: opts.warmup, runs: opts.runs, timeout: opts.timeout };
   const call: CallFn = (which) => {
     calls++;
-    return runOnce(fn, opts.timeout, which, control);
+    control.calling?.(which, calls, plan);
+    return runOnce(fn, opts.timeout, which, control, now() - started);
   };
   for (let i = 1; i <= opts.warmup; i++) {
     await call(`warm-up call ${i} of ${opts.warmup}`);
@@ -103,7 +107,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     ...(extraCalls > 0 ? { extraCalls } : {}),
     durationMs: now() - started,
     ...summary(opts),
-    runs: measured.runs,
+    heapRuns: measured.runs,
   });
 }
 
@@ -116,29 +120,38 @@ export function memorySample(): MemorySample {
   return { heapUsed, rss };
 }
 
-/** Calls `fn` once, waits for it to settle within `timeoutMs` (`Infinity`: as long as it takes), and discards its result. */
-async function runOnce(fn: Function, timeoutMs: number, which: string, control: CheckControl): Promise<void> {
+/**
+ * Calls `fn` once, waits for it to settle within `timeoutMs` (`Infinity`: as long as it takes), and
+ * discards its result. Stops the check (CheckAbandoned) when its caller abandoned it, before the call
+ * and after it: a check whose test has ended calls fn no more and does no further work.
+ */
+async function runOnce(fn: Function, timeoutMs: number, which: string, control: CheckControl, elapsedMs: number): Promise<void> {
   if (control.abandoned()) throw new CheckAbandoned(which);
   const settled = invoke(fn);
   if (settled === undefined) return;
-  if (timeoutMs === Infinity) return settled;
-  let timer: ReturnType<typeof realSetTimeout> | undefined;
-  const longer = timeoutMs * 4 <= MAX_TIMEOUT_MS ? String(timeoutMs * 4) : 'Infinity';
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = realSetTimeout(() => {
-      reject(
-        new TrackrefError(
-          `fn did not settle within ${timeoutMs} ms (${which}). If it needs longer, pass a larger timeout, ` +
-            `e.g. toLeak(target, { timeout: ${longer} }); if it never settles, make it resolve once its work is done.`,
-        ),
-      );
-    }, timeoutMs);
-  });
-  try {
-    await Promise.race([settled, timedOut]);
-  } finally {
-    realClearTimeout(timer);
+  if (timeoutMs === Infinity) {
+    await settled;
+  } else {
+    let timer: ReturnType<typeof realSetTimeout> | undefined;
+    const longer = timeoutMs * 4 <= MAX_TIMEOUT_MS ? String(timeoutMs * 4) : 'Infinity';
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = realSetTimeout(() => {
+        reject(
+          new TrackrefError(
+            `fn did not settle within ${timeoutMs} ms (${which}${elapsedMs >= 100 ? `, after the check had run ${(elapsedMs / 1000).toFixed(1)} s` : ''}). ` +
+              `If a call needs longer, pass a larger timeout option: { timeout: ${longer} }, and give the test time for the whole check ` +
+              "(up to warm-up + 3 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done.",
+          ),
+        );
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([settled, timedOut]);
+    } finally {
+      realClearTimeout(timer);
+    }
   }
+  if (control.abandoned()) throw new CheckAbandoned(which);
 }
 
 /** Calls `fn` in a frame of its own, so nothing it returned stays on the checker's stack. */

@@ -183,6 +183,10 @@ export function formatSummary(report: CiReport, file: string | undefined): strin
       lines.push(`    ${test}: ${classes.join(', ')}`);
     }
   }
+  const unexplained = report.leaks.filter((leak) => leak.retainerPath === null && leak.whyNoRetainerPath !== null && leak.whyNoRetainerPath !== undefined);
+  if (unexplained.length > 0) {
+    lines.push(`  ${plural(unexplained.length, 'leak')} without a retainer path (${unexplained[0]!.whyNoRetainerPath}).`);
+  }
   if (report.skipped.length > 0) {
     lines.push(`  ${plural(report.skipped.length, 'passing test')} not checked (allowLeaks or concurrent tests).`);
   }

@@ -29,10 +29,12 @@ export interface LeakEntry {
   oldestAgeMs: number | null;
   /** How the oldest is held, from a GC root, as the user would write it. */
   retainerPath: string | null;
+  /** When \`retainerPath\` is null because it was not looked up: why, and how to get it. */
+  whyNoRetainerPath: string | null;
   /** Where the oldest was created (`file:line:column`). */
   allocationSite: string | null;
   /** The oldest instances (up to 3). */
-  instances: Array<{ ageMs: number; preview: string; retainerPath: string | null; allocationSite: string | null }>;
+  instances: Array<{ ageMs: number; preview: string; retainerPath: string | null; whyNoRetainerPath: string | null; allocationSite: string | null }>;
 }
 
 /** A test that passed but was not checked. */
@@ -98,11 +100,13 @@ export function recordGuardFinding(test: TestRef, rows: readonly LeakRow[]): voi
       count: row.leaked,
       oldestAgeMs: oldest === undefined ? null : Math.round(oldest.ageMs),
       retainerPath: oldest?.retainerPath ?? null,
+      whyNoRetainerPath: oldest?.whyNoRetainerPath ?? null,
       allocationSite: oldest?.allocationSite?.location ?? null,
       instances: row.oldest.map((instance) => ({
         ageMs: Math.round(instance.ageMs),
         preview: instance.preview,
         retainerPath: instance.retainerPath ?? null,
+        whyNoRetainerPath: instance.whyNoRetainerPath ?? null,
         allocationSite: instance.allocationSite?.location ?? null,
       })),
     };

@@ -24,7 +24,7 @@ import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardS
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask } from './gc';
 import { classOf, describeValue, stampOf } from './object-ref';
-import { LeakReport, LeakRow, MemorySample, createReport } from './report';
+import { LeakReport, LeakRow, MemorySample, createReport, noteNoRetainerPaths } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
 import { canCountWeakSets } from './weak-count';
 
@@ -358,7 +358,14 @@ export class LeakGuard {
     // Let this job end so the WeakRefs to the reported instances stop keeping them strongly.
     await nextMacrotask();
     for (const window of failing) {
-      if (this.#explained >= MAX_EXPLAINED) break;
+      if (this.#explained >= MAX_EXPLAINED) {
+        noteNoRetainerPaths(
+          rowsOf.get(window)!,
+          `not looked up: the guard finds retainer paths for the first ${MAX_EXPLAINED} leaking tests of each test file (each takes a heap snapshot); ` +
+            "run this test on its own (e.g. -t '<its title>') to get them",
+        );
+        continue;
+      }
       this.#explained++;
       explain(rowsOf.get(window)!, window.seqStart);
     }

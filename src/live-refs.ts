@@ -8,7 +8,7 @@ import { AnyClass, extendsClass } from './births';
 import { ageOf } from './clock';
 import { TrackrefError } from './errors';
 import { queryHeap } from './heap-query';
-import { ObjectRef, classOf, classOfPrototype, describeValue, stampOf, trackedObjects } from './object-ref';
+import { NoClass, ObjectRef, classOf, classOfPrototype, describeValue, stampOf, trackedObjects } from './object-ref';
 import { ClassTarget, ignorePredicate, isClass, validateTargets } from './targets';
 
 export interface LiveRefsOptions {
@@ -53,8 +53,9 @@ export function formatLiveRefs(options?: LiveRefsOptions): string {
   }
   const byClass = new Map<AnyClass | undefined, { count: number; oldestStamp: number }>();
   for (const [proto, group] of groups) {
-    const cls = classOfPrototype(proto);
-    if (cls !== undefined && isIgnored(cls)) continue;
+    // Objects with no class at all (a null prototype) are listed as util.inspect names them.
+    const cls = classOfPrototype(proto) ?? NoClass;
+    if (isIgnored(cls)) continue;
     const merged = byClass.get(cls);
     if (merged === undefined) byClass.set(cls, { ...group });
     else {

@@ -148,21 +148,52 @@ export function trackedObjectClasses(): AnyClass[] {
   return out;
 }
 
-/** The constructor an object was made by (its prototype's `constructor`), if it has one. */
-export function classOf(obj: object): AnyClass | undefined {
-  try {
-    return classOfPrototype(Object.getPrototypeOf(obj));
-  } catch {
-    return undefined;
+/**
+ * What every object with no class at all is counted as: objects with a null prototype (or a chain
+ * of prototypes that has no `constructor`). Named as util.inspect shows such objects. Never
+ * instantiated; only a key for counts and a label for reports.
+ */
+export class NoClass {
+  static {
+    Object.defineProperty(this, 'name', { value: '[Object: null prototype]' });
   }
 }
 
-/** The class a prototype object belongs to (its own `constructor`), if it has one. */
+/**
+ * The class an object is counted as: the nearest own `constructor` on its prototype chain
+ * (`Function` for plain and arrow functions, `AsyncFunction` for async ones, the class for
+ * instances), or `NoClass` when the chain has none. Undefined only when the prototype cannot be read
+ * (a revoked Proxy).
+ */
+export function classOf(obj: object): AnyClass | undefined {
+  let proto: unknown;
+  try {
+    proto = Object.getPrototypeOf(obj);
+  } catch {
+    return undefined;
+  }
+  return classOfPrototype(proto) ?? NoClass;
+}
+
+/** How far up a prototype chain a class is looked for (real chains are a few levels deep). */
+const MAX_CHAIN = 64;
+
+/**
+ * The class a prototype belongs to: its own `constructor`, or the nearest one up its chain (a
+ * function's prototype is a function; a derived class's prototype is its base class, which has no
+ * own `constructor`). Undefined when the chain has none.
+ */
 export function classOfPrototype(proto: unknown): AnyClass | undefined {
   try {
-    if (proto === null || typeof proto !== 'object') return undefined;
-    const ctor: unknown = Object.prototype.hasOwnProperty.call(proto, 'constructor') ? (proto as { constructor: unknown }).constructor : undefined;
-    return typeof ctor === 'function' ? (ctor as AnyClass) : undefined;
+    let current = proto;
+    for (let depth = 0; depth < MAX_CHAIN && isObject(current); depth++) {
+      if (Object.prototype.hasOwnProperty.call(current, 'constructor')) {
+        const ctor: unknown = (current as { constructor: unknown }).constructor;
+        if (typeof ctor === 'function') return ctor as AnyClass;
+      }
+      current = Object.getPrototypeOf(current);
+    }
+    return undefined;
   } catch {
     return undefined;
   }
@@ -185,7 +216,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `the function ${value.name || '(anonymous)'}`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   const cls = classOf(value);
-  return cls === Object || cls === undefined ? 'a plain object' : `an instance of ${cls.name || '(anonymous class)'}`;
+  return cls === Object || cls === undefined || cls === NoClass ? 'a plain object' : `an instance of ${cls.name || '(anonymous class)'}`;
 }
 
 /**

@@ -1,22 +1,48 @@
 /**
- * Leak checks that are still running, per test, so an adapter can fail a test whose `toLeak` was
- * not awaited: the test ended before the check did, or (where the adapter can watch the returned
- * promise, as in Vitest) the promise was never awaited. The state lives on the global object, so a
- * second copy of this module (a runner that loads trackref's files twice, e.g. Vitest inlining a
- * linked package) shares it. Holds only test names and hints.
+ * Leak checks that are still running, per test, so an adapter can fail a test whose check did not
+ * end with it: either its `toLeak` was not awaited (the test ended before the check did, or, where
+ * the adapter can watch the returned promise as in Vitest, the promise was never awaited), or the
+ * runner's test timeout ended the test while the check was running. Checks left behind are stopped
+ * (no further call of `fn`): as soon as the adapter's probe sees the test's timeout fire, or else
+ * when the adapter reports the test's end. The state lives on the global object, so a second copy of
+ * this module (a runner that loads trackref's files twice, e.g. Vitest inlining a linked package)
+ * shares it. Holds test names, hints, numbers and the adapter's probes; never `fn` or what it made.
  */
+import { performance } from 'node:perf_hooks';
 
 interface PendingCheck {
   testName: string | undefined;
   hint: string;
+  /** The check must stop: it calls fn no more and its verdict is dropped. */
   abandoned: boolean;
+  /** The test's end was reported for this check (by `assertNoPendingChecks`). */
+  reported: boolean;
+  /** From the adapter: true once the test's timeout has fired. */
+  timedOut: (() => boolean) | undefined;
+  /** Milliseconds from the check's start to when its test was seen to time out. */
+  timedOutAfter: number | undefined;
+  /** performance.now() when the check began. */
+  startedAt: number;
+  /** Calls of fn begun so far, the one named by `calling` included. */
+  calls: number;
+  /** The call of fn begun last (`warm-up call 1 of 1`, `run 2 of 3`). */
+  calling: string | undefined;
+  plan: CheckPlanLike | undefined;
   /** The adapter watches whether the promise the user got is awaited (then, catch or finally called). */
   awaitWatched: boolean;
   awaited: boolean;
 }
 
+/**
+ * Given the test a check starts in, returns a function telling whether that test's timeout has fired
+ * (undefined when the adapter cannot tell).
+ */
+export type TimeoutProbe = (testName: string | undefined) => (() => boolean) | undefined;
+
 interface PendingState {
+  /** Checks running, and checks stopped by a timeout whose test end was not reported yet. */
   running: Set<PendingCheck>;
+  probe?: TimeoutProbe;
   /** Watched checks that finished without their promise being awaited. */
   unawaited: Set<PendingCheck>;
   lastStarted: PendingCheck | undefined;
@@ -30,16 +56,71 @@ if (shared[STATE] === undefined) {
 const state = shared[STATE]!;
 const { running, unawaited } = state;
 
+/** What a check was asked to do (from its parsed options). */
+export interface CheckPlanLike {
+  warmup: number;
+  runs: number;
+  /** trackref's own limit per call of fn, in ms. */
+  timeout: number;
+}
+
+/** How the test that started a check ended, as far as its adapter can tell. */
+export interface TestEnding {
+  runner: 'jest' | 'vitest';
+  /** The runner's test timeout fired (the runner's own error for the test says so). */
+  timedOut: boolean;
+  /** The test's timeout in milliseconds, when known. */
+  timeoutMs?: number | undefined;
+}
+
 export function startCheck(testName: string | undefined, hint: string): PendingCheck {
-  const check: PendingCheck = { testName, hint, abandoned: false, awaitWatched: false, awaited: false };
+  const check: PendingCheck = {
+    testName,
+    hint,
+    abandoned: false,
+    reported: false,
+    timedOut: state.probe?.(testName),
+    timedOutAfter: undefined,
+    startedAt: performance.now(),
+    calls: 0,
+    calling: undefined,
+    plan: undefined,
+    awaitWatched: false,
+    awaited: false,
+  };
   running.add(check);
   state.lastStarted = check;
   return check;
 }
 
 export function finishCheck(check: PendingCheck): void {
-  running.delete(check);
+  // A check its test's timeout stopped stays listed until the test's end reports it.
+  if (!check.abandoned || check.reported) running.delete(check);
   if (check.awaitWatched && !check.awaited && !check.abandoned) unawaited.add(check);
+}
+
+/** Installs the adapter's way to see a test's timeout fire (replacing an earlier one). */
+export function setTimeoutProbe(probe: TimeoutProbe): void {
+  state.probe = probe;
+}
+
+/**
+ * True when the check must stop: its test's end was reported, or the test's timeout has fired (then
+ * it is stopped now, before another call of fn, and the test's end will report it).
+ */
+export function mustStop(check: PendingCheck): boolean {
+  if (!check.abandoned && check.timedOut?.() === true) {
+    check.abandoned = true;
+    check.timedOutAfter = performance.now() - check.startedAt;
+  }
+  return check.abandoned;
+}
+
+/** Records the call of fn a check is about to make (for the message if its test runs out of time). */
+export function noteCall(check: PendingCheck, which: string, calls: number, plan: CheckPlanLike): void {
+  check.calling = which;
+  check.calls = calls;
+  check.plan = plan;
 }
 
 /** The check started most recently (an adapter compares it before and after calling the matcher). */
@@ -59,24 +140,85 @@ export function markAwaited(check: PendingCheck): void {
 
 /**
  * Called by an adapter when a test has ended: throws if a check started by that test is still
- * running, or was watched and never awaited. A running check is marked abandoned so its verdict is
- * dropped.
+ * running (it is stopped: marked abandoned, so it calls fn no more and its verdict is dropped), or
+ * was watched and never awaited. A check the runner's timeout cut short (`ending.timedOut`, or an
+ * awaited one) gets a message about time, not about awaiting.
  */
-export function assertNoPendingChecks(testName: string | undefined): void {
-  const late = [...running].filter((check) => check.testName === testName && !check.abandoned);
+export function assertNoPendingChecks(testName: string | undefined, ending?: TestEnding): void {
+  const late = [...running].filter((check) => check.testName === testName && !check.reported);
   const forgotten = [...unawaited].filter((check) => check.testName === testName);
   for (const check of forgotten) unawaited.delete(check);
   if (late.length === 0 && forgotten.length === 0) return;
   for (const check of late) {
+    mustStop(check);
     check.abandoned = true;
+    check.reported = true;
     running.delete(check);
   }
-  const hint = (late[0] ?? forgotten[0])!.hint;
+  const first = late[0];
+  if (first !== undefined && (ending?.timedOut === true || first.timedOutAfter !== undefined || (first.awaitWatched && first.awaited))) {
+    throw stackless(outOfTimeMessage(first, ending));
+  }
+  const hint = (first ?? forgotten[0])!.hint;
   const why =
     late.length > 0
       ? 'the test ended before the leak check finished, so its verdict would be lost'
       : 'it finished while the test went on, but nothing waited for its verdict, so a leak would have gone unreported';
-  throw new Error(`${hint} was not awaited: ${why}.\nAwait it:  await ${hint}\n(and make the test function async).`);
+  throw stackless(`${hint} was not awaited: ${why}.\nAwait it:  await ${hint}\n(and make the test function async).`);
+}
+
+/** An error whose message is all there is to say: a stack into trackref's internals would only add noise. */
+function stackless(message: string): Error {
+  const error = new Error(message);
+  error.stack = `Error: ${message}`;
+  return error;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Where each runner takes a longer test timeout. */
+const TIMEOUT_OPTIONS: Record<TestEnding['runner'], (ms: number) => string> = {
+  jest: (ms) => `test(name, fn, ${ms}), or testTimeout: ${ms} in the Jest config (jest.setTimeout(${ms}) for one file)`,
+  vitest: (ms) => `test(name, fn, ${ms}), or testTimeout: ${ms} in the Vitest config (vi.setConfig({ testTimeout: ${ms} }) for one file)`,
+};
+
+/** The failure of a check that its test's timeout cut short: how far it got, what it costs, what to raise. */
+export function outOfTimeMessage(check: PendingCheck, ending: TestEnding | undefined): string {
+  const elapsed = check.timedOutAfter ?? performance.now() - check.startedAt;
+  const limit = ending?.timeoutMs;
+  const within = limit === undefined ? "within the test's timeout" : `within the test's timeout of ${limit} ms`;
+  const progress =
+    check.calling === undefined
+      ? 'before its first call of fn'
+      : `during ${check.calling} (${plural(check.calls, 'call')} of fn begun)`;
+  const lines = [
+    `${check.hint} did not finish ${within}: the check had run ${seconds(elapsed)} when it saw the test end, ${progress}. ` +
+      'It was stopped there: fn is not called again (a call already running cannot be interrupted; its result is dropped).',
+  ];
+  const plan = check.plan;
+  if (plan !== undefined) {
+    lines.push(
+      `This check calls fn ${plan.warmup} + ${plan.runs} times (warm-up + runs), and up to ${2 * plan.runs} more when counting births suspects a leak ` +
+        '(a confirming set of runs on the heap, repeated once when it shows no growth), with a full garbage collection after each step ' +
+        `and a heap snapshot when a leak is found (then, with runs: 1 and a quick fn, 2 more calls show whether the count keeps growing): ` +
+        `give the test about ${plan.warmup + 3 * plan.runs} times the duration of one call of fn, plus a second or so.`,
+    );
+  }
+  const suggested = Math.max(limit === undefined ? 0 : limit * 4, Math.ceil((elapsed * 4) / 1000) * 1000, 10_000);
+  const where = ending === undefined ? `${TIMEOUT_OPTIONS.jest(suggested)} in Jest; ${TIMEOUT_OPTIONS.vitest(suggested)} in Vitest` : TIMEOUT_OPTIONS[ending.runner](suggested);
+  lines.push(`Raise the test's timeout: ${where}; or make the check cheaper (fewer runs or warm-up calls, a faster fn).`);
+  lines.push(
+    `trackref's own timeout option (${plan === undefined ? 'default 4000 ms' : plan.timeout === Infinity ? 'here no limit' : `here ${plan.timeout} ms`}) limits each call of fn, not the whole check; ` +
+      "keep it under the test's timeout, so a call that hangs fails with its own message.",
+  );
+  if (!check.awaitWatched) lines.push(`(If this check is not awaited, await it:  await ${check.hint})`);
+  return lines.join('\n');
 }
 
 export type { PendingCheck };

@@ -20,6 +20,8 @@ export interface LeakedInstance {
   allocationSite?: { location: string; excerpt: string[]; via?: string };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
+  /** Why \`retainerPath\` was not looked up, and how to get it (e.g. the guard's limit per test file). */
+  whyNoRetainerPath?: string;
 }
 
 export interface RetainerStepNote {
@@ -81,7 +83,13 @@ export interface LeakReportData {
   target: string;
   rows: LeakRow[];
   warmup: number;
+  /** Measured runs asked for (the \`runs\` option). */
   runs: number;
+  /**
+   * Runs the heap counts (before → after) span, when the heap decided: \`runs\`, or twice that when
+   * counting births suspected a leak and the first set of runs showed no growth on the heap.
+   */
+  heapRuns?: number;
   tolerance: number;
   /**
    * How the verdict was reached: 'births' (tracked objects born during the runs and still alive,
@@ -108,7 +116,38 @@ const PLAIN: ReportStyle = { received: (s) => s, expected: (s) => s, dim: (s) =>
 const MB = 1024 * 1024;
 
 export function createReport(data: LeakReportData): LeakReport {
+  alignStepAges(data.rows);
   return { ...data, format: (options) => formatReport(data, options) };
+}
+
+/**
+ * Makes the ages in a retainer trace agree with the instance's own: a trace's ages are taken when
+ * its heap snapshot is (for the guard, possibly seconds after the instance's, behind other tests'
+ * snapshots). The trace's last step is the leaked instance itself, so the difference of its two ages
+ * is the shift for every step of that trace.
+ */
+function alignStepAges(rows: readonly LeakRow[]): void {
+  for (const row of rows) {
+    for (const instance of row.oldest) {
+      const steps = instance.retainerSteps;
+      const last = steps?.[steps.length - 1];
+      if (steps === undefined || last?.ageMs === undefined || !instance.ageExact) continue;
+      const shift = last.ageMs - instance.ageMs;
+      if (shift === 0) continue;
+      for (const step of steps) {
+        if (step.ageMs !== undefined) step.ageMs = Math.max(0, step.ageMs - shift);
+      }
+    }
+  }
+}
+
+/** Records on each reported instance without a retainer path why none was looked up (\`reason\`). */
+export function noteNoRetainerPaths(rows: readonly LeakRow[], reason: string): void {
+  for (const row of rows) {
+    for (const instance of row.oldest) {
+      if (instance.retainerPath === undefined) instance.whyNoRetainerPath = reason;
+    }
+  }
 }
 
 export function formatAge(ms: number, exact = true): string {
@@ -155,8 +194,17 @@ function table(header: string[], rows: string[][], style: ReportStyle, colour: (
   return [line(header, (_c, t) => style.dim(t)), ...rows.map((r, i) => line(r, (c, t) => colour(i, c, t)))];
 }
 
-function runsText(runs: number): string {
-  return plural(runs, 'run');
+/**
+ * "3 runs", or, when the heap counted more runs than were asked for, why:
+ * "2 runs (1 asked for, and 1 more because ...)".
+ */
+function runsText(data: LeakReportData): string {
+  const counted = data.heapRuns ?? data.runs;
+  if (counted <= data.runs) return plural(counted, 'run');
+  return (
+    `${plural(counted, 'run')} (${data.runs} asked for, and ${counted - data.runs} more: counting births suspected a leak ` +
+    `that the first ${data.runs === 1 ? 'run' : `${data.runs} runs`} on the heap did not show)`
+  );
 }
 
 /**
@@ -193,21 +241,22 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
     const names = leaking.map((row) => style.bold(row.className)).join(', ');
     lines.push(
       leaking.length > 0
-        ? `Expected no new live instances after ${runsText(data.runs)} and garbage collection${tolerance}, but ${names} grew.`
-        : `No class grew after ${runsText(data.runs)} and garbage collection${tolerance}.`,
+        ? `Expected no new live instances after ${runsText(data)} and garbage collection${tolerance}, but ${names} grew.`
+        : `No class grew after ${runsText(data)} and garbage collection${tolerance}.`,
     );
   } else {
-    lines.push(`Expected fn to leak ${data.target || 'a tracked class'}, but nothing grew by more than ${data.tolerance} after ${runsText(data.runs)} and garbage collection.`);
+    lines.push(`Expected fn to leak ${data.target || 'a tracked class'}, but nothing grew by more than ${data.tolerance} after ${runsText(data)} and garbage collection.`);
   }
   lines.push('');
-  const showRuns = data.runs > 1;
+  // Growth per run only where it was measured (never a column of bare zeros).
+  const showRuns = data.rows.some((row) => row.perRun !== undefined && row.perRun.length > 0);
   const header = ['class', 'before', 'after', 'leaked', ...(showRuns ? ['growth per run'] : []), 'oldest leaked'];
   const cells = data.rows.map((row) => [
     row.className,
     row.before === undefined ? '—' : String(row.before),
     row.after === undefined ? '—' : String(row.after),
     signed(row.leaked),
-    ...(showRuns ? [['0', ...(row.perRun ?? []).map(signed)].join(' → ')] : []),
+    ...(showRuns ? [row.perRun === undefined ? '' : ['0', ...row.perRun.map(signed)].join(' → ')] : []),
     row.oldest[0] ? formatAge(row.oldest[0].ageMs, row.oldest[0].ageExact) : '',
   ]);
   lines.push(
@@ -237,6 +286,8 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         if (instance.allocationSite.via !== undefined) lines.push(style.dim(`${indent}    via  ${instance.allocationSite.via}`));
       }
     });
+    const whyNot = row.oldest.find((instance) => instance.whyNoRetainerPath !== undefined)?.whyNoRetainerPath;
+    if (whyNot !== undefined) lines.push(style.dim(`  Retainer path ${whyNot}.`));
     const steps = row.oldest[0]?.retainerSteps;
     if (steps !== undefined && steps.length > 0) {
       lines.push('', style.dim(`  How the oldest is held (new = created during the measured runs):`));
@@ -253,9 +304,10 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   if (data.guard === undefined) {
     const extra = data.extraCalls ?? 0;
     const measuredCalls = data.calls - data.warmup - extra;
+    const heapRuns = data.heapRuns ?? data.runs;
     const phases =
-      (data.counting === 'heap' && measuredCalls > data.runs
-        ? `${data.warmup} warm-up, ${measuredCalls - data.runs} counted by births, then ${data.runs} measured on the heap (the counts above)`
+      (data.counting === 'heap' && measuredCalls > heapRuns
+        ? `${data.warmup} warm-up, ${measuredCalls - heapRuns} counted by births, then ${heapRuns} measured on the heap (the counts above)`
         : `${data.warmup} warm-up, ${measuredCalls} measured`) + (extra > 0 ? `, then ${extra} more after the verdict` : '');
     lines.push('', style.dim(`fn was called ${plural(data.calls, 'time')}: ${phases}.`));
     lines.push(style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`));

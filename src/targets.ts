@@ -6,7 +6,7 @@
 import { AnyClass, extendsClass } from './births';
 import { TrackrefError } from './errors';
 import { queryHeap } from './heap-query';
-import { ObjectRef, classOf, describeValue, trackedObjectClasses } from './object-ref';
+import { NoClass, ObjectRef, classOf, describeValue, trackedObjectClasses } from './object-ref';
 
 /** A class (any class, tracked or not) or the name of a tracked class. */
 export type ClassTarget = AnyClass | string;
@@ -63,8 +63,9 @@ export interface ResolvedTarget {
   /** Every instance passes through ObjectRef's constructor, so births can be counted. */
   stamped: boolean;
   /**
-   * Only objects passed to track() whose class is exactly `cls` count: set for the name 'Object',
-   * which means tracked object literals, never every object in the process.
+   * Only objects passed to track() whose class is exactly `cls` count: set for the names 'Object'
+   * and 'Function' (tracked object literals and functions, never every object or function in the
+   * process) and for objects with no class (`[Object: null prototype]`).
    */
   trackedOnly: boolean;
 }
@@ -83,14 +84,63 @@ function countsEverything(value: unknown): value is Function {
 
 const TARGET_HELP =
   'Pass a class (toLeak(HtmlResponse)), a tracked class name (toLeak(\'HtmlResponse\')), ' +
-  'an array of them (toLeak([Request, HtmlResponse])), or nothing for every tracked class.';
+  'an array of them (toLeak([Request, HtmlResponse])), or nothing for every tracked class (toLeak(), or toLeak({ runs: 3 }) with options).';
 const IGNORE_HELP =
   'Pass a class (ignore: Spider), a class name (ignore: \'Spider\') or an array of them (ignore: [Spider, \'Scheduler\']); ' +
   'an empty array or leaving the option out ignores nothing.';
 
 /**
+ * Classes whose values are primitives: a check counts objects, so it would only ever see wrapper
+ * objects (`new String('x')`), never the values the user means.
+ */
+const PRIMITIVE_CLASSES = new Set<unknown>([String, Number, Boolean, Symbol, BigInt]);
+
+/** True for an object literal (or `Object.create(null)`): in a matcher's first argument, options. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype || classOf(value) === Object;
+}
+
+/** Why a target element cannot be counted, and what to pass instead; undefined when it can be. */
+function rejectTarget(item: unknown, where: string, inArray: boolean): string | undefined {
+  if (item === undefined || item === null) {
+    const cause =
+      item === undefined
+        ? 'usually an import or a variable that does not hold the class, e.g. a misspelt or missing export'
+        : 'e.g. the .constructor of an object whose class shadows it, or of an object made with Object.create(null)';
+    return (
+      `The target${where} is ${String(item)}, so there is no class to count: ${cause}. ` +
+      'Pass the class itself (toLeak(HtmlResponse)) or its name (toLeak(\'HtmlResponse\')). ' +
+      (inArray ? '' : 'To check every tracked class, write toLeak() with no argument, or toLeak({ runs: 3 }) to pass options too.')
+    ).trimEnd();
+  }
+  if (PRIMITIVE_CLASSES.has(item)) {
+    const name = (item as Function).name;
+    return (
+      `toLeak(${name}) cannot be counted: ${name.toLowerCase()} values are primitives, with no identity to outlive anything, ` +
+      `and only ${name} wrapper objects would be counted. Pass the class of the objects that hold them (toLeak(HtmlResponse)).`
+    );
+  }
+  if (isClass(item) || (typeof item === 'string' && item.trim() !== '')) return undefined;
+  let advice = TARGET_HELP;
+  if (typeof item === 'function') {
+    advice = `A function without a prototype (an arrow function, a method or a bound function) has no instances to count. ${TARGET_HELP}`;
+  } else if (!inArray && isPlainObject(item)) {
+    advice = `${TARGET_HELP} Options without a target: toLeak({ runs: 3 }) in a matcher, checkLeaks(fn, undefined, { runs: 3 }) in code.`;
+  } else if (typeof item === 'object' && !Array.isArray(item)) {
+    const cls = classOf(item);
+    if (cls !== undefined && cls !== Object && cls !== NoClass && cls.name) {
+      advice = `Pass its class instead: toLeak(${cls.name}).`;
+    }
+  }
+  return `The target${where} must be a class or a class name, but it is ${describeValue(item)}. ${advice}`;
+}
+
+/**
  * Checks the shape of a target list, or of an `ignore` list (`'ignore option'`: an empty array
- * ignores nothing), without resolving names.
+ * ignores nothing), without resolving names. `undefined` (the whole target left out) means every
+ * tracked class; inside an array, or as an ignore element, it is an error.
  */
 export function validateTargets(target: unknown, what: 'target' | 'ignore option' = 'target'): ClassTarget[] | undefined {
   if (target === undefined) return undefined;
@@ -100,19 +150,61 @@ export function validateTargets(target: unknown, what: 'target' | 'ignore option
     throw new TrackrefError(`The ${what} list is empty. ${help}`);
   }
   return list.map((item, index) => {
+    const where = Array.isArray(target) ? ` (element ${index})` : '';
     if (what === 'target' && countsEverything(item)) {
+      const kind = item.name === 'Object' ? 'object' : 'function';
       throw new TrackrefError(
-        `toLeak(${item.name}) would count every ${item.name === 'Object' ? 'object' : 'function'} in the process, the test runner's and trackref's own among them, ` +
+        `toLeak(${item.name}) would count every ${kind} in the process, the test runner's and trackref's own among them, ` +
           'so no verdict on it can be trusted. Pass the class of the objects you expect to leak (toLeak(HtmlResponse)); ' +
-          'for object literals or a library\'s objects, pass them to track() where they are made and check them with toLeak(\'Object\') ' +
-          '(tracked object literals) or toLeak() (every tracked class).',
+          `for ${kind === 'object' ? 'object literals or a library\'s objects' : 'functions'}, pass them to track() where they are made and check them with ` +
+          `toLeak('${item.name}') (tracked ${kind === 'object' ? 'object literals' : 'functions'}) or toLeak() (every tracked class).`,
       );
+    }
+    if (what === 'target') {
+      const rejection = rejectTarget(item, where, Array.isArray(target));
+      if (rejection !== undefined) throw new TrackrefError(rejection);
+      return item as ClassTarget;
     }
     if (isClass(item)) return item;
     if (typeof item === 'string' && item.trim() !== '') return item;
-    const where = Array.isArray(target) ? ` (element ${index})` : '';
     throw new TrackrefError(`The ${what}${where} must be a class or a class name, but it is ${describeValue(item)}. ${help}`);
   });
+}
+
+/** What a matcher call asked for: the target (undefined: every tracked class) and the options. */
+export interface MatcherArguments {
+  target: unknown;
+  options: unknown;
+  /** How the expected arguments are shown in the matcher hint: `HtmlResponse`, `HtmlResponse, options`, `options` or nothing. */
+  label: string;
+}
+
+/**
+ * Reads `toLeak`'s arguments as the user wrote them (`args` without the received value), telling
+ * no argument (every tracked class) from an explicit `undefined` (a mistake: rejected). A plain
+ * object alone is options for every tracked class: `toLeak({ runs: 3 })`.
+ */
+export function matcherArguments(args: readonly unknown[]): MatcherArguments {
+  if (args.length === 0) return { target: undefined, options: undefined, label: '' };
+  const [first, second] = args;
+  if (isPlainObject(first)) {
+    if (args.length > 1 && second !== undefined) {
+      throw new TrackrefError(
+        `toLeak() got an object (options) and then ${describeValue(second)}. ` +
+          'Pass a target first and options second (toLeak(HtmlResponse, { runs: 3 })), or options alone for every tracked class (toLeak({ runs: 3 })).',
+      );
+    }
+    return { target: undefined, options: first, label: 'options' };
+  }
+  if (args.length > 2) {
+    throw new TrackrefError(
+      `toLeak() takes at most a target and options, but got ${args.length} arguments. ` +
+        'Pass several classes as one array: toLeak([Request, HtmlResponse], { runs: 3 }).',
+    );
+  }
+  const rejection = first === undefined || first === null ? rejectTarget(first, '', false) : undefined;
+  if (rejection !== undefined) throw new TrackrefError(rejection);
+  return { target: first, options: second, label: `${targetLabel(first)}${second === undefined ? '' : ', options'}` };
 }
 
 function countOption(options: Record<string, unknown>, key: 'warmup' | 'runs' | 'tolerance', min: number): number {
@@ -233,7 +325,8 @@ export function resolveTargets(targets: ClassTarget[]): ResolvedTarget[] {
   const resolved: ResolvedTarget[] = [];
   for (const target of targets) {
     for (const cls of resolveClass(target, 'target')) {
-      resolved.push({ label: cls.name || '(anonymous class)', cls, stamped: extendsClass(cls, ObjectRef), trackedOnly: countsEverything(cls) });
+      // Object, Function and NoClass stand for every object (or none in particular): only tracked ones count.
+      resolved.push({ label: cls.name || '(anonymous class)', cls, stamped: extendsClass(cls, ObjectRef), trackedOnly: countsEverything(cls) || cls === NoClass });
     }
   }
   return resolved;

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeEach, chai, expect } from 'vitest';
 import { MatcherContextLike, MatcherResultLike, toLeak } from '../src/matcher';
-import { assertNoPendingChecks, lastStartedCheck, markAwaited, watchAwait } from '../src/pending';
+import { TestEnding, assertNoPendingChecks, lastStartedCheck, markAwaited, setTimeoutProbe, watchAwait } from '../src/pending';
 import { LeakGuard, allowLeaks as allowLeaksCore, parseGuardOptions } from '../src/guard';
 import type { GuardOptions, GuardWindow } from '../src/guard';
 import type { ClassTargets, LeakCheckOptions } from '../src/targets';
@@ -15,7 +15,36 @@ import type { ClassTargets, LeakCheckOptions } from '../src/targets';
 type RawMatcher = (this: MatcherContextLike, received: unknown, ...expected: unknown[]) => Promise<MatcherResultLike>;
 (expect.extend as (matchers: Record<string, RawMatcher>) => void)({ toLeak });
 watchAwaiting();
-afterEach(() => assertNoPendingChecks(expect.getState().currentTestName));
+afterEach((context) => {
+  const name = expect.getState().currentTestName;
+  testsByName.delete(name ?? '');
+  assertNoPendingChecks(name, testEnding(context.task as unknown as VitestTask));
+});
+
+/** The running tests by name, so a check can see its test's timeout fire (Vitest aborts the test's signal). */
+const testsByName = new Map<string, VitestTask>();
+beforeEach((context) => {
+  testsByName.set(expect.getState().currentTestName ?? '', context.task as unknown as VitestTask);
+});
+// A check stops calling fn as soon as its test's timeout fires, before any afterEach hook runs (the
+// test's own hooks, e.g. one closing a server fn talks to, run before this file's).
+setTimeoutProbe((testName) => {
+  const task = testsByName.get(testName ?? '');
+  return task === undefined ? undefined : () => task.context?.signal?.aborted === true || timedOut(task);
+});
+
+/** Whether the test's errors hold Vitest's "Test timed out in … ms" message. */
+function timedOut(task: VitestTask): boolean {
+  return (task.result?.errors ?? []).some((error) => typeof error?.message === 'string' && /^Test timed out in \d+ ?ms/.test(error.message));
+}
+
+/**
+ * How the test ended: whether Vitest's test timeout fired, and the test's timeout (an awaited check
+ * the test left behind is reported as out of time either way).
+ */
+function testEnding(task: VitestTask | undefined): TestEnding {
+  return { runner: 'vitest', timedOut: task !== undefined && timedOut(task), timeoutMs: typeof task?.timeout === 'number' ? task.timeout : undefined };
+}
 
 /**
  * Vitest neither awaits nor reports a forgotten custom async assertion. To fail the test, watch the
@@ -65,7 +94,11 @@ interface VitestTask {
   file?: { filepath?: string };
   filepath?: string;
   location?: { line: number; column: number };
-  result?: { state?: string };
+  result?: { state?: string; errors?: Array<{ message?: unknown } | undefined> };
+  timeout?: number;
+  /** \`describe > test\` joined as the expect state's currentTestName (Vitest 4+). */
+  fullTestName?: string;
+  context?: { signal?: AbortSignal };
 }
 
 /** The test's full name as `describe > test` (the file task, which has a filepath, is not part of it). */
@@ -144,7 +177,11 @@ declare module 'vitest' {
   // No type parameters: Vitest 3.0-4 declare Assertion<T = any>, Vitest 5 Assertion<R = void, T = unknown>;
   // a declaration may leave out defaulted type parameters, but the ones it names must match.
   interface Assertion {
+    /** Runs the received function and fails when instances of any tracked class outlive it. Always `await` it. */
+    toLeak(): Promise<void>;
+    /** Every tracked class, with options: `toLeak({ runs: 3 })`. Always `await` it. */
+    toLeak(options: LeakCheckOptions): Promise<void>;
     /** Runs the received function and fails when instances of `target` outlive it. Always `await` it. */
-    toLeak(target?: ClassTargets, options?: LeakCheckOptions): Promise<void>;
+    toLeak(target: ClassTargets, options?: LeakCheckOptions): Promise<void>;
   }
 }

@@ -19,7 +19,7 @@ test('toLeak compiles', async () => {
   await expect(crawl).not.toLeak('HtmlResponse');
   await expect(() => crawl()).not.toLeak([Request, HtmlResponse]);
   await expect(crawl).not.toLeak([Request, 'HtmlResponse'], { runs: 3, tolerance: 0, warmup: 1, ignore: [Spider], timeout: 1000 });
-  await expect(crawl).not.toLeak(undefined, { ignore: Spider });
+  await expect(crawl).not.toLeak({ ignore: Spider });
   await expect(crawl).toLeak(HtmlResponse);
   await expect(async () => crawlAsync()).toLeak(Item, {});
 
@@ -31,6 +31,14 @@ test('toLeak compiles', async () => {
 test('toLeak rejects misuse', async () => {
   // @ts-expect-error a number is not a class or a class name
   await expect(crawl).not.toLeak(42);
+  // @ts-expect-error an explicit undefined target is refused (write toLeak() or toLeak(options))
+  await expect(crawl).not.toLeak(undefined);
+  // @ts-expect-error an explicit undefined target is refused, with options too
+  await expect(crawl).not.toLeak(undefined, { runs: 3 });
+  // @ts-expect-error null is not a class
+  await expect(crawl).not.toLeak(null);
+  // @ts-expect-error unknown option key when options come alone
+  await expect(crawl).not.toLeak({ runz: 3 });
   // @ts-expect-error an instance is not a class
   await expect(crawl).not.toLeak(new HtmlResponse());
   // @ts-expect-error unknown option key

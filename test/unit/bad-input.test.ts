@@ -55,11 +55,11 @@ describe('checkLeaks: target', () => {
   });
 
   test('an array with a bad element names the element', async () => {
-    await expectTrackrefError(() => checkLeaks(() => {}, [HtmlResponse, null as never]), 'element 1', 'null', ...TARGET_HELP);
+    await expectTrackrefError(() => checkLeaks(() => {}, [HtmlResponse, null as never]), 'element 1', 'is null', 'Pass the class itself (toLeak(HtmlResponse))', "its name (toLeak('HtmlResponse'))");
   });
 
   test('an instance instead of its class', async () => {
-    await expectTrackrefError(() => checkLeaks(() => {}, new HtmlResponse() as never), 'an instance of HtmlResponse', ...TARGET_HELP);
+    await expectTrackrefError(() => checkLeaks(() => {}, new HtmlResponse() as never), 'an instance of HtmlResponse', 'Pass its class instead: toLeak(HtmlResponse)');
   });
 
   test.each([

@@ -1,0 +1,77 @@
+// Real Jest and Vitest runs of test/fixtures/check-timeout: an awaited toLeak that needs longer than
+// the runner's test timeout fails with a message about time (how long it ran, which timeout to
+// raise), not "not awaited", and fn is not called again once the test's timeout has fired, even
+// while the suite's own afterEach hook (which "closes the server") runs before trackref's. The
+// fixture records every call of fn in a file.
+import { readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RunResult, describeRun, expectStatuses, messageOf, runJest, runVitest, tempDir } from './helpers';
+
+const TESTS = [
+  'a suite that closes its server after each test › an awaited check longer than the test timeout (must fail)',
+  'the next test waits while a leftover check could go on',
+  'an un-awaited check is still reported as not awaited (must fail)',
+];
+
+interface CallEvent {
+  event: string;
+  at: number;
+}
+
+function readEvents(file: string): CallEvent[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CallEvent);
+}
+
+const work = tempDir('check-timeout');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.each([
+  ['jest', 'test(name, fn, ', 'testTimeout: ', 'in the Jest config'],
+  ['vitest', 'test(name, fn, ', 'testTimeout: ', 'in the Vitest config'],
+] as const)('%s: a check longer than the test timeout', (runner, perTest, option, config) => {
+  let result: RunResult;
+  let events: CallEvent[];
+  beforeAll(async () => {
+    const callsFile = path.join(work, `${runner}-calls.jsonl`);
+    const env = { TRACKREF_CALLS_FILE: callsFile };
+    result = runner === 'jest' ? await runJest('check-timeout', ['--runInBand'], { env }) : await runVitest('check-timeout', [], { env });
+    events = readEvents(callsFile);
+  });
+
+  test('each test has its expected status', () => {
+    expectStatuses(result, TESTS);
+  });
+
+  test('the awaited check fails with a message about time, naming the timeouts to raise', () => {
+    const message = messageOf(result, TESTS[0]!);
+    const context = `${message}\n${describeRun(result)}`;
+    expect(message, context).not.toContain('was not awaited');
+    expect(message, context).toMatch(/expect\(fn\)\.not\.toLeak\(Page, options\) did not finish within the test's timeout of 1000 ms: the check had run \d+\.\d s when it saw the test end, during (warm-up call 1 of 1|run \d of 5) \(\d+ calls? of fn begun\)/);
+    expect(message, context).toContain('fn is not called again');
+    expect(message, context).toContain('This check calls fn 1 + 5 times (warm-up + runs), and up to 10 more when counting births suspects a leak');
+    expect(message, context).toContain('give the test about 16 times the duration of one call of fn');
+    expect(message, context).toContain(perTest);
+    expect(message, context).toContain(option);
+    expect(message, context).toContain(config);
+    expect(message, context).toContain("trackref's own timeout option (here 4000 ms)");
+  });
+
+  test('fn is not called after the test timed out, while the suite closes its server', () => {
+    const closed = events.findIndex((event) => event.event === 'server closed');
+    const context = `${JSON.stringify(events, null, 1)}\n${describeRun(result)}`;
+    expect(closed, `the fixture's afterEach hook did not run\n${context}`).toBeGreaterThan(0);
+    expect(events.slice(0, closed).filter((event) => event.event === 'call start').length, context).toBeGreaterThanOrEqual(2);
+    const lateStarts = events.slice(closed).filter((event) => event.event === 'call start');
+    expect(lateStarts, `fn was called after the test's timeout fired\n${context}`).toEqual([]);
+  });
+
+  test('an un-awaited check is still reported as not awaited', () => {
+    const message = messageOf(result, TESTS[2]!);
+    expect(message, describeRun(result)).toContain('expect(fn).not.toLeak(Page) was not awaited');
+    expect(message).not.toContain('did not finish within');
+  });
+});
