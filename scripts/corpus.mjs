@@ -90,7 +90,7 @@ function explainNoReport(cell, spawned, limitMs, raise, error) {
     : `the ${cell} runner ${spawned.signal ? `was killed by ${spawned.signal}` : `exited with code ${spawned.code}`} after ${spawned.seconds.toFixed(0)} s ` +
       `without writing its JSON report (${error.code ?? error.message}): it crashed or failed to start.`;
   const tail = `${spawned.stdout}\n${spawned.stderr}`.trim().slice(-TAIL_CHARS);
-  return `${head}\nThe runner's output ends:\n${tail}`;
+  return `${head}\nThe runner's output ${tail === '' ? 'was empty.' : `ends:\n${tail}`}`;
 }
 
 /** The environment of a spawned runner: this process's, minus the variables of a runner around it. */

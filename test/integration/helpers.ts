@@ -147,7 +147,8 @@ export function explainNoResult(what: string, spawned: Omit<SpawnResult, 'pid'>,
     ? `${what}: TIME LIMIT HIT. It was stopped after ${spawned.seconds.toFixed(0)} s, at its limit ${spawned.limitHit.describe}, ` +
       `before it wrote ${missing}. The machine may be busy; ${spawned.limitHit.raise}.`
     : `${what} ${ended} after ${spawned.seconds.toFixed(0)} s without writing ${missing} (it crashed or failed to start; its output ends below).`;
-  return `${head}\n--- stdout (last ${TAIL_CHARS} characters) ---\n${spawned.stdout.slice(-TAIL_CHARS)}\n--- stderr (last ${TAIL_CHARS} characters) ---\n${spawned.stderr.slice(-TAIL_CHARS)}`;
+  const tail = (text: string): string => (text.trim() === '' ? '(nothing)' : text.slice(-TAIL_CHARS));
+  return `${head}\n--- stdout (its last ${TAIL_CHARS} characters) ---\n${tail(spawned.stdout)}\n--- stderr (its last ${TAIL_CHARS} characters) ---\n${tail(spawned.stderr)}`;
 }
 
 /** Reads a runner's JSON report, or throws saying why there is none (see explainNoResult). */
