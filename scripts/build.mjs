@@ -1,6 +1,11 @@
 // Builds dist/: the CommonJS build (tsc), real ESM for the one entry that must import an ESM-only
 // runner (trackref/vitest), and thin ESM wrappers over the CommonJS build for every other entry, so
-// ESM and CommonJS consumers share one registry and one ObjectRef class.
+// ESM and CommonJS consumers share one registry and one ObjectRef class. Every compiled file has a
+// source map pointing at its TypeScript source (src/, jest/, vitest/), which the package ships, so
+// a stack frame inside trackref opens in the installed package.
+//
+// Run by `npm run build`, `pretest`, `prepack` (so `npm pack` and `npm publish` ship a fresh dist/)
+// and the scripts that need dist/; never at install time: users install the built package.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,9 +60,18 @@ function copyEsm(dir) {
     const rel = join(dir, name.name);
     if (name.isDirectory()) {
       copyEsm(rel);
-    } else if (rel.startsWith('vitest')) {
+    } else if (rel.startsWith('vitest') && rel.endsWith('.js.map')) {
+      // The source map of a .mjs below: renamed with it. Its sources (../../../vitest/*.ts) are as
+      // far from dist/esm/vitest/ as from dist/esm-build/vitest/.
+      const map = JSON.parse(readFileSync(join(built, rel), 'utf8'));
+      map.file = map.file.replace(/\.js$/, '.mjs');
+      write(join(root, 'dist', 'esm', rel.replace(/\.js\.map$/, '.mjs.map')), JSON.stringify(map));
+    } else if (rel.startsWith('vitest') && rel.endsWith('.js')) {
       const target = join(root, 'dist', 'esm', rel.replace(/\.js$/, '.mjs'));
-      const text = readFileSync(join(built, rel), 'utf8').replace(/from '\.\.\/src\/([\w-]+)'/g, "from '../../cjs/src/$1.js'");
+      // Only import specifiers change (on their own lines), so the source map's lines still hold.
+      const text = readFileSync(join(built, rel), 'utf8')
+        .replace(/from '\.\.\/src\/([\w-]+)'/g, "from '../../cjs/src/$1.js'")
+        .replace(/^\/\/# sourceMappingURL=(.*)\.js\.map$/m, '//# sourceMappingURL=$1.mjs.map');
       write(target, text);
       write(target.replace(/\.mjs$/, '.d.mts'), `export * from '../../cjs/${rel.replace(/\.js$/, '.js')}';\n`);
     }

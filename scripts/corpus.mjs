@@ -5,6 +5,7 @@
 //   node scripts/corpus.mjs --cells jest,vmForks  some cells (jest, forks, threads, vmThreads, vmForks)
 //   node scripts/corpus.mjs --passes 5 --paths first --only 'leak 0[1-3]'
 //   node scripts/corpus.mjs --node 24 --jobs 2    on Node 24 (from the npm registry), two cells at once
+//   node scripts/corpus.mjs --limit-s 2400        let one cell's runner run 40 minutes (default 20)
 //
 // A leak is judged right when its test failed with trackref's leak report (and, on passes with
 // retainer paths, the report names the case's `heldBy` reference); a look-alike when its test
@@ -46,8 +47,15 @@ function killGroup(child) {
   }
 }
 
+/** A cell's runner may run this long before it is stopped (20 minutes; --limit-s, or options.limitMs). */
+export const DEFAULT_LIMIT_MS = 20 * 60_000;
+/** How much of a runner's output a message about a run that gave no report shows (its end). */
+const TAIL_CHARS = 4000;
+
 function spawnNode(node, args, { cwd, env, limitMs }) {
   return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let limitHit = false;
     // A process group of its own, so that a time-out or a stopped soak also ends the runner's workers.
     const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.add(child);
@@ -55,7 +63,10 @@ function spawnNode(node, args, { cwd, env, limitMs }) {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => killGroup(child), limitMs);
+    const timer = setTimeout(() => {
+      limitHit = true;
+      killGroup(child);
+    }, limitMs);
     child.on('error', (error) => {
       running.delete(child);
       reject(error);
@@ -63,9 +74,23 @@ function spawnNode(node, args, { cwd, env, limitMs }) {
     child.on('close', (code, signal) => {
       running.delete(child);
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, limitHit, seconds: (Date.now() - started) / 1000 });
     });
   });
+}
+
+/**
+ * Why a cell's runner gave no JSON report: the time limit it hit (its value and how to raise it),
+ * or how it ended, with the end of its output.
+ */
+function explainNoReport(cell, spawned, limitMs, raise, error) {
+  const head = spawned.limitHit
+    ? `TIME LIMIT HIT: the ${cell} runner was stopped after ${spawned.seconds.toFixed(0)} s, at its limit of ${limitMs / 1000} s, before it wrote its JSON report. ` +
+      `The machine may be busy; raise the limit: ${raise}.`
+    : `the ${cell} runner ${spawned.signal ? `was killed by ${spawned.signal}` : `exited with code ${spawned.code}`} after ${spawned.seconds.toFixed(0)} s ` +
+      `without writing its JSON report (${error.code ?? error.message}): it crashed or failed to start.`;
+  const tail = `${spawned.stdout}\n${spawned.stderr}`.trim().slice(-TAIL_CHARS);
+  return `${head}\nThe runner's output ${tail === '' ? 'was empty.' : `ends:\n${tail}`}`;
 }
 
 /** The environment of a spawned runner: this process's, minus the variables of a runner around it. */
@@ -81,9 +106,11 @@ function runnerEnv(extra) {
 /**
  * One run of the corpus in one cell. Options: passes (default 1), paths ('first' | 'all' | 'none'),
  * only (a title regex), nodeOptions (NODE_OPTIONS for the runner and its workers), node (the Node
- * binary that runs the runner; default this process's), limitMs.
- * Resolves to { cell, seconds, code, tests: [{ pass, title, kind, heldBy, status, message }],
- * wrong: [{ pass, title, why }], output } — `wrong` also lists cases that did not run at all.
+ * binary that runs the runner; default this process's), limitMs (default DEFAULT_LIMIT_MS) and
+ * limitRaise (how the caller's user raises it, for the message; default "--limit-s SECONDS").
+ * Resolves to { cell, seconds, code, limitHit, tests: [{ pass, title, kind, heldBy, status, message }],
+ * wrong: [{ pass, title, why }], output } — `wrong` also lists cases that did not run at all, and a
+ * run that wrote no report (a '(run)' entry saying why: the time limit, or a crash).
  */
 export async function runCorpus(cell, options = {}) {
   if (!CELLS.includes(cell)) throw new Error(`Unknown corpus cell ${JSON.stringify(cell)}; pass one of ${CELLS.join(', ')}.`);
@@ -103,14 +130,17 @@ export async function runCorpus(cell, options = {}) {
   });
   const started = Date.now();
   try {
-    const spawned = await spawnNode(options.node ?? process.execPath, args, { cwd: corpusDir, env, limitMs: options.limitMs ?? 20 * 60_000 });
+    const limitMs = options.limitMs ?? DEFAULT_LIMIT_MS;
+    const spawned = await spawnNode(options.node ?? process.execPath, args, { cwd: corpusDir, env, limitMs });
     const seconds = (Date.now() - started) / 1000;
     let json;
+    let noReport;
     try {
       json = JSON.parse(readFileSync(outputFile, 'utf8'));
     } catch (error) {
       json = { testResults: [] };
-      spawned.stderr += `\n[corpus] no JSON report: ${error.message}`;
+      noReport = explainNoReport(cell, spawned, limitMs, options.limitRaise ?? `node scripts/corpus.mjs --limit-s ${(limitMs / 500).toFixed(0)}`, error);
+      spawned.stderr += `\n[corpus] ${noReport.split('\n')[0]}`;
     }
     const tests = [];
     for (const file of json.testResults) {
@@ -132,10 +162,12 @@ export async function runCorpus(cell, options = {}) {
       return why === undefined ? [] : [{ pass: test.pass, title: test.title, why }];
     });
     const expectedCount = options.expectedTests;
-    if (expectedCount !== undefined && tests.length !== expectedCount) {
+    if (noReport !== undefined) {
+      wrong.push({ pass: 0, title: '(run)', why: noReport });
+    } else if (expectedCount !== undefined && tests.length !== expectedCount) {
       wrong.push({ pass: 0, title: '(run)', why: `${tests.length} of ${expectedCount} corpus tests reported; exit ${spawned.code} ${spawned.signal ?? ''}` });
     }
-    return { cell, seconds, code: spawned.code, tests, wrong, output: `${spawned.stdout}\n${spawned.stderr}` };
+    return { cell, seconds, code: spawned.code, limitHit: spawned.limitHit, tests, wrong, output: `${spawned.stdout}\n${spawned.stderr}` };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -185,7 +217,8 @@ function parseArgs(argv) {
     else if (flag === '--verbose') options.verbose = true;
     else if (flag === '--node') options.nodeMajor = wholeNumber(flag, value());
     else if (flag === '--jobs') options.jobs = wholeNumber(flag, value());
-    else throw new Error(`Unknown option ${flag}. Options: --cells ${CELLS.join(',')} --passes N --paths first|all|none --only REGEX --node MAJOR --jobs N --verbose`);
+    else if (flag === '--limit-s') options.limitMs = wholeNumber(flag, value()) * 1000;
+    else throw new Error(`Unknown option ${flag}. Options: --cells ${CELLS.join(',')} --passes N --paths first|all|none --only REGEX --node MAJOR --jobs N --limit-s SECONDS --verbose`);
   }
   return options;
 }
@@ -218,7 +251,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const size = corpusSize(result.tests);
       const lines = [`${cell.padEnd(10)} ${result.tests.length} verdicts (${size.leaks} leaks, ${size.lookAlikes} look-alikes per pass), ${result.wrong.length} wrong, ${result.seconds.toFixed(1)} s`];
       for (const wrong of result.wrong) lines.push(`  WRONG pass ${wrong.pass} ${wrong.title}\n    ${wrong.why.replace(/\n/g, '\n    ')}`);
-      if (options.verbose || result.tests.length === 0) lines.push(result.output);
+      // A run with no report already carries its output's end in its '(run)' verdict.
+      if (options.verbose || (result.tests.length === 0 && !result.wrong.some((w) => w.title === '(run)'))) lines.push(result.output);
       console.log(lines.join('\n'));
       if (result.wrong.length > 0 || result.tests.length === 0) failed = true;
     }

@@ -9,7 +9,8 @@
 //
 // Other options: --jobs N (cells run at once, default 1), --skip-build (reuse the last tarball),
 // --tarball FILE (check this tarball instead of packing the working tree),
-// --types-only / --runtime-only, --verbose (print every step's output), --modes types,setup,…
+// --types-only / --runtime-only, --verbose (print every step's output), --limit-scale F (multiply
+// every step's time limit, STEP_TIMEOUT_MS, by F, e.g. 2 on a busy machine), --modes types,setup,…
 // (the ways of bringing the types in to check, default all; see TYPE_MODES),
 // --override PATH=FILE[,PATH=FILE…] (try a candidate change without touching the repo: FILE
 // replaces node_modules/trackref/PATH in each cell for this run only, e.g.
@@ -166,13 +167,23 @@ const RUNTIME_FORMS = {
   ],
 };
 
+/** Each step's time limit (× --limit-scale); a step that hits it fails saying so (run-command.mjs). */
 const STEP_TIMEOUT_MS = { install: 15 * 60_000, tsc: 5 * 60_000, runtime: 10 * 60_000, build: 10 * 60_000 };
+let limitScale = 1;
+
+/** The options of run() that set a step's time limit and name it in a message. */
+function limitOf(step) {
+  return {
+    timeoutMs: STEP_TIMEOUT_MS[step] * limitScale,
+    limit: `the matrix's ${step} limit, ${(STEP_TIMEOUT_MS[step] * limitScale) / 1000} s; raise every limit with --limit-scale ${limitScale * 2}`,
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
 function parseArgs(argv) {
-  const options = { cells: undefined, jobs: 1, skipBuild: false, tarball: undefined, types: true, runtime: true, verbose: false, list: false, overrides: [], modes: TYPE_MODES };
+  const options = { cells: undefined, jobs: 1, limitScale: 1, skipBuild: false, tarball: undefined, types: true, runtime: true, verbose: false, list: false, overrides: [], modes: TYPE_MODES };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -185,6 +196,10 @@ function parseArgs(argv) {
     else if (name === '--cells') options.cells = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (name === '--jobs') options.jobs = Math.max(1, Number.parseInt(value(), 10) || 1);
     else if (name === '--skip-build') options.skipBuild = true;
+    else if (name === '--limit-scale') {
+      options.limitScale = Number(value());
+      if (!(options.limitScale > 0)) fail(`--limit-scale takes a number > 0, e.g. --limit-scale 2`);
+    }
     else if (name === '--tarball') {
       options.tarball = resolve(value());
       if (!existsSync(options.tarball)) fail(`--tarball: no file ${options.tarball}`);
@@ -260,13 +275,13 @@ async function buildTarball(options) {
     const result = await run('npm', ['pack', '--json', '--pack-destination', out], {
       cwd: src,
       env: childEnv(dirname(process.execPath)),
-      timeoutMs: STEP_TIMEOUT_MS.build,
+      ...limitOf('build'),
       log: join(cacheDir, 'logs', 'build.log'),
     });
     const file = readdirSync(out).find((f) => f.endsWith('.tgz'));
     if (result.code !== 0 || !file) {
       console.error(result.output);
-      fail('npm pack failed (log: .matrix/logs/build.log)');
+      fail(`npm pack failed, ${result.exit} (log: .matrix/logs/build.log)`);
     }
     const bytes = readFileSync(join(out, file));
     const name = `${basename(file, '.tgz')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.tgz`;
@@ -318,13 +333,13 @@ async function runCell(cell, tarball, options) {
       rmSync(stamp, { force: true });
       writeFileSync(join(dir, 'package.json'), manifest);
       const install = await installCell(cell, dir, nodeExe, env, join(logs, 'install.log'));
-      note('install', install.code === 0, install.code === 0 ? '' : tail(install.output), install.seconds);
+      note('install', install.code === 0, install.code === 0 ? '' : `${install.exit}\n${tail(install.output)}`, install.seconds);
       if (install.code !== 0) return result;
       writeFileSync(stamp, manifest);
     } else {
       note('install (cached)', true);
     }
-    const nodeVersion = await run(nodeExe, ['--version'], { cwd: dir, env, timeoutMs: 30_000 });
+    const nodeVersion = await run(nodeExe, ['--version'], { cwd: dir, env, timeoutMs: 60_000, limit: 'the 60 s limit of node --version in scripts/matrix.mjs' });
     result.node = nodeVersion.output.trim().replace(/^v/, '');
     for (const name of [cell.runner, 'typescript']) {
       result.versions[name] = readJson(join(dir, 'node_modules', name, 'package.json')).version;
@@ -360,7 +375,7 @@ async function runCell(cell, tarball, options) {
  * nothing is hoisted, so each package finds only what it declares), from a clean node_modules.
  */
 async function installCell(cell, dir, nodeExe, env, log) {
-  if (cell.installer !== 'pnpm') return run('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log });
+  if (cell.installer !== 'pnpm') return run('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, ...limitOf('install'), log });
   rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
   rmSync(join(dir, 'pnpm-lock.yaml'), { force: true });
   const settings = [
@@ -370,7 +385,7 @@ async function installCell(cell, dir, nodeExe, env, log) {
     'strictDepBuilds: false',
   ];
   writeFileSync(join(dir, 'pnpm-workspace.yaml'), `${settings.join('\n')}\n`);
-  return run(nodeExe, [await pnpmScript(PNPM_VERSION), 'install', '--config.confirmModulesPurge=false'], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS.install, log });
+  return run(nodeExe, [await pnpmScript(PNPM_VERSION), 'install', '--config.confirmModulesPurge=false'], { cwd: dir, env, ...limitOf('install'), log });
 }
 
 /** Applies --override files to the cell's installed trackref; returns what restores the originals. */
@@ -431,7 +446,7 @@ async function checkTypes(cell, dir, nodeExe, env, logs, note, options) {
     const r = await run(nodeExe, [tsc, ...group.map((job) => job.config)], {
       cwd: vdir,
       env,
-      timeoutMs: STEP_TIMEOUT_MS.tsc,
+      ...limitOf('tsc'),
       log: join(logs, `types-${basename(vdir)}.log`),
     });
     const results = new Map();
@@ -490,7 +505,7 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
       cell.runner === 'jest'
         ? [entry, '--config', join(rdir, form.config ?? 'jest.config.cjs'), `--resolver=${join(guard, 'jest-resolver.cjs')}`, `--cacheDirectory=${join(rdir, '.jest-cache')}`, '--ci', '--json', `--outputFile=${out}`, ...(form.args ?? []), form.test]
         : [entry, 'run', '--root', rdir, '--config', join(rdir, 'vitest.config.mjs'), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...(form.guard ? ['--reporter=trackref/vitest/reporter'] : []), ...(form.pool ? [`--pool=${form.pool}`] : []), ...(form.files ?? [])];
-    const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, timeoutMs: STEP_TIMEOUT_MS.runtime, log: join(logs, `runtime-${basename(rdir)}.log`) });
+    const r = await run(nodeExe, args, { cwd: rdir, env: formEnv, ...limitOf('runtime'), log: join(logs, `runtime-${basename(rdir)}.log`) });
     const verdict = form.guard ? judgeGuard(out, r, join(rdir, 'leaks.json'), cell.runner, form.alsoPassed) : judgeRuntime(out, r, form.alsoPassed);
     // Blocked resolutions are what a user's install would not find. From trackref or the fixture
     // they are a bug (a missing dependency); from the runner they are optional probes (a note).
@@ -516,7 +531,7 @@ async function checkRuntime(cell, dir, nodeExe, env, logs, note, options) {
  * so, and returns it. Undefined when there is no readable result (`problem` says why).
  */
 function readResults(file, r) {
-  if (!existsSync(file)) return { problem: `no JSON result (${r.exit})\n${tail(r.output, 40)}` };
+  if (!existsSync(file)) return { problem: `no JSON result: ${r.exit}${r.timedOut ? '' : ' (the runner crashed or failed to start)'}; the runner's output ends:\n${tail(r.output, 40)}` };
   let json;
   try {
     json = readJson(file);
@@ -629,6 +644,7 @@ function table(rows) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  limitScale = options.limitScale;
   const cells = (options.cells ?? CELLS.map((c) => c.name)).map((name) => CELLS.find((c) => c.name === name));
   if (options.list) {
     for (const cell of CELLS) console.log(`${cell.name.padEnd(14)} node ${cell.node}  ${cell.installer === 'pnpm' ? `pnpm ${PNPM_VERSION} (hoist: false)` : 'npm'}  ${Object.entries(cell.deps).map(([n, v]) => `${n}@${v}`).join(' ')}${CI_CELLS.includes(cell.name) ? '  [ci]' : ''}`);

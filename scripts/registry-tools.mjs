@@ -50,13 +50,14 @@ async function install(key, name, range, located, file) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), spec);
   rmSync(stamp, { force: true });
-  const { code, output } = await run('npm', ['install', '--no-audit', '--no-fund'], {
+  const { code, exit, output } = await run('npm', ['install', '--no-audit', '--no-fund'], {
     cwd: dir,
     env: childEnv(dirname(process.execPath)),
     timeoutMs: INSTALL_TIMEOUT_MS,
+    limit: 'INSTALL_TIMEOUT_MS in scripts/registry-tools.mjs, for one install from the npm registry; raise it there',
     log: join(cacheDir, 'logs', `${key}-install.log`),
   });
-  if (code !== 0 || !existsSync(check)) throw new Error(`could not install ${name}@${range} from the npm registry:\n${output}`);
+  if (code !== 0 || !existsSync(check)) throw new Error(`could not install ${name}@${range} from the npm registry (${exit}):\n${output.slice(-6000)}`);
   writeFileSync(stamp, spec);
   return found;
 }

@@ -26,9 +26,12 @@ export function childEnv(nodeBin, extra = {}) {
 /**
  * Runs a command with no stdin; resolves { code, signal, exit, output, seconds, timedOut } and never
  * rejects. `code` is -1 when the process was killed; `signal` then names the signal, and `exit`
- * says either in words ("exit 1", "killed by SIGSEGV") for messages.
+ * says how it ended in words for messages ("exit 1", "killed by SIGSEGV", or, when it reached
+ * `timeoutMs`, "TIME LIMIT HIT: stopped after 600 s, at its limit of 600 s (<limit>)").
+ * `limit` names the limit and how to raise it, e.g. "the matrix's runtime limit; raise it with
+ * --limit-scale 2"; it ends the output too, so a log or an output tail says why the run stopped.
  */
-export function run(command, args, { cwd, env, timeoutMs, log }) {
+export function run(command, args, { cwd, env, timeoutMs, log, limit = 'the time limit of this step' }) {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
@@ -48,8 +51,12 @@ export function run(command, args, { cwd, env, timeoutMs, log }) {
       clearTimeout(timer);
       const seconds = (Date.now() - started) / 1000;
       if (error) output += `\n${error.stack ?? error}`;
-      if (timedOut) output += `\n[matrix] killed after ${timeoutMs / 1000}s`;
-      const exit = signal ? `killed by ${signal}` : `exit ${code}`;
+      const exit = timedOut
+        ? `TIME LIMIT HIT: stopped after ${seconds.toFixed(0)} s, at its limit of ${timeoutMs / 1000} s (${limit})`
+        : signal
+          ? `killed by ${signal}`
+          : `exit ${code}`;
+      if (timedOut) output += `\n[${exit}]`;
       if (log) {
         mkdirSync(dirname(log), { recursive: true });
         writeFileSync(log, `$ ${[command, ...args].join(' ')}\n(cwd ${cwd}, ${seconds.toFixed(1)}s, ${exit})\n\n${output}`);

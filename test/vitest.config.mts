@@ -1,12 +1,18 @@
-// The project's own tests: `npm test` (= `vitest run --config test/vitest.config.mts`, after
-// `pretest` has built dist/). Tests import the library as users do, through the package name
+// The project's own tests as `npm test` runs them (= `vitest run --config test/vitest.config.mts`,
+// after `pretest` has built dist/). Tests import the library as users do, through the package name
 // `trackref` (node_modules/trackref is a symlink to this repo, so they exercise dist/).
 //
 // - unit: the core API in this process (real V8, real garbage collection, no mocks).
 // - integration: real Jest and Vitest runs on the fixture projects under test/fixtures/; each spawns
 //   a runner (and its workers), so they get long timeouts and run at most two at a time.
+//
+// The slowest integration files (test/suites.mts: the leak corpus, the self-leak scripts, the
+// retainer paths under four runner setups, the big snapshot) are the heavy suite instead:
+// `npm run test:heavy` (test/vitest.heavy.config.mts), which CI runs after this one.
 import * as path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { RUN_LIMIT, timeoutFor } from './limits.mts';
+import { HEAVY_FILES } from './suites.mts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -26,8 +32,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // Generous: a busy 2-core machine (load 5-10) runs these 2-3 times slower than a quiet one.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -35,8 +42,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          exclude: [...configDefaults.exclude, ...HEAVY_FILES],
+          // A test or hook runs at most two runners one after the other, each stopped at RUN_LIMIT
+          // (TRACKREF_RUN_LIMIT_S, test/limits.ts) with a message saying so, before this fires.
+          testTimeout: timeoutFor(RUN_LIMIT, 2),
+          hookTimeout: timeoutFor(RUN_LIMIT, 2),
         },
       },
     ],

@@ -3,14 +3,15 @@
 // look-alike must pass (scripts/corpus.mjs judges each verdict from the test titles).
 import { describe, expect, test } from 'vitest';
 import { CELLS, corpusSize, runCorpus } from '../../scripts/corpus.mjs';
+import { CORPUS_LIMIT, timeoutFor } from '../limits.mts';
 
 describe('leak corpus', () => {
   test.each(CELLS)('%s: every leak caught and named, every look-alike passes', async (cell) => {
-    const result = await runCorpus(cell, { limitMs: 280_000 });
+    const result = await runCorpus(cell, { limitMs: CORPUS_LIMIT.ms, limitRaise: `${CORPUS_LIMIT.raise} (now ${CORPUS_LIMIT.describe})` });
     const counts = corpusSize(result.tests);
     const explanation = result.wrong.map((w) => `${w.title}\n  ${w.why}`).join('\n') + (result.tests.length === 0 ? result.output : '');
     expect(result.wrong, explanation).toEqual([]);
     expect(counts.leaks, result.output).toBeGreaterThanOrEqual(25);
     expect(counts.lookAlikes, result.output).toBeGreaterThanOrEqual(15);
-  }, 300_000);
+  }, timeoutFor(CORPUS_LIMIT));
 });

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
+import { RUN_LIMIT, type Limit } from '../limits.mts';
 
 export const repo = path.resolve(import.meta.dirname, '../..');
 export const fixtures = path.join(repo, 'test', 'fixtures');
@@ -13,8 +14,8 @@ export const vitestEntry = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs
 export const jestGc = path.join(repo, 'bin', 'jest-gc.js');
 export const vitestGc = path.join(repo, 'bin', 'vitest-gc.js');
 
-/** A spawned runner may take this long before it is stopped (it has its own test timeouts). */
-const RUN_LIMIT_MS = 110_000;
+/** How much of a failed run's output a message shows (its end, where runners say what went wrong). */
+const TAIL_CHARS = 6000;
 
 export interface TestOutcome {
   status: string;
@@ -80,40 +81,93 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `trackref-${prefix}-`));
 }
 
-interface SpawnResult {
+export interface SpawnResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   pid: number;
+  /** Set when the process was stopped because it reached its time limit (this one). */
+  limitHit?: Limit;
+  seconds: number;
 }
 
-export function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<SpawnResult> {
+/** Spawned processes under way: each leads a process group of its own, ended if this process exits. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) killGroup(pid);
+});
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Runs `node ...args` with no stdin, in a process group of its own, and stops the group (the runner
+ * and its workers) when it reaches `limit` (default: TRACKREF_RUN_LIMIT_S, see test/limits.ts).
+ */
+export function run(args: string[], cwd: string, env: NodeJS.ProcessEnv, limit: Limit = RUN_LIMIT): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
+    let limitHit: Limit | undefined;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
-    child.on('error', reject);
+    if (child.pid !== undefined) running.add(child.pid);
+    const timer = setTimeout(() => {
+      limitHit = limit;
+      killGroup(child.pid!);
+    }, limit.ms);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      running.delete(child.pid!);
+      reject(error);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, pid: child.pid! });
+      running.delete(child.pid!);
+      resolve({ code, signal, stdout, stderr, pid: child.pid!, seconds: (Date.now() - started) / 1000, ...(limitHit ? { limitHit } : {}) });
     });
   });
 }
 
-function readResults(outputFile: string, recordsDir: string, spawned: SpawnResult): RunResult {
-  let json: JsonReport;
+/**
+ * Why a spawned process gave no result, for a failure message: the time limit it hit (which one,
+ * its value, how to raise it), or how it ended; then the end of its output.
+ */
+export function explainNoResult(what: string, spawned: Omit<SpawnResult, 'pid'>, missing: string): string {
+  const ended = spawned.signal ? `was killed by ${spawned.signal}` : `exited with code ${spawned.code}`;
+  const head = spawned.limitHit
+    ? `${what}: TIME LIMIT HIT. It was stopped after ${spawned.seconds.toFixed(0)} s, at its limit ${spawned.limitHit.describe}, ` +
+      `before it wrote ${missing}. The machine may be busy; ${spawned.limitHit.raise}.`
+    : `${what} ${ended} after ${spawned.seconds.toFixed(0)} s without writing ${missing} (it crashed or failed to start; its output ends below).`;
+  const tail = (text: string): string => (text.trim() === '' ? '(nothing)' : text.slice(-TAIL_CHARS));
+  return `${head}\n--- stdout (its last ${TAIL_CHARS} characters) ---\n${tail(spawned.stdout)}\n--- stderr (its last ${TAIL_CHARS} characters) ---\n${tail(spawned.stderr)}`;
+}
+
+/** Reads a runner's JSON report, or throws saying why there is none (see explainNoResult). */
+export function readJsonReport<T>(what: string, outputFile: string, spawned: Omit<SpawnResult, 'pid'>): T {
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(outputFile, 'utf8')) as JsonReport;
-  } catch (error) {
-    throw new Error(
-      `The runner wrote no JSON report (${(error as Error).message}); exit ${spawned.code} ${spawned.signal ?? ''}\n` +
-        `--- stdout ---\n${spawned.stdout}\n--- stderr ---\n${spawned.stderr}`,
-    );
+    text = readFileSync(outputFile, 'utf8');
+  } catch {
+    throw new Error(explainNoResult(what, spawned, `its JSON report (${outputFile})`));
   }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new Error(`${explainNoResult(what, spawned, 'a complete JSON report')}\n(the report ${outputFile} did not parse: ${(error as Error).message})`);
+  }
+}
+
+function readResults(what: string, outputFile: string, recordsDir: string, spawned: SpawnResult): RunResult {
+  const json = readJsonReport<JsonReport>(what, outputFile, spawned);
   const tests = new Map<string, TestOutcome>();
   for (const file of json.testResults) {
     for (const assertion of file.assertionResults) {
@@ -147,7 +201,7 @@ export async function runJest(fixture: string, args: string[] = [], options: Run
       path.join(fixtures, fixture),
       childEnv({ TRACKREF_FIXTURE_OUT: recordsDir, ...options.env }),
     );
-    return readResults(outputFile, recordsDir, spawned);
+    return readResults(`Jest in ${fixture} (${args.join(' ')})`, outputFile, recordsDir, spawned);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -165,7 +219,7 @@ export async function runVitest(fixture: string, args: string[] = [], options: R
       path.isAbsolute(fixture) ? fixture : path.join(fixtures, fixture),
       childEnv({ TRACKREF_FIXTURE_OUT: recordsDir, ...options.env }),
     );
-    return readResults(outputFile, recordsDir, spawned);
+    return readResults(`Vitest in ${fixture} (${args.join(' ')})`, outputFile, recordsDir, spawned);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -195,7 +249,7 @@ export function expectedStatuses(names: string[]): Record<string, string> {
 
 /** Explains a run when an assertion about it fails. */
 export function describeRun(result: RunResult): string {
-  return `exit ${result.code}\n--- stdout ---\n${result.stdout.slice(-6000)}\n--- stderr ---\n${result.stderr.slice(-6000)}`;
+  return `exit ${result.code}\n--- stdout ---\n${result.stdout.slice(-TAIL_CHARS)}\n--- stderr ---\n${result.stderr.slice(-TAIL_CHARS)}`;
 }
 
 /** Asserts the exact status of every test of the run (no test missing, none extra). */

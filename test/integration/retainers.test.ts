@@ -14,11 +14,11 @@
 // 5 times per check (1 warm-up, 1 counted by births, 1 measured on the heap, then 2 more after the
 // verdict to show whether the count keeps growing), so the reported instance (the oldest leaked one,
 // from the measured run) is the third one made: index [2], key 'http://example.com/p2'.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { childEnv, fixtures, jestEntry, stripAnsi, tempDir, vitestEntry } from './helpers';
+import { RUN_LIMIT, timeoutFor } from '../limits.mts';
+import { childEnv, fixtures, jestEntry, readJsonReport, run, stripAnsi, tempDir, vitestEntry } from './helpers';
 
 /** The retainer path each shape must render, as the user would write it. */
 const EXPECTED_PATHS: Record<string, string> = {
@@ -98,8 +98,11 @@ const RUNNERS: Runner[] = [
   },
 ];
 
-/** One spawned runner may take this long (every failing check takes a heap snapshot; the machine may be busy). */
-const RUN_LIMIT_MS = 600_000;
+/**
+ * One spawned runner may take this long: twice TRACKREF_RUN_LIMIT_S (test/limits.ts), as every
+ * failing check here takes a heap snapshot and the machine may be busy.
+ */
+const RETAINERS_LIMIT = { ...RUN_LIMIT, ms: RUN_LIMIT.ms * 2, describe: `2 × ${RUN_LIMIT.describe}` };
 /** Runners spawned at once (each brings its own workers; this is a 2-core machine). */
 const CONCURRENT_RUNS = 2;
 
@@ -125,22 +128,6 @@ interface Outcome {
   saved: Record<string, Record<string, SavedCheck>>;
 }
 
-function spawnRunner(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 async function runFixture(runner: Runner): Promise<Outcome> {
   const work = tempDir(`retainers-${runner.runner}`);
   try {
@@ -151,16 +138,9 @@ async function runFixture(runner: Runner): Promise<Outcome> {
       runner.runner === 'jest'
         ? [jestEntry, '--ci', '--json', `--outputFile=${outputFile}`, `--cacheDirectory=${path.join(work, 'cache')}`, ...runner.args]
         : [vitestEntry, 'run', '--reporter=json', `--outputFile.json=${outputFile}`, ...runner.args];
-    const spawned = await spawnRunner(args, path.join(fixtures, runner.fixture), childEnv({ TRACKREF_FIXTURE_OUT: savedDir, ...runner.env }));
-    let json: { testResults: Array<{ assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }> }> };
-    try {
-      json = JSON.parse(readFileSync(outputFile, 'utf8')) as typeof json;
-    } catch (error) {
-      throw new Error(
-        `${runner.name}: the runner wrote no JSON report (${(error as Error).message}); exit ${spawned.code} ${spawned.signal ?? ''}\n` +
-          `--- stdout ---\n${spawned.stdout.slice(-6000)}\n--- stderr ---\n${spawned.stderr.slice(-6000)}`,
-      );
-    }
+    const spawned = await run(args, path.join(fixtures, runner.fixture), childEnv({ TRACKREF_FIXTURE_OUT: savedDir, ...runner.env }), RETAINERS_LIMIT);
+    type Json = { testResults: Array<{ assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }> }> };
+    const json = readJsonReport<Json>(runner.name, outputFile, spawned);
     const tests = new Map<string, { status: string; message: string }>();
     for (const file of json.testResults) {
       for (const result of file.assertionResults) {
@@ -228,7 +208,7 @@ function madeAt(text: string): string[] {
 let outcomes: Map<string, Outcome | Error>;
 beforeAll(async () => {
   outcomes = await runAll();
-}, RUN_LIMIT_MS * Math.ceil(RUNNERS.length / CONCURRENT_RUNS) + 60_000);
+}, timeoutFor(RETAINERS_LIMIT, Math.ceil(RUNNERS.length / CONCURRENT_RUNS)));
 
 function outcomeOf(runner: Runner): Outcome {
   const outcome = outcomes.get(runner.name);

@@ -9,6 +9,10 @@
 //   with CI=true or TRACKREF_SLOW=1 (about 3 minutes).
 import { describe, expect, test } from 'vitest';
 import { runSelfLeakScript } from '../fixtures/self-leak/run.mjs';
+import { SELF_LEAK_LIMIT, timeoutFor } from '../limits.mts';
+
+/** Each script may run SELF_LEAK_LIMIT (TRACKREF_SELF_LEAK_LIMIT_S); the test waits a little longer. */
+const limits = { limitMs: SELF_LEAK_LIMIT.ms, limitRaise: `${SELF_LEAK_LIMIT.raise} (now ${SELF_LEAK_LIMIT.describe}).` };
 
 const SLOW = process.env.CI === 'true' || process.env.TRACKREF_SLOW === '1';
 
@@ -53,7 +57,7 @@ interface ManyChecks {
 
 describe('trackref does not leak itself', () => {
   test('1,000,000 tracked objects created and dropped: registry empty, heap within 5% of its baseline', async () => {
-    const { result } = await runSelfLeakScript('drop-million.cjs', ['--objects=1000000']);
+    const { result } = await runSelfLeakScript('drop-million.cjs', ['--objects=1000000'], limits);
     const r = result as DropMillion;
     expect(r.made.objectRef + r.made.tracked).toBe(1_000_000);
     expect(r.made.insideChecks).toBeGreaterThan(0);
@@ -76,12 +80,12 @@ describe('trackref does not leak itself', () => {
     expect(r.checks.failingWithPaths.rows?.[0]?.path).toMatch(/^held\[\d+\]$/);
     expect(r.checks.failingNoPaths.leaked).toBe(true);
     expect(r.heapRatio, `heap after / baseline = ${r.heapRatio}`).toBeLessThanOrEqual(1.05);
-  }, 120_000);
+  }, timeoutFor(SELF_LEAK_LIMIT));
 
   const checks = SLOW ? 10_000 : 2_000;
   const warmup = SLOW ? 1_000 : 500;
   test(`${checks.toLocaleString('en-US')} consecutive checks of every kind: right verdicts, heap within 5%`, async () => {
-    const { result } = await runSelfLeakScript('many-checks.cjs', [String(checks), `--warmup=${warmup}`, `--every=${warmup}`]);
+    const { result } = await runSelfLeakScript('many-checks.cjs', [String(checks), `--warmup=${warmup}`, `--every=${warmup}`], limits);
     const r = result as ManyChecks;
     expect(r.checks).toBe(checks);
     const wrong = Object.entries(r.kinds).filter(([, kind]) => kind.wrong > 0);
@@ -99,5 +103,5 @@ describe('trackref does not leak itself', () => {
     }
     const series = r.series.map((point) => `${point.checks}: ${point.heapUsed}`).join(', ');
     expect(last.heapUsed / first.heapUsed, `heap used after N checks: ${series}`).toBeLessThanOrEqual(1.05);
-  }, 900_000);
+  }, timeoutFor(SELF_LEAK_LIMIT));
 });
