@@ -1,10 +1,26 @@
 /**
  * Retainer paths: turns the shortest path from a GC root to a leaked object (in a heap snapshot)
  * into what the user would write — `scheduler.queue[0].meta.referer`, `cache.get('http://…')`,
- * `globalThis.x`, `SpiderRegistry.all[3]`, `emitter listeners 'tick' → onTick() → item` — starting
- * from the closest variable, global or class the user owns. Works on snapshot data only; never
- * touches live objects.
+ * `globalThis.x`, `SpiderRegistry.all[3]`, `emitter listeners 'tick' → onTick() → item`,
+ * `signal listeners 'abort' → onAbort() → request`, `setTimeout(…, 30000) pending → onTimeout() → command`,
+ * `pending[2].then(onDone) → onDone() → item` — starting from the last holder the user can act on
+ * (a module variable, a global, a class, a module's exports, a pending timer), with the holder kinds
+ * it recognised on its steps. Works on snapshot data only; live state (a timer's due time) comes
+ * from the caller's callbacks, and this module never touches live objects itself.
  */
+import type { RetainerHolder } from './report';
+import {
+  displayFile,
+  isNodeInternal,
+  isRunnerInternal,
+  isTimeout,
+  moduleRecordFile,
+  publicNodeVariable,
+  scriptOfClosure,
+  scriptOfContext,
+  targetNamed,
+  timerRepeats,
+} from './holders';
 import { HeapGraph } from './snapshot/graph';
 
 export interface RetainerStep {
@@ -16,6 +32,12 @@ export interface RetainerStep {
   anchor: boolean;
   /** For a variable: true when it lives in a function nested inside another (not module scope). */
   nested?: boolean;
+  /** A holder the user can act on (module variable, global, class, module exports, pending timer): the shown path may start here. */
+  start?: boolean;
+  /** What kind of holder this step is, when recognised. */
+  holder?: RetainerHolder;
+  /** For a module variable or a module's exports: the module's file, as shown. */
+  file?: string;
 }
 
 export interface RetainerPath {
@@ -174,10 +196,32 @@ function mapStep(graph: HeapGraph, table: number, index: number): string {
  */
 export type SlotNamer = (context: number, value: number) => string | undefined;
 
-export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer): RetainerPath | undefined {
+/** A timer's live state: its delay, whether it repeats, and in how long it fires next. */
+export interface TimerState {
+  delayMs: number;
+  repeat: boolean;
+  dueInMs: number;
+}
+
+/** Reads the live state of the timer reached by `edges[index]` (optional; explain.ts reads the Timeout object). */
+export type TimerReader = (edges: readonly number[], index: number) => TimerState | undefined;
+
+/** How a timer reads in a path: `setTimeout(…, 30000) pending, due in 29.6 s`. */
+function timerText(repeat: boolean | undefined, delayMs: number | undefined, dueInMs: number | undefined): string {
+  const api = repeat === true ? 'setInterval' : 'setTimeout';
+  const call = `${api}(…${delayMs === undefined ? '' : `, ${delayMs}`})`;
+  if (dueInMs === undefined) return `${call} pending`;
+  return `${call} pending, ${repeat === true ? 'next' : 'due'} in ${(Math.max(0, dueInMs) / 1000).toFixed(1)} s`;
+}
+
+/** Global properties a test runner sets for itself. */
+const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
+
+export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
   const steps: RetainerStep[] = [];
+  const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i]!;
     const from = graph.edgeFrom(e);
@@ -185,21 +229,54 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     const type = graph.edgeType(e);
     const name = graph.edgeName(e);
     const fromName = graph.nodeName(from);
+    const next = edges[i + 1];
     if (type === graph.edgeShortcut || graph.nodeType(from) === 'synthetic') {
       steps.push({ text: isGlobalObject(graph, to) ? 'globalThis' : `(${graph.nodeName(to) || 'root'})`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && isGlobalObject(graph, from)) {
-      steps.push({ text: IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`, node: to, anchor: true });
+      // A global the user set, not one of Node's functions or a runner's own.
+      const script = graph.nodeType(to) === 'closure' ? scriptOfClosure(graph, to) : '';
+      const own = !RUNNER_GLOBAL.test(String(name)) && !isNodeInternal(script) && !isRunnerInternal(script);
+      const text = IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`;
+      steps.push({ text, node: to, anchor: true, start: own, ...(own ? { holder: { kind: 'global', selfReleasing: false } as const } : {}) });
     } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context')) {
       // A closure or module variable; unnamed when V8's snapshot gives no reliable name for the slot.
       const variable = type === graph.edgeContext ? String(name) : (contextSlotName(graph, from, Number(name)) ?? nameSlot?.(from, to) ?? '(variable)');
-      const previous = [...steps].reverse().find((step) => step.text !== '');
-      const afterClosure = previous !== undefined && previous.text.endsWith('()');
-      steps.push({ text: `${afterClosure ? ' → ' : ''}${variable}`, node: to, anchor: true, nested: contextDepth(graph, from) > 1 });
+      const nested = contextDepth(graph, from) > 1;
+      const script = scriptOfContext(graph, from);
+      const publicName = publicNodeVariable(script, variable);
+      const arrow = lastText().endsWith('()') ? ' → ' : '';
+      if (isNodeInternal(script) && variable === 'gcPersistentSignals' && next !== undefined && graph.edgeName(next) === 'table') {
+        // Node keeps an AbortSignal.timeout() / AbortSignal.any() signal that has listeners until it aborts.
+        steps.push({ text: 'AbortSignal.timeout() or .any() signal', node: graph.edgeTo(edges[i + 2] ?? next), anchor: true, start: true, holder: { kind: 'abort-signal', selfReleasing: true } });
+        i += edges[i + 2] === undefined ? 1 : 2;
+      } else if (publicName !== undefined) {
+        steps.push({ text: `${arrow}${publicName}`, node: to, anchor: true, start: true, holder: { kind: 'global', selfReleasing: false } });
+      } else {
+        const own = !nested && !isNodeInternal(script) && !isRunnerInternal(script);
+        const file = own && script !== '' ? displayFile(script) : undefined;
+        steps.push({
+          text: `${arrow}${variable}`,
+          node: to,
+          anchor: true,
+          nested,
+          start: own,
+          ...(own ? { holder: { kind: 'module-variable', selfReleasing: false, ...(file === undefined ? {} : { file }) } as const } : {}),
+          ...(file === undefined ? {} : { file }),
+        });
+      }
     } else if (type === graph.edgeProperty && graph.nodeType(from) === 'closure' && /^[A-Z]/.test(fromName) && name !== 'prototype') {
       // A static field of a class: `SpiderRegistry.all`.
-      steps.push({ text: `${fromName}${accessor(name)}`, node: to, anchor: true });
+      steps.push({ text: `${fromName}${accessor(name)}`, node: to, anchor: true, start: true, holder: { kind: 'class-static', selfReleasing: false } });
+    } else if (type === graph.edgeProperty && name === 'exports' && moduleRecordFile(graph, from) !== undefined) {
+      // A module's exports, reached through a module system's records (Node's, Jest's, Vitest's).
+      const file = displayFile(moduleRecordFile(graph, from)!);
+      steps.push({ text: 'exports', node: to, anchor: true, start: true, file, holder: { kind: 'module-exports', file, selfReleasing: false } });
+      // A CommonJS module imported from an ES module: its module.exports is the namespace's default.
+      if (next !== undefined && graph.nodeName(to) === 'Module' && graph.edgeName(next) === 'default' && /\.c[jt]s$/.test(file)) {
+        steps.push({ text: '', node: graph.edgeTo(next), anchor: false });
+        i++;
+      }
     } else if (type === graph.edgeInternal && name === 'table' && (fromName === 'Map' || fromName === 'Set')) {
-      const next = edges[i + 1];
       if (next !== undefined) {
         const text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
         steps.push({ text, node: graph.edgeTo(next), anchor: false });
@@ -217,13 +294,63 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     } else if (type === graph.edgeInternal && name === 'context' && graph.nodeType(from) === 'closure') {
       steps.push({ text: ` → ${fromName || 'anonymous'}()`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && name === '_events') {
-      const next = edges[i + 1];
       if (next !== undefined && graph.edgeType(next) === graph.edgeProperty) {
-        steps.push({ text: ` listeners ${quote(String(graph.edgeName(next)))}`, node: graph.edgeTo(next), anchor: false });
+        const event = String(graph.edgeName(next));
+        steps.push({ text: ` listeners ${quote(event)}`, node: graph.edgeTo(next), anchor: false, holder: { kind: 'listener', emitter: 'EventEmitter', event, selfReleasing: false } });
         i++;
       } else {
         steps.push({ text: accessor(name), node: to, anchor: false });
       }
+    } else if (type === graph.edgeProperty && name === '<symbol kEvents>' && eventTargetListener(graph, edges, i) !== undefined) {
+      // An EventTarget's (AbortSignal's…) listener: its events map → the event's list → the listener.
+      const found = eventTargetListener(graph, edges, i)!;
+      const position = found.position > 0 ? `[${found.position}]` : '';
+      steps.push({
+        text: ` listeners ${quote(found.event)}${position}`,
+        node: graph.edgeTo(edges[found.end]!),
+        anchor: false,
+        holder: { kind: 'listener', emitter: 'EventTarget', event: found.event, selfReleasing: false },
+      });
+      i = found.end;
+    } else if (type === graph.edgeProperty && name === '#signal' && fromName === 'AbortController') {
+      steps.push({ text: '.signal', node: to, anchor: false });
+    } else if (type === graph.edgeProperty && name === '<symbol kResourceStore>') {
+      // An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it.
+      const carrier = [...steps].reverse().find((step) => step.holder !== undefined)?.holder;
+      const selfReleasing = carrier !== undefined && carrier.selfReleasing && (carrier.kind === 'timer' || carrier.kind === 'idle-socket');
+      steps.push({ text: ' → AsyncLocalStorage store', node: to, anchor: false, holder: { kind: 'async-context', selfReleasing } });
+    } else if (type === graph.edgeInternal && name === 'reactions_or_result' && graph.nodeName(to) === 'system / PromiseReaction' && next !== undefined) {
+      const step = promiseReactionStep(graph, edges, i);
+      steps.push(step.step);
+      i = step.end;
+    } else if (graph.nodeName(from) === 'system / PromiseReaction' && graph.nodeName(to) === 'system / PromiseReaction') {
+      steps.push({ text: '', node: to, anchor: false });
+    } else if ((type === graph.edgeElement || type === graph.edgeProperty) && isTimeout(graph, to)) {
+      // A Node timer. In Node's own timer lists it is pending: it starts the path, named as created.
+      const inTimerList = fromName === 'TimersList' || (isTimeout(graph, from) && (name === '_idleNext' || name === '_idlePrev'));
+      const live = timerState?.(edges, i);
+      const repeat = live?.repeat ?? timerRepeats(graph, to);
+      const delayMs = live?.delayMs ?? timerListDelay(graph, edges, i);
+      const holder: RetainerHolder = {
+        kind: 'timer',
+        repeat: repeat === true,
+        selfReleasing: repeat === false,
+        ...(delayMs === undefined ? {} : { delayMs }),
+        ...(live === undefined ? {} : { dueInMs: live.dueInMs }),
+      };
+      if (inTimerList) {
+        steps.push({ text: timerText(repeat, delayMs, live?.dueInMs), node: to, anchor: true, start: true, holder });
+        // Its callback: the closure step that follows names it.
+        if (next !== undefined && graph.edgeName(next) === '_onTimeout') {
+          steps.push({ text: '', node: graph.edgeTo(next), anchor: false });
+          i++;
+        }
+      } else {
+        steps.push({ text: accessor(name), node: to, anchor: false, holder });
+      }
+    } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
+      // A keep-alive socket waiting in an http.Agent's free list.
+      steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
     } else if (type === graph.edgeElement || type === graph.edgeProperty) {
       steps.push({ text: accessor(name), node: to, anchor: false });
     } else if (typeof name === 'string' && EPHEMERON.test(name)) {
@@ -235,27 +362,117 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const owner = table === undefined ? undefined : ownerOfTable(graph, table);
       const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner, nameSlot) ?? 'WeakMap';
       const keyName = key === undefined ? '…' : nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`;
-      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true });
+      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true, start: true, holder: { kind: 'weakmap-value', selfReleasing: false } });
     } else {
-      // Other VM-internal steps (promise reactions, suspended functions' registers…) are left out.
+      // Other VM-internal steps (suspended functions' registers…) are left out.
       steps.push({ text: '', node: to, anchor: false });
     }
   }
   const start = startOfShownPath(graph, steps);
-  const shown = steps.slice(start);
+  const shown = steps.slice(start).filter((step, i) => i === 0 || step.text !== '');
   const parts = shown.length > MAX_SHOWN_STEPS ? [...shown.slice(0, 3), { text: ' … ' }, ...shown.slice(-(MAX_SHOWN_STEPS - 3))] : shown;
-  return { text: parts.map((step) => step.text).join('').replace(/^ → /, ''), steps, start, edges };
+  const exportsOf = steps[start]?.holder?.kind === 'module-exports' ? ` (${steps[start]!.file})` : '';
+  return { text: parts.map((step) => step.text).join('').replace(/^ → /, '') + exportsOf, steps, start, edges };
+}
+
+/** The delay of a timer found in Node's timer lists: the key of its list in `timerListMap`. */
+function timerListDelay(graph: HeapGraph, edges: readonly number[], index: number): number | undefined {
+  for (let i = index; i >= 0; i--) {
+    const to = graph.edgeTo(edges[i]!);
+    if (graph.nodeName(to) === 'TimersList') {
+      const name = graph.edgeName(edges[i]!);
+      return graph.edgeType(edges[i]!) === graph.edgeElement && typeof name === 'number' ? name : undefined;
+    }
+    if (!isTimeout(graph, to)) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * An EventTarget listener on the path from `edges[index]` (the `kEvents` property): the events Map,
+ * its table slot holding the event's list, the list's `next` links, a Listener, and its function.
+ * Returns the event name, the listener's position in the list and the index of the last edge used.
+ */
+function eventTargetListener(graph: HeapGraph, edges: readonly number[], index: number): { event: string; position: number; end: number } | undefined {
+  const map = graph.edgeTo(edges[index]!);
+  const tableEdge = edges[index + 1];
+  const slotEdge = edges[index + 2];
+  if (graph.nodeName(map) !== 'Map' || tableEdge === undefined || slotEdge === undefined || graph.edgeName(tableEdge) !== 'table') return undefined;
+  const table = graph.edgeTo(tableEdge);
+  const slot = Number(graph.edgeName(slotEdge));
+  if (mapSlotRole(graph, table, slot) !== 'value') return undefined;
+  const keyNode = targetOfIndex(graph, table, slot - 1);
+  if (keyNode < 0) return undefined;
+  const event = stringText(graph, keyNode);
+  let position = -1;
+  for (let j = index + 3; j < edges.length; j++) {
+    const name = graph.edgeName(edges[j]!);
+    if (name === 'next') position++;
+    else if ((name === 'listener' || name === 'callback') && graph.nodeType(graph.edgeTo(edges[j]!)) === 'closure') return { event, position: Math.max(0, position), end: j };
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** The node at index `index` of an array-like node (a hash table), or -1. */
+function targetOfIndex(graph: HeapGraph, node: number, index: number): number {
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    const name = graph.edgeName(e);
+    if (name === index || name === String(index)) return graph.edgeTo(e);
+  }
+  return -1;
+}
+
+/** The name of a promise reaction's fulfil handler (its field 1), or '…'. */
+function fulfilName(graph: HeapGraph, reaction: number): string {
+  const handler = targetOfIndex(graph, reaction, 1);
+  return handler >= 0 && graph.nodeType(handler) === 'closure' && graph.nodeName(handler) !== '' ? graph.nodeName(handler) : '…';
+}
+
+/**
+ * A promise's reaction as the user wrote it, from the reaction edge at `index`: `.then(onDone)` (the
+ * handler is the next step), `.then(onDone)` reaching the promise `then` returned, or
+ * ` → await in crawl()` (an async function suspended at an `await`; its variables come next).
+ * V8 numbers a reaction's fields: 0 the reject handler, 1 the fulfil handler, 2 the derived promise.
+ */
+function promiseReactionStep(graph: HeapGraph, edges: readonly number[], index: number): { step: RetainerStep; end: number } {
+  const holder = { kind: 'promise-reaction', selfReleasing: false } as const;
+  let j = index + 1;
+  // Several reactions on one promise are linked to each other.
+  while (j < edges.length - 1 && graph.nodeName(graph.edgeTo(edges[j]!)) === 'system / PromiseReaction') j++;
+  const reaction = graph.edgeFrom(edges[j]!);
+  const field = graph.edgeName(edges[j]!);
+  const to = graph.edgeTo(edges[j]!);
+  if (graph.nodeType(to) === 'closure') {
+    // An `await`: V8's own handler, whose context's extension is the suspended async function.
+    const context = targetNamed(graph, to, 'context');
+    const generator = context < 0 ? -1 : targetNamed(graph, context, 'extension');
+    if (graph.nodeName(to) === '' && generator >= 0 && graph.nodeName(generator) === 'Generator' && edges[j + 2] !== undefined && graph.edgeTo(edges[j + 2]!) === generator) {
+      const fn = targetNamed(graph, generator, 'function');
+      const fnName = fn >= 0 && graph.nodeName(fn) !== '' ? graph.nodeName(fn) : 'anonymous';
+      return { step: { text: ` → await in ${fnName}()`, node: generator, anchor: false, holder }, end: j + 2 };
+    }
+    const handler = graph.nodeName(to) || 'anonymous';
+    return { step: { text: field === 0 || field === '0' ? `.catch(${handler})` : `.then(${handler})`, node: to, anchor: false, holder }, end: j };
+  }
+  if (graph.nodeName(to) === 'Promise') return { step: { text: `.then(${fulfilName(graph, reaction)})`, node: to, anchor: false, holder }, end: j };
+  return { step: { text: '', node: to, anchor: false }, end: j };
 }
 
 /** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */
 const HOLDER_SEARCH_STEPS = 4;
 
 /**
- * Where the shown path starts: the last variable, global or class static before the leaked object.
- * A variable of a nested named function also shows what holds that function (an emitter's listener
- * list, a timer): from a variable a few steps before it, or else from the object holding the closure.
+ * Where the shown path starts: the last holder the user can act on — a module variable of their code,
+ * a global they set, a class, a module's exports, a pending timer, a WeakMap entry — so that the
+ * closures, listeners and reactions between it and the leaked object are all shown. Without one (an
+ * object only a running or suspended function holds), the last variable, with what holds its
+ * function when that is known.
  */
 function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i]!.start === true) return i;
+  }
   let last = -1;
   for (let i = steps.length - 1; i >= 0; i--) {
     if (steps[i]!.anchor) {
