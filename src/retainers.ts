@@ -348,6 +348,11 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       } else {
         steps.push({ text: accessor(name), node: to, anchor: false, holder });
       }
+    } else if (type === graph.edgeProperty && name === '<symbol owner_symbol>' && /^(?:TLS)?Socket$/.test(graph.nodeName(to))) {
+      // A socket reached from its native handle (an open connection): named from the http.Agent free
+      // list that holds it, when one does.
+      const pooled = freeSocketName(graph, to, nameSlot);
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: true, ...(pooled === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true } as const }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
@@ -373,6 +378,23 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   const parts = shown.length > MAX_SHOWN_STEPS ? [...shown.slice(0, 3), { text: ' … ' }, ...shown.slice(-(MAX_SHOWN_STEPS - 3))] : shown;
   const exportsOf = steps[start]?.holder?.kind === 'module-exports' ? ` (${steps[start]!.file})` : '';
   return { text: parts.map((step) => step.text).join('').replace(/^ → /, '') + exportsOf, steps, start, edges };
+}
+
+/** `agent.freeSockets['host:port:'][0]` for a socket waiting in an http.Agent's free list, else undefined. */
+function freeSocketName(graph: HeapGraph, socket: number, nameSlot?: SlotNamer): string | undefined {
+  let found: string | undefined;
+  graph.forEachRetainer(socket, (list, toSocket) => {
+    if (found !== undefined || graph.edgeType(toSocket) !== graph.edgeElement || graph.nodeName(list) !== 'Array') return;
+    graph.forEachRetainer(list, (byHost, toList) => {
+      if (found !== undefined || graph.edgeType(toList) !== graph.edgeProperty) return;
+      graph.forEachRetainer(byHost, (agent, toByHost) => {
+        if (found !== undefined || graph.edgeName(toByHost) !== 'freeSockets') return;
+        const agentName = nameOf(graph, agent, nameSlot) ?? `(${graph.nodeName(agent) || 'Agent'})`;
+        found = `${agentName}.freeSockets${accessor(graph.edgeName(toList))}${accessor(graph.edgeName(toSocket))}`;
+      });
+    });
+  });
+  return found;
 }
 
 /** The delay of a timer found in Node's timer lists: the key of its list in `timerListMap`. */
