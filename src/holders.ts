@@ -6,6 +6,7 @@
  * never touches live objects, never renders a path (retainers.ts does).
  */
 import * as path from 'node:path';
+import { stringText } from './path-names';
 import type { HeapGraph } from './snapshot/graph';
 
 /** Test runners' own code: their module systems and workers hold every user module. */
@@ -72,10 +73,10 @@ export function displayFile(script: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
-/** The text of a string node (flat strings only; short). */
+/** The text of a string node (up to 4096 characters), or undefined for other nodes. */
 function stringValue(graph: HeapGraph, node: number): string | undefined {
   const type = graph.nodeType(node);
-  return type === 'string' || type === 'sliced string' ? graph.nodeName(node) : undefined;
+  return type === 'string' || type === 'sliced string' || type === 'concatenated string' ? stringText(graph, node, 4096) : undefined;
 }
 
 /**
