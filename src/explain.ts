@@ -1,7 +1,8 @@
 /**
  * Explains leaked instances once a check has found a leak: takes one heap snapshot, finds each
- * instance's node, renders its shortest retainer path, and marks the path's tracked objects as
- * created before or during the measured runs, with their ages. Until the snapshot is taken the
+ * instance's node, renders its shortest retainer path (reading pending timers' due times from the
+ * live Timeout objects), marks the path's tracked objects as created before or during the measured
+ * runs, with their ages, and gives each step a verdict (verdicts.ts). Until the snapshot is taken the
  * instances are held only through WeakRefs, so no path runs through trackref itself. Passing
  * checks never get here.
  */
@@ -12,6 +13,8 @@ import { classOf, stampOf } from './object-ref';
 import { type KnownObjectById, PathObjects } from './path-objects';
 import { retainerPath } from './retainers';
 import { takeSnapshotWith } from './snapshot/take';
+import { timerClockNow, timerStateOf } from './timer-state';
+import { judgeSteps } from './verdicts';
 import type { RetainerStepNote } from './report';
 
 export interface Explanation {
@@ -44,6 +47,11 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
     // Variable names V8 left out of the snapshot, per closure node (finding a closure walks the heap).
     const scopeVariables = new Map<number, Map<number, string>>();
     const live = new PathObjects(graph, (ids) => objectsByHeapIds(session, ids), knownById(session, known, graph.nodeCount));
+    const clock = timerClockNow();
+    const timerState = (edges: readonly number[], index: number) => {
+      const timer = live.objectAt(edges, index);
+      return timer === undefined ? undefined : timerStateOf(timer, clock);
+    };
     return objects.map((obj, index) => {
       const node = obj === undefined ? undefined : byObject.get(obj);
       if (node === undefined) return undefined;
@@ -59,9 +67,10 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
           scopeVariables.set(closure, names);
         }
         return names.get(graph.nodeId(value));
-      });
+      }, timerState);
       if (path === undefined) return undefined;
-      const shown = path.steps.slice(path.start);
+      // The steps the path shows (VM-internal ones have no text), the leaked instance last.
+      const shown = path.steps.slice(path.start).filter((step, i, all) => step.text !== '' || i === all.length - 1);
       // Only tracked objects on the path are looked for (the leaked one is at hand): their stamps
       // give their ages.
       const { edges } = path;
@@ -73,7 +82,8 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         return reaching < 0 ? undefined : live.objectAt(edges, reaching);
       };
       const retainerSteps = shown.map((step, i): RetainerStepNote => {
-        const note: RetainerStepNote = { text: step.text.replace(/^ → /, ''), className: graph.nodeName(step.node) || graph.nodeType(step.node) };
+        const note: RetainerStepNote = { text: step.text.replace(/^ → /, '').trimStart(), className: graph.nodeName(step.node) || graph.nodeType(step.node) };
+        if (step.holder !== undefined) note.holder = step.holder;
         const found = stepObject(i);
         const stamp = found === undefined ? undefined : stampOf(found);
         if (stamp !== undefined) {
@@ -82,6 +92,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         }
         return note;
       });
+      judgeSteps(retainerSteps);
       return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}) };
     });
   });

@@ -24,6 +24,30 @@ export interface LeakedInstance {
   whyNoRetainerPath?: string;
 }
 
+/**
+ * What kind of holder a step of a retainer path is, and whether it lets go of what it holds by itself
+ * (`selfReleasing`): a pending timer releases its callback when it fires, an idle keep-alive socket
+ * when it closes. Data for the check's rules; the report shows it as each step's reason.
+ */
+export type RetainerHolder =
+  | { kind: 'module-variable'; file?: string; selfReleasing: false }
+  | { kind: 'module-exports'; file: string; selfReleasing: false }
+  | { kind: 'global'; selfReleasing: false }
+  | { kind: 'class-static'; selfReleasing: false }
+  | { kind: 'weakmap-value'; selfReleasing: false }
+  /** A Node timer: a timeout releases its callback when it fires (`dueInMs` from now), an interval never. */
+  | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; selfReleasing: boolean }
+  /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners). */
+  | { kind: 'abort-signal'; selfReleasing: true }
+  /** A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed. */
+  | { kind: 'listener'; emitter: 'EventEmitter' | 'EventTarget'; event: string; selfReleasing: false }
+  /** A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout). */
+  | { kind: 'idle-socket'; selfReleasing: true }
+  /** An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it. */
+  | { kind: 'async-context'; selfReleasing: boolean }
+  /** A reaction (`then` callback or an `await`) of a promise: held until the promise settles. */
+  | { kind: 'promise-reaction'; selfReleasing: false };
+
 export interface RetainerStepNote {
   /** The accessor this step adds (`.meta`, `[12]`, `SomenastySpider.history`). */
   text: string;
@@ -32,6 +56,18 @@ export interface RetainerStepNote {
   /** For tracked objects: created during the measured runs (true) or before them (false). */
   createdDuringRuns?: boolean;
   ageMs?: number;
+  /** The holder this step is, when recognised. */
+  holder?: RetainerHolder;
+  /**
+   * LeakCanary's "Leaking: NO / YES / UNKNOWN" for the object reached: expected to live (a module
+   * variable, a global, a pool, a pending timer, an object older than the runs), leaking (created
+   * during the runs and still alive, the leaked instance) or unknown.
+   */
+  leaking?: 'no' | 'yes' | 'unknown';
+  /** Why, in a few words (e.g. `module variable of crawl.js`, `pending timer, fires in 29.6 s`). */
+  reason?: string;
+  /** True on the one reference most likely to be the bug (between the last "no" and the first "yes"). */
+  suspect?: boolean;
 }
 
 export interface LeakRow {
@@ -290,13 +326,18 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
     if (whyNot !== undefined) lines.push(style.dim(`  Retainer path ${whyNot}.`));
     const steps = row.oldest[0]?.retainerSteps;
     if (steps !== undefined && steps.length > 0) {
-      lines.push('', style.dim(`  How the oldest is held (new = created during the measured runs):`));
+      // LeakCanary's trace: each object reached, expected to live ("no"), leaking ("yes") or unknown
+      // ("?"), why, and the reference most likely to be the bug.
+      lines.push('', style.dim(`  How the oldest is held (leaking? no = expected to live, yes = created during the measured runs):`));
       const width = Math.max(...steps.map((step) => step.text.length));
       const classWidth = Math.max(...steps.map((step) => step.className.length));
       steps.forEach((step, i) => {
+        const verdict = step.leaking === undefined ? '' : step.leaking === 'unknown' ? '?' : step.leaking;
         const when = step.createdDuringRuns === undefined ? '' : `${step.createdDuringRuns ? 'new' : 'existed before'}, ${formatAge(step.ageMs ?? 0)}`;
-        const leakedMark = i === steps.length - 1 ? '  ← leaked' : '';
-        lines.push(`    ${step.text.padEnd(width)}  ${step.className.padEnd(classWidth)}  ${when}${leakedMark}`.trimEnd());
+        const why = [when, step.createdDuringRuns === undefined && i < steps.length - 1 ? step.reason ?? '' : ''].filter((part) => part !== '').join(', ');
+        const marks = [step.suspect === true ? '← suspect reference' : '', i === steps.length - 1 ? '← leaked' : ''].filter((mark) => mark !== '').join('  ');
+        const text = step.suspect === true ? style.received(step.text.padEnd(width)) : step.text.padEnd(width);
+        lines.push(`    ${text}  ${step.className.padEnd(classWidth)}  ${verdict.padEnd(3)}  ${why}${why === '' || marks === '' ? '' : '  '}${marks}`.trimEnd());
       });
     }
   }

@@ -1,10 +1,27 @@
 /**
  * Retainer paths: turns the shortest path from a GC root to a leaked object (in a heap snapshot)
  * into what the user would write — `scheduler.queue[0].meta.referer`, `cache.get('http://…')`,
- * `globalThis.x`, `SpiderRegistry.all[3]`, `emitter listeners 'tick' → onTick() → item` — starting
- * from the closest variable, global or class the user owns. Works on snapshot data only; never
- * touches live objects.
+ * `globalThis.x`, `SpiderRegistry.all[3]`, `emitter listeners 'tick' → onTick() → item`,
+ * `signal listeners 'abort' → onAbort() → request`, `setTimeout(…, 30000) pending → onTimeout() → command`,
+ * `pending[2].then(onDone) → onDone() → item` — starting from the last holder the user can act on
+ * (a module variable, a global, a class, a module's exports, a pending timer), with the holder kinds
+ * it recognised on its steps. Works on snapshot data only; live state (a timer's due time) comes
+ * from the caller's callbacks, and this module never touches live objects itself.
  */
+import type { RetainerHolder } from './report';
+import {
+  displayFile,
+  isNodeInternal,
+  isRunnerInternal,
+  isTimeout,
+  moduleRecordFile,
+  publicNodeVariable,
+  scriptOfClosure,
+  scriptOfContext,
+  timerRepeats,
+} from './holders';
+import { eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timerListDelay, timerText } from './node-steps';
+import { IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { HeapGraph } from './snapshot/graph';
 
 export interface RetainerStep {
@@ -16,10 +33,16 @@ export interface RetainerStep {
   anchor: boolean;
   /** For a variable: true when it lives in a function nested inside another (not module scope). */
   nested?: boolean;
+  /** A holder the user can act on (module variable, global, class, module exports, pending timer): the shown path may start here. */
+  start?: boolean;
+  /** What kind of holder this step is, when recognised. */
+  holder?: RetainerHolder;
+  /** For a module variable or a module's exports: the module's file, as shown. */
+  file?: string;
 }
 
 export interface RetainerPath {
-  /** The path as the user would write it, from the last anchor (folded in the middle when long). */
+  /** The path as the user would write it, from the holder it starts at (folded in the middle when long). */
   text: string;
   /** Every step from the root, for callers that annotate them. */
   steps: RetainerStep[];
@@ -29,155 +52,29 @@ export interface RetainerPath {
   edges: number[];
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+export type { SlotNamer } from './path-names';
+export type { TimerReader, TimerState } from './node-steps';
+
+/** A module record's file that is the user's (not a runner's or Node's own). */
+function isUserModule(file: string | undefined): file is string {
+  return file !== undefined && !isRunnerInternal(file) && !isNodeInternal(file);
+}
+
 /** V8's edge name for a WeakMap entry: "N / part of key (Class @K) -> value (Class @V) pair in WeakMap (table @T)". */
 const EPHEMERON = /part of key \(.*? @(\d+)\) -> value .* pair in WeakMap \(table @(\d+)\)/;
 const MAX_SHOWN_STEPS = 8;
 
-function quote(text: string): string {
-  const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
-  return `'${short.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
-}
+const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
 
-function accessor(name: string | number): string {
-  if (typeof name === 'number') return `[${name}]`;
-  if (/^\d+$/.test(name)) return `[${name}]`;
-  return IDENTIFIER.test(name) ? `.${name}` : `[${quote(name)}]`;
-}
-
-/** A JavaScript global object (of the main context, a worker or a vm context): it has a global proxy. */
-function isGlobalObject(graph: HeapGraph, node: number): boolean {
-  if (graph.nodeType(node) !== 'object') return false;
-  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
-    if (graph.edgeName(e) === 'global_proxy') return true;
-  }
-  return false;
-}
-
-/** The text of a string node, joining the parts of concatenated strings (up to a short length). */
-function stringText(graph: HeapGraph, node: number, budget = 60): string {
-  if (graph.nodeType(node) !== 'concatenated string') return graph.nodeName(node).slice(0, budget);
-  let text = '';
-  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]! && text.length < budget; e++) {
-    const part = graph.edgeName(e);
-    if (part === 'first' || part === 'second') text += stringText(graph, graph.edgeTo(e), budget - text.length);
-  }
-  return text;
-}
-
-/**
- * The variable name of a context slot reached by a hidden edge: V8 leaves some contexts' slots
- * unnamed (e.g. module code run by Vitest), but the context's ScopeInfo lists the names in order.
- */
-function contextSlotName(graph: HeapGraph, context: number, index: number): string | undefined {
-  const names: string[] = [];
-  let slots = 0;
-  for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
-    if (graph.edgeType(e) === graph.edgeHidden) slots++;
-    if (graph.edgeName(e) !== 'scope_info') continue;
-    const scopeInfo = graph.edgeTo(e);
-    for (let f = graph.firstEdge[scopeInfo]!; f < graph.firstEdge[scopeInfo + 1]!; f++) {
-      if (graph.edgeType(f) === graph.edgeHidden) names.push(graph.nodeName(graph.edgeTo(f)));
-    }
-  }
-  // The snapshot numbers only slots holding objects: a slot holding a small integer has no edge and
-  // would shift every later name. Trust the names only when every listed variable has its slot.
-  if (names.length === 0 || names.length !== slots) return undefined;
-  const name = names[index];
-  return name !== undefined && IDENTIFIER.test(name) ? name : undefined;
-}
-
-/** How many function scopes enclose a closure context (1 = module or script scope). */
-function contextDepth(graph: HeapGraph, context: number): number {
-  let depth = 0;
-  let node = context;
-  while (graph.nodeName(node) === 'system / Context' && depth < 50) {
-    depth++;
-    let previous = -1;
-    for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
-      if (graph.edgeName(e) === 'previous') previous = graph.edgeTo(e);
-    }
-    if (previous < 0) break;
-    node = previous;
-  }
-  return depth;
-}
-
-/** The WeakMap (or Map/Set) object that owns a hash table. */
-function ownerOfTable(graph: HeapGraph, table: number): number | undefined {
-  let owner: number | undefined;
-  graph.forEachRetainer(table, (retainer, edge) => {
-    if (owner === undefined && graph.edgeName(edge) === 'table') owner = retainer;
-  });
-  return owner;
-}
-
-/** A name the user knows an object by: the variable or property it is held through, if any. */
-function nameOf(graph: HeapGraph, node: number, nameSlot?: SlotNamer): string | undefined {
-  const edge = graph.parentEdges()[node]!;
-  if (edge < 0) return undefined;
-  const type = graph.edgeType(edge);
-  const name = graph.edgeName(edge);
-  if (type === graph.edgeContext || type === graph.edgeProperty) return typeof name === 'string' && IDENTIFIER.test(name) ? name : undefined;
-  if (type === graph.edgeHidden && graph.nodeName(graph.edgeFrom(edge)) === 'system / Context') {
-    const context = graph.edgeFrom(edge);
-    return contextSlotName(graph, context, Number(name)) ?? nameSlot?.(context, node);
-  }
-  return undefined;
-}
-
-/** A short label for a node used as a map key or a closure. */
-function describeKey(graph: HeapGraph, node: number): string {
-  const type = graph.nodeType(node);
-  const name = graph.nodeName(node);
-  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return quote(stringText(graph, node));
-  if (type === 'number') return name;
-  if (type === 'closure') return `${name || 'anonymous'}()`;
-  return name || type;
-}
-
-/**
- * Whether a slot of a Map's hash table holds a key or a value. V8's OrderedHashMap is a FixedArray:
- * 3 header slots, one slot per bucket, then entries of (key, value, chain), with two entries per
- * bucket, so its length is 3 + 7 × buckets. The length comes from the table's self size (16-byte
- * header and 8-byte slots, or 8 and 4 with pointer compression); undefined when neither fits.
- */
-function mapSlotRole(graph: HeapGraph, table: number, index: number): 'key' | 'value' | undefined {
-  const size = graph.selfSize(table);
-  for (const [header, slot] of [[16, 8], [8, 4]] as const) {
-    const length = (size - header) / slot;
-    if (!Number.isInteger(length) || length < 10 || (length - 3) % 7 !== 0) continue;
-    const entries = 3 + (length - 3) / 7;
-    if (index < entries) return undefined;
-    const role = (index - entries) % 3;
-    return role === 0 ? 'key' : role === 1 ? 'value' : undefined;
-  }
-  return undefined;
-}
-
-/** How a Map holds the object in a slot of its table: `.get('key')`, `(Map key)` or `(Map entry)`. */
-function mapStep(graph: HeapGraph, table: number, index: number): string {
-  const role = mapSlotRole(graph, table, index);
-  if (role === 'key') return ' (Map key)';
-  if (role === undefined) return ' (Map entry)';
-  for (let e = graph.firstEdge[table]!; e < graph.firstEdge[table + 1]!; e++) {
-    if (graph.edgeName(e) === index - 1 || graph.edgeName(e) === String(index - 1)) {
-      return `.get(${describeKey(graph, graph.edgeTo(e))})`;
-    }
-  }
-  return '.get(…)';
-}
-
-/**
- * Names a context slot the snapshot leaves unnamed, from the live heap: given the context's node and
- * the node of the value in the slot. Optional (e.g. explain.ts asks V8 through the inspector).
- */
-export type SlotNamer = (context: number, value: number) => string | undefined;
-
-export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer): RetainerPath | undefined {
+export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
   const steps: RetainerStep[] = [];
+  const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
+  // True while the path runs through Node's or a test runner's own variables and globals: the first
+  // variable of user code reached from there is where the user's code takes over (a runner wraps each
+  // module in a function of its own, so its module variables are one function deep).
+  let fromInternal = false;
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i]!;
     const from = graph.edgeFrom(e);
@@ -185,21 +82,63 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     const type = graph.edgeType(e);
     const name = graph.edgeName(e);
     const fromName = graph.nodeName(from);
+    const next = edges[i + 1];
     if (type === graph.edgeShortcut || graph.nodeType(from) === 'synthetic') {
       steps.push({ text: isGlobalObject(graph, to) ? 'globalThis' : `(${graph.nodeName(to) || 'root'})`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && isGlobalObject(graph, from)) {
-      steps.push({ text: IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`, node: to, anchor: true });
+      // A global the user set, not one of Node's functions or a runner's own.
+      const script = graph.nodeType(to) === 'closure' ? scriptOfClosure(graph, to) : '';
+      const own = !RUNNER_GLOBAL.test(String(name)) && !isNodeInternal(script) && !isRunnerInternal(script);
+      const text = IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`;
+      steps.push({ text, node: to, anchor: true, start: own, ...(own ? { holder: { kind: 'global', selfReleasing: false } as const } : {}) });
+      fromInternal = !own;
     } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context')) {
       // A closure or module variable; unnamed when V8's snapshot gives no reliable name for the slot.
       const variable = type === graph.edgeContext ? String(name) : (contextSlotName(graph, from, Number(name)) ?? nameSlot?.(from, to) ?? '(variable)');
-      const previous = [...steps].reverse().find((step) => step.text !== '');
-      const afterClosure = previous !== undefined && previous.text.endsWith('()');
-      steps.push({ text: `${afterClosure ? ' → ' : ''}${variable}`, node: to, anchor: true, nested: contextDepth(graph, from) > 1 });
+      const depth = contextDepth(graph, from);
+      const nested = depth > 1;
+      const script = scriptOfContext(graph, from);
+      const publicName = publicNodeVariable(script, variable);
+      const arrow = lastText().endsWith('()') ? ' → ' : '';
+      if (isNodeInternal(script) && variable === 'gcPersistentSignals' && next !== undefined && graph.edgeName(next) === 'table') {
+        // Node keeps an AbortSignal.timeout() / AbortSignal.any() signal that has listeners until it aborts.
+        steps.push({ text: 'AbortSignal.timeout() or .any() signal', node: graph.edgeTo(edges[i + 2] ?? next), anchor: true, start: true, holder: { kind: 'abort-signal', selfReleasing: true } });
+        i += edges[i + 2] === undefined ? 1 : 2;
+      } else if (publicName !== undefined) {
+        steps.push({ text: `${arrow}${publicName}`, node: to, anchor: true, start: true, holder: { kind: 'global', selfReleasing: false } });
+      } else {
+        const internal = isNodeInternal(script) || isRunnerInternal(script);
+        const start = !internal && (!nested || fromInternal);
+        const moduleLevel = start && (depth === 1 || (fromInternal && depth === 2));
+        const file = moduleLevel && script !== '' ? displayFile(script) : undefined;
+        steps.push({
+          text: `${arrow}${variable}`,
+          node: to,
+          anchor: true,
+          nested,
+          start,
+          ...(moduleLevel ? { holder: { kind: 'module-variable', selfReleasing: false, ...(file === undefined ? {} : { file }) } as const } : {}),
+          ...(file === undefined ? {} : { file }),
+        });
+        fromInternal = internal;
+      }
+      if (publicName !== undefined || steps[steps.length - 1]!.holder?.kind === 'abort-signal') fromInternal = false;
     } else if (type === graph.edgeProperty && graph.nodeType(from) === 'closure' && /^[A-Z]/.test(fromName) && name !== 'prototype') {
       // A static field of a class: `SpiderRegistry.all`.
-      steps.push({ text: `${fromName}${accessor(name)}`, node: to, anchor: true });
+      steps.push({ text: `${fromName}${accessor(name)}`, node: to, anchor: true, start: true, holder: { kind: 'class-static', selfReleasing: false } });
+      fromInternal = false;
+    } else if (type === graph.edgeProperty && name === 'exports' && isUserModule(moduleRecordFile(graph, from))) {
+      // A module's exports, reached through a module system's records (Node's, Jest's, Vitest's).
+      const file = displayFile(moduleRecordFile(graph, from)!);
+      steps.push({ text: 'exports', node: to, anchor: true, start: true, file, holder: { kind: 'module-exports', file, selfReleasing: false } });
+      // A variable of the module reached from its exports (through an exported function) names it better.
+      fromInternal = true;
+      // A CommonJS module imported from an ES module: its module.exports is the namespace's default.
+      if (next !== undefined && graph.nodeName(to) === 'Module' && graph.edgeName(next) === 'default' && /\.c[jt]s$/.test(file)) {
+        steps.push({ text: '', node: graph.edgeTo(next), anchor: false });
+        i++;
+      }
     } else if (type === graph.edgeInternal && name === 'table' && (fromName === 'Map' || fromName === 'Set')) {
-      const next = edges[i + 1];
       if (next !== undefined) {
         const text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
         steps.push({ text, node: graph.edgeTo(next), anchor: false });
@@ -217,13 +156,73 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     } else if (type === graph.edgeInternal && name === 'context' && graph.nodeType(from) === 'closure') {
       steps.push({ text: ` → ${fromName || 'anonymous'}()`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && name === '_events') {
-      const next = edges[i + 1];
       if (next !== undefined && graph.edgeType(next) === graph.edgeProperty) {
-        steps.push({ text: ` listeners ${quote(String(graph.edgeName(next)))}`, node: graph.edgeTo(next), anchor: false });
+        const event = String(graph.edgeName(next));
+        steps.push({ text: ` listeners ${quote(event)}`, node: graph.edgeTo(next), anchor: false, holder: { kind: 'listener', emitter: 'EventEmitter', event, selfReleasing: false } });
         i++;
       } else {
         steps.push({ text: accessor(name), node: to, anchor: false });
       }
+    } else if (type === graph.edgeProperty && name === '<symbol kEvents>' && eventTargetListener(graph, edges, i) !== undefined) {
+      // An EventTarget's (AbortSignal's…) listener: its events map → the event's list → the listener.
+      const found = eventTargetListener(graph, edges, i)!;
+      const position = found.position > 0 ? `[${found.position}]` : '';
+      steps.push({
+        text: ` listeners ${quote(found.event)}${position}`,
+        node: graph.edgeTo(edges[found.end]!),
+        anchor: false,
+        holder: { kind: 'listener', emitter: 'EventTarget', event: found.event, selfReleasing: false },
+      });
+      i = found.end;
+    } else if (type === graph.edgeProperty && name === '#signal' && fromName === 'AbortController') {
+      steps.push({ text: '.signal', node: to, anchor: false });
+    } else if (type === graph.edgeProperty && (name === '<symbol kResourceStore>' || (name === '<symbol kAsyncContextFrame>' && graph.nodeName(to) === 'AsyncContextFrame'))) {
+      // An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it.
+      // Node 20 keeps the store on the resource; Node 24 keeps a frame (a Map of stores by storage).
+      const carrier = [...steps].reverse().find((step) => step.holder !== undefined)?.holder;
+      const selfReleasing = carrier !== undefined && carrier.selfReleasing && (carrier.kind === 'timer' || carrier.kind === 'idle-socket');
+      const inFrame = name === '<symbol kAsyncContextFrame>' && next !== undefined && graph.edgeName(next) === 'table' && edges[i + 2] !== undefined;
+      steps.push({ text: ' → AsyncLocalStorage store', node: inFrame ? graph.edgeTo(edges[i + 2]!) : to, anchor: false, holder: { kind: 'async-context', selfReleasing } });
+      if (inFrame) i += 2;
+    } else if (type === graph.edgeInternal && name === 'reactions_or_result' && graph.nodeName(to) === 'system / PromiseReaction' && next !== undefined) {
+      const step = promiseReactionStep(graph, edges, i);
+      steps.push(step.step);
+      i = step.end;
+    } else if (graph.nodeName(from) === 'system / PromiseReaction' && graph.nodeName(to) === 'system / PromiseReaction') {
+      steps.push({ text: '', node: to, anchor: false });
+    } else if ((type === graph.edgeElement || type === graph.edgeProperty) && isTimeout(graph, to)) {
+      // A Node timer. In Node's own timer lists it is pending: it starts the path, named as created.
+      const inTimerList = fromName === 'TimersList' || (isTimeout(graph, from) && (name === '_idleNext' || name === '_idlePrev'));
+      const live = timerState?.(edges, i);
+      const repeat = live?.repeat ?? timerRepeats(graph, to);
+      const delayMs = live?.delayMs ?? timerListDelay(graph, edges, i);
+      const holder: RetainerHolder = {
+        kind: 'timer',
+        repeat: repeat === true,
+        selfReleasing: repeat === false,
+        ...(delayMs === undefined ? {} : { delayMs }),
+        ...(live === undefined ? {} : { dueInMs: live.dueInMs }),
+      };
+      if (inTimerList) {
+        steps.push({ text: timerText(repeat, delayMs, live?.dueInMs), node: to, anchor: true, start: true, holder });
+        fromInternal = false;
+        // Its callback: the closure step that follows names it.
+        if (next !== undefined && graph.edgeName(next) === '_onTimeout') {
+          steps.push({ text: '', node: graph.edgeTo(next), anchor: false });
+          i++;
+        }
+      } else {
+        steps.push({ text: accessor(name), node: to, anchor: false, holder });
+      }
+    } else if (type === graph.edgeProperty && name === '<symbol owner_symbol>' && /^(?:TLS)?Socket$/.test(graph.nodeName(to))) {
+      // A socket reached from its native handle (an open connection): named from the http.Agent free
+      // list that holds it, when one does.
+      const pooled = freeSocketName(graph, to, nameSlot);
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: true, ...(pooled === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true } as const }) });
+      fromInternal = false;
+    } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
+      // A keep-alive socket waiting in an http.Agent's free list.
+      steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
     } else if (type === graph.edgeElement || type === graph.edgeProperty) {
       steps.push({ text: accessor(name), node: to, anchor: false });
     } else if (typeof name === 'string' && EPHEMERON.test(name)) {
@@ -235,27 +234,34 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const owner = table === undefined ? undefined : ownerOfTable(graph, table);
       const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner, nameSlot) ?? 'WeakMap';
       const keyName = key === undefined ? '…' : nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`;
-      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true });
+      // A runner's own WeakMap (e.g. of hooks by test file) is not where the user can act.
+      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true, start: !fromInternal, holder: { kind: 'weakmap-value', selfReleasing: false } });
     } else {
-      // Other VM-internal steps (promise reactions, suspended functions' registers…) are left out.
+      // Other VM-internal steps (suspended functions' registers…) are left out.
       steps.push({ text: '', node: to, anchor: false });
     }
   }
   const start = startOfShownPath(graph, steps);
-  const shown = steps.slice(start);
+  const shown = steps.slice(start).filter((step, i) => i === 0 || step.text !== '');
   const parts = shown.length > MAX_SHOWN_STEPS ? [...shown.slice(0, 3), { text: ' … ' }, ...shown.slice(-(MAX_SHOWN_STEPS - 3))] : shown;
-  return { text: parts.map((step) => step.text).join('').replace(/^ → /, ''), steps, start, edges };
+  const exportsOf = steps[start]?.holder?.kind === 'module-exports' ? ` (${steps[start]!.file})` : '';
+  return { text: parts.map((step) => step.text).join('').replace(/^ → /, '') + exportsOf, steps, start, edges };
 }
 
 /** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */
 const HOLDER_SEARCH_STEPS = 4;
 
 /**
- * Where the shown path starts: the last variable, global or class static before the leaked object.
- * A variable of a nested named function also shows what holds that function (an emitter's listener
- * list, a timer): from a variable a few steps before it, or else from the object holding the closure.
+ * Where the shown path starts: the last holder the user can act on — a module variable of their code,
+ * a global they set, a class, a module's exports, a pending timer, a WeakMap entry — so that the
+ * closures, listeners and reactions between it and the leaked object are all shown. Without one (an
+ * object only a running or suspended function holds), the last variable, with what holds its
+ * function when that is known.
  */
 function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i]!.start === true) return i;
+  }
   let last = -1;
   for (let i = steps.length - 1; i >= 0; i--) {
     if (steps[i]!.anchor) {

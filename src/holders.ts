@@ -1,0 +1,122 @@
+/**
+ * Recognises, from heap snapshot data, who a retainer path's objects belong to: the script a closure
+ * or a variable scope comes from (user code, Node's internals, a test runner's internals), module
+ * records of Node, Jest and Vitest (an object with `exports` and the module's file name), Node
+ * timers and their list, and the file name to show for a script. Reads snapshot nodes and edges only:
+ * never touches live objects, never renders a path (retainers.ts does).
+ */
+import * as path from 'node:path';
+import { stringText } from './path-names';
+import type { HeapGraph } from './snapshot/graph';
+
+/** Test runners' own code: their module systems and workers hold every user module. */
+const RUNNER_CODE = /[\\/]node_modules[\\/](?:vitest|@vitest|vite-node|vite|tinypool|tinyspy|jest-[\w-]+|@jest|jest)[\\/]/;
+
+/** The first edge of `node` with this name, or -1. */
+export function edgeNamed(graph: HeapGraph, node: number, name: string): number {
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    if (graph.edgeName(e) === name) return e;
+  }
+  return -1;
+}
+
+/** The node an edge of `node` with this name points to, or -1. */
+export function targetNamed(graph: HeapGraph, node: number, name: string): number {
+  const e = edgeNamed(graph, node, name);
+  return e < 0 ? -1 : graph.edgeTo(e);
+}
+
+/** The script (its URL or file name) a closure's code comes from; '' when the snapshot does not say. */
+export function scriptOfClosure(graph: HeapGraph, closure: number): string {
+  const shared = targetNamed(graph, closure, 'shared');
+  if (shared < 0) return '';
+  // V8 names the edge `script_or_debug_info` (Node 20) or `script` (newer V8).
+  let script = targetNamed(graph, shared, 'script_or_debug_info');
+  if (script < 0) script = targetNamed(graph, shared, 'script');
+  if (script < 0) return '';
+  const name = graph.nodeName(script);
+  return name.startsWith('system / ') ? '' : name;
+}
+
+/** The script of the function a closure context belongs to: that of a closure created in it. */
+export function scriptOfContext(graph: HeapGraph, context: number): string {
+  let script = '';
+  graph.forEachRetainer(context, (retainer, edge) => {
+    if (script === '' && graph.nodeType(retainer) === 'closure' && graph.edgeName(edge) === 'context') script = scriptOfClosure(graph, retainer);
+  });
+  return script;
+}
+
+/** Node's own code (`node:timers`, `node:internal/…`). */
+export function isNodeInternal(script: string): boolean {
+  return script.startsWith('node:') || script.startsWith('internal/');
+}
+
+/** A test runner's own code (Vitest, Vite, Jest and their workers). */
+export function isRunnerInternal(script: string): boolean {
+  return RUNNER_CODE.test(script);
+}
+
+/** A script name as the report shows it: relative to the working directory when inside it, no `file://`. */
+export function displayFile(script: string): string {
+  let file = script;
+  if (file.startsWith('file://')) {
+    try {
+      file = decodeURIComponent(new URL(file).pathname);
+    } catch {
+      return script;
+    }
+  }
+  file = file.replace(/\?.*$/, '');
+  if (!path.isAbsolute(file)) return file;
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/** The text of a string node (up to 4096 characters), or undefined for other nodes. */
+function stringValue(graph: HeapGraph, node: number): string | undefined {
+  const type = graph.nodeType(node);
+  return type === 'string' || type === 'sliced string' || type === 'concatenated string' ? stringText(graph, node, 4096) : undefined;
+}
+
+/**
+ * The file of a module record — Node's `Module`, Jest's module objects, Vitest's evaluated module
+ * nodes — from its `filename`, `file` or `id` property (an absolute path or a file URL); undefined
+ * when `node` is not one. Only objects that also have an `exports` property qualify.
+ */
+export function moduleRecordFile(graph: HeapGraph, node: number): string | undefined {
+  if (graph.nodeType(node) !== 'object' || edgeNamed(graph, node, 'exports') < 0) return undefined;
+  for (const name of ['filename', 'file', 'id']) {
+    const target = targetNamed(graph, node, name);
+    const value = target < 0 ? undefined : stringValue(graph, target);
+    if (value !== undefined && (path.isAbsolute(value) || value.startsWith('file://'))) return value;
+  }
+  return undefined;
+}
+
+/** Node's own module variables users know under a public name. */
+const PUBLIC_NODE_VARIABLES: Record<string, Record<string, string>> = {
+  'node:_http_agent': { globalAgent: 'http.globalAgent' },
+  'node:https': { globalAgent: 'https.globalAgent' },
+};
+
+/** The public name of a variable of Node's own code (`http.globalAgent`), if it has one. */
+export function publicNodeVariable(script: string, variable: string): string | undefined {
+  return PUBLIC_NODE_VARIABLES[script]?.[variable];
+}
+
+/** A Node timer object (setTimeout / setInterval), by its class name. */
+export function isTimeout(graph: HeapGraph, node: number): boolean {
+  return graph.nodeName(node) === 'Timeout' && graph.nodeType(node) === 'object';
+}
+
+/**
+ * Whether a timer repeats, from the snapshot alone: a timeout's `_repeat` is null (an edge to an
+ * oddball), an interval's is a number (a small integer has no edge at all). Undefined when unsure.
+ */
+export function timerRepeats(graph: HeapGraph, timeout: number): boolean | undefined {
+  const repeat = targetNamed(graph, timeout, '_repeat');
+  if (repeat < 0) return edgeNamed(graph, timeout, '_onTimeout') >= 0 ? true : undefined;
+  // null and the other oddballs are all named `system / Oddball`: a timer's _repeat is null or a number.
+  return graph.nodeType(repeat) === 'number' ? true : graph.nodeName(repeat) === 'system / Oddball' ? false : undefined;
+}

@@ -1,0 +1,157 @@
+/**
+ * Names on retainer paths: how a snapshot's property names, map keys, variables and hash-table slots
+ * read as code (`.meta`, `['text/html']`, `.get('k')`, a module variable's name from its scope's
+ * metadata). Reads snapshot data only; never touches live objects, never decides where a path starts.
+ */
+import type { HeapGraph } from './snapshot/graph';
+
+/**
+ * Names a context slot the snapshot leaves unnamed, from the live heap: given the context's node and
+ * the node of the value in the slot. Optional (e.g. explain.ts asks V8 through the inspector).
+ */
+export type SlotNamer = (context: number, value: number) => string | undefined;
+
+export const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+export function quote(text: string): string {
+  const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  return `'${short.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+}
+
+export function accessor(name: string | number): string {
+  if (typeof name === 'number') return `[${name}]`;
+  if (/^\d+$/.test(name)) return `[${name}]`;
+  return IDENTIFIER.test(name) ? `.${name}` : `[${quote(name)}]`;
+}
+
+/** A JavaScript global object (of the main context, a worker or a vm context): it has a global proxy. */
+export function isGlobalObject(graph: HeapGraph, node: number): boolean {
+  if (graph.nodeType(node) !== 'object') return false;
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    if (graph.edgeName(e) === 'global_proxy') return true;
+  }
+  return false;
+}
+
+/** The text of a string node, joining the parts of concatenated strings (up to a short length). */
+export function stringText(graph: HeapGraph, node: number, budget = 60): string {
+  if (graph.nodeType(node) !== 'concatenated string') return graph.nodeName(node).slice(0, budget);
+  let text = '';
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]! && text.length < budget; e++) {
+    const part = graph.edgeName(e);
+    if (part === 'first' || part === 'second') text += stringText(graph, graph.edgeTo(e), budget - text.length);
+  }
+  return text;
+}
+
+/**
+ * The variable name of a context slot reached by a hidden edge: V8 leaves some contexts' slots
+ * unnamed (e.g. module code run by Vitest), but the context's ScopeInfo lists the names in order.
+ */
+export function contextSlotName(graph: HeapGraph, context: number, index: number): string | undefined {
+  const names: string[] = [];
+  let slots = 0;
+  for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
+    if (graph.edgeType(e) === graph.edgeHidden) slots++;
+    if (graph.edgeName(e) !== 'scope_info') continue;
+    const scopeInfo = graph.edgeTo(e);
+    for (let f = graph.firstEdge[scopeInfo]!; f < graph.firstEdge[scopeInfo + 1]!; f++) {
+      if (graph.edgeType(f) === graph.edgeHidden) names.push(graph.nodeName(graph.edgeTo(f)));
+    }
+  }
+  // The snapshot numbers only slots holding objects: a slot holding a small integer has no edge and
+  // would shift every later name. Trust the names only when every listed variable has its slot.
+  if (names.length === 0 || names.length !== slots) return undefined;
+  const name = names[index];
+  return name !== undefined && IDENTIFIER.test(name) ? name : undefined;
+}
+
+/** How many function scopes enclose a closure context (1 = module or script scope). */
+export function contextDepth(graph: HeapGraph, context: number): number {
+  let depth = 0;
+  let node = context;
+  while (graph.nodeName(node) === 'system / Context' && depth < 50) {
+    depth++;
+    let previous = -1;
+    for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+      if (graph.edgeName(e) === 'previous') previous = graph.edgeTo(e);
+    }
+    if (previous < 0) break;
+    node = previous;
+  }
+  return depth;
+}
+
+/** The WeakMap (or Map/Set) object that owns a hash table. */
+export function ownerOfTable(graph: HeapGraph, table: number): number | undefined {
+  let owner: number | undefined;
+  graph.forEachRetainer(table, (retainer, edge) => {
+    if (owner === undefined && graph.edgeName(edge) === 'table') owner = retainer;
+  });
+  return owner;
+}
+
+/** A name the user knows an object by: the variable or property it is held through, if any. */
+export function nameOf(graph: HeapGraph, node: number, nameSlot?: SlotNamer): string | undefined {
+  const edge = graph.parentEdges()[node]!;
+  if (edge < 0) return undefined;
+  const type = graph.edgeType(edge);
+  const name = graph.edgeName(edge);
+  if (type === graph.edgeContext || type === graph.edgeProperty) return typeof name === 'string' && IDENTIFIER.test(name) ? name : undefined;
+  if (type === graph.edgeHidden && graph.nodeName(graph.edgeFrom(edge)) === 'system / Context') {
+    const context = graph.edgeFrom(edge);
+    return contextSlotName(graph, context, Number(name)) ?? nameSlot?.(context, node);
+  }
+  return undefined;
+}
+
+/** A short label for a node used as a map key or a closure. */
+export function describeKey(graph: HeapGraph, node: number): string {
+  const type = graph.nodeType(node);
+  const name = graph.nodeName(node);
+  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return quote(stringText(graph, node));
+  if (type === 'number') return name;
+  if (type === 'closure') return `${name || 'anonymous'}()`;
+  return name || type;
+}
+
+/**
+ * Whether a slot of a Map's hash table holds a key or a value. V8's OrderedHashMap is a FixedArray:
+ * 3 header slots, one slot per bucket, then entries of (key, value, chain), with two entries per
+ * bucket, so its length is 3 + 7 × buckets. The length comes from the table's self size (16-byte
+ * header and 8-byte slots, or 8 and 4 with pointer compression); undefined when neither fits.
+ */
+export function mapSlotRole(graph: HeapGraph, table: number, index: number): 'key' | 'value' | undefined {
+  const size = graph.selfSize(table);
+  for (const [header, slot] of [[16, 8], [8, 4]] as const) {
+    const length = (size - header) / slot;
+    if (!Number.isInteger(length) || length < 10 || (length - 3) % 7 !== 0) continue;
+    const entries = 3 + (length - 3) / 7;
+    if (index < entries) return undefined;
+    const role = (index - entries) % 3;
+    return role === 0 ? 'key' : role === 1 ? 'value' : undefined;
+  }
+  return undefined;
+}
+
+/** How a Map holds the object in a slot of its table: `.get('key')`, `(Map key)` or `(Map entry)`. */
+export function mapStep(graph: HeapGraph, table: number, index: number): string {
+  const role = mapSlotRole(graph, table, index);
+  if (role === 'key') return ' (Map key)';
+  if (role === undefined) return ' (Map entry)';
+  for (let e = graph.firstEdge[table]!; e < graph.firstEdge[table + 1]!; e++) {
+    if (graph.edgeName(e) === index - 1 || graph.edgeName(e) === String(index - 1)) {
+      return `.get(${describeKey(graph, graph.edgeTo(e))})`;
+    }
+  }
+  return '.get(…)';
+}
+
+/** The node at index `index` of an array-like node (a hash table), or -1. */
+export function targetOfIndex(graph: HeapGraph, node: number, index: number): number {
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    const name = graph.edgeName(e);
+    if (name === index || name === String(index)) return graph.edgeTo(e);
+  }
+  return -1;
+}

@@ -1,0 +1,81 @@
+/**
+ * LeakCanary-style verdicts for the steps of a retainer trace: each object reached is expected to live
+ * ("no": a module variable, a global, a class, a pending timer, a pool, an object older than the
+ * runs), leaking ("yes": created during the runs and still alive, the leaked instance itself) or
+ * unknown, with a short reason; and the one reference most likely to be the bug, between the last
+ * "no" and the first "yes". Pure: works on the notes explain.ts made, never on the heap, and never
+ * changes a check's verdict.
+ */
+import type { RetainerHolder, RetainerStepNote } from './report';
+
+/** Why a holder is expected to live (or, for references, why it holds). */
+function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reason: string } {
+  switch (holder.kind) {
+    case 'module-variable':
+      return { leaking: 'no', reason: holder.file === undefined ? 'module variable' : `module variable of ${holder.file}` };
+    case 'module-exports':
+      return { leaking: 'no', reason: `exports of ${holder.file}` };
+    case 'global':
+      return { leaking: 'no', reason: 'global' };
+    case 'class-static':
+      return { leaking: 'no', reason: 'class static field' };
+    case 'weakmap-value':
+      return { leaking: 'unknown', reason: 'WeakMap value: held while its key lives' };
+    case 'timer':
+      if (holder.repeat) return { leaking: 'no', reason: 'interval: runs until cleared' };
+      return { leaking: 'no', reason: holder.dueInMs === undefined ? 'pending timer: released when it fires' : `pending timer: released when it fires in ${(Math.max(0, holder.dueInMs) / 1000).toFixed(1)} s` };
+    case 'abort-signal':
+      return { leaking: 'no', reason: 'kept by Node until it aborts' };
+    case 'listener':
+      return { leaking: 'unknown', reason: `${holder.emitter === 'EventTarget' ? 'EventTarget' : 'EventEmitter'} listener: held until removed` };
+    case 'idle-socket':
+      return { leaking: 'no', reason: 'idle keep-alive socket: released when it closes' };
+    case 'async-context':
+      return { leaking: 'unknown', reason: holder.selfReleasing ? 'AsyncLocalStorage store: released with its resource' : 'AsyncLocalStorage store carried by a resource' };
+    case 'promise-reaction':
+      return { leaking: 'unknown', reason: 'reaction of an unsettled promise: held until it settles' };
+  }
+}
+
+/** References that add an entry to a collection (the usual bug: an entry added and never removed). */
+const ENTRY = /^\s*(?:\[|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
+
+/**
+ * Fills `leaking`, `reason` and `suspect` on the notes of one trace (from its first shown step to the
+ * leaked instance, which is last). Notes are changed in place and returned.
+ */
+export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
+  notes.forEach((note, i) => {
+    if (i === notes.length - 1) {
+      note.leaking = 'yes';
+      note.reason = 'the leaked instance';
+    } else if (note.createdDuringRuns === true) {
+      note.leaking = 'yes';
+      note.reason = 'created during the runs, still alive';
+    } else if (note.createdDuringRuns === false) {
+      note.leaking = 'no';
+      note.reason = 'existed before the runs';
+    } else if (note.holder !== undefined) {
+      const { leaking, reason } = holderReason(note.holder);
+      note.leaking = leaking;
+      note.reason = reason;
+    } else {
+      note.leaking = 'unknown';
+    }
+  });
+  const firstYes = notes.findIndex((note) => note.leaking === 'yes');
+  let lastNo = -1;
+  for (let i = 0; i < firstYes; i++) if (notes[i]!.leaking === 'no') lastNo = i;
+  // The reference into the first leaking object, or out of the last object expected to live: the last
+  // collection entry in between (an entry added and never removed), else the first reference after it.
+  let suspect = -1;
+  for (let i = firstYes; i > lastNo; i--) {
+    if (ENTRY.test(notes[i]!.text) || notes[i]!.holder?.kind === 'listener' || notes[i]!.holder?.kind === 'promise-reaction') {
+      suspect = i;
+      break;
+    }
+  }
+  if (suspect < 0) suspect = Math.min(lastNo + 1, notes.length - 1);
+  if (suspect >= 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;
+  return notes;
+}
