@@ -16,14 +16,15 @@ import { AnyClass, BirthLedger, openLedger } from './births';
 import { BirthWatch, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
-import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask } from './gc';
+import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
 import { SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
-import { LeakReport, LeakRow, LeakedInstance, MemorySample, createReport } from './report';
+import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport } from './report';
+import { selfReleaseWait } from './self-release';
 import {
   ClassTargets,
   LeakCheckOptions,
@@ -575,7 +576,7 @@ async function judgeByHeapCounts(
   isIgnored: IsIgnored,
   opts: ParsedOptions,
   birthsSuspected: boolean,
-): Promise<Judged & { runs: number }> {
+): Promise<Judged & { runs: number; selfRelease?: SelfRelease }> {
   // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
   // of the baseline collects again): only a first pass needs one here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
@@ -600,6 +601,7 @@ async function judgeByHeapCounts(
   own(ledger.alive);
   let all: LeakRow[] = own([]);
   let after = before;
+  let selfRelease: SelfRelease | undefined;
   let lastCallMs = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
@@ -630,23 +632,27 @@ async function judgeByHeapCounts(
       });
       if (rows.some(isLeaking)) break;
     }
-    const seen = new Set(rows.map((row) => row.key));
-    const vanished: LeakRow[] = [...baseline.counts]
-      .filter(([key]) => !seen.has(key))
-      .map(([key, count]) => ({ className: (key as { label?: string; name?: string }).label ?? (key as AnyClass).name, before: count, after: 0, leaked: -count, leaking: false, oldest: [] }));
-    const leakRows = rows.map((row): [CensusRow, LeakRow] => [
-      row,
-      {
-        className: row.className,
-        before: baseline.counts.get(row.key) ?? 0,
-        after: row.count,
-        leaked: growth(row),
-        leaking: isLeaking(row),
-        oldest: isLeaking(row) ? row.oldest : [],
-        ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
-      },
-    ]);
-    all = [...leakRows.map(([, row]) => row), ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
+    const toLeakRows = (list: CensusRow[]): Array<[CensusRow, LeakRow]> => {
+      const seen = new Set(list.map((row) => row.key));
+      const vanished: LeakRow[] = [...baseline.counts]
+        .filter(([key]) => !seen.has(key))
+        .map(([key, count]) => ({ className: (key as { label?: string; name?: string }).label ?? (key as AnyClass).name, before: count, after: 0, leaked: -count, leaking: false, oldest: [] }));
+      const pairs = list.map((row): [CensusRow, LeakRow] => [
+        row,
+        {
+          className: row.className,
+          before: baseline.counts.get(row.key) ?? 0,
+          after: row.count,
+          leaked: growth(row),
+          leaking: isLeaking(row),
+          oldest: isLeaking(row) ? row.oldest : [],
+          ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
+        },
+      ]);
+      all = [...pairs.map(([, row]) => row), ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));
+      return pairs;
+    };
+    let leakRows = toLeakRows(rows);
     after = memorySample();
     if (opts.paths && all.some((row) => row.leaking)) {
       // Let this job end so the WeakRefs to leaked instances stop keeping them strongly. The paths
@@ -654,6 +660,22 @@ async function judgeByHeapCounts(
       await nextMacrotask();
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
+      // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
+      // wait for them, within a bound, before failing.
+      const wait = selfReleaseWait(all);
+      if (wait !== undefined) {
+        const waitStarted = now();
+        const stillLeaking = await waitWhileHeld(wait.ms, async () => {
+          await collectGarbage();
+          rows = count(baseline);
+          return rows.some(isLeaking);
+        });
+        selfRelease = { waitedMs: now() - waitStarted, holders: wait.holders, released: !stillLeaking };
+        if (!stillLeaking) {
+          leakRows = toLeakRows(rows);
+          after = memorySample();
+        }
+      }
     }
     const cheap = lastCallMs * MORE_RUNS <= MORE_RUNS_BUDGET_MS && (trackedWithoutScan(baseline, ledger) !== undefined || untracked !== undefined);
     if (opts.runs === 1 && rows.some(isLeaking) && cheap) {
@@ -667,5 +689,5 @@ async function judgeByHeapCounts(
     if (typeof siteWatch === 'object') siteWatch.close();
     ledger.close();
   }
-  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs };
+  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs, ...(selfRelease === undefined ? {} : { selfRelease }) };
 }

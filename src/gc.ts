@@ -94,3 +94,20 @@ export async function backOffWhileFalling(excess: number, remeasure: () => Promi
     }
   }
 }
+
+/** How often `waitWhileHeld` collects and re-counts. */
+const HELD_POLL_MS = 250;
+
+/**
+ * Waits up to `limitMs` for objects held by holders that let go by themselves (see self-release.ts):
+ * every 250 ms `stillHeld` collects and re-counts; resolves to its last answer (false: released).
+ */
+export async function waitWhileHeld(limitMs: number, stillHeld: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    await sleep(Math.max(0, Math.min(HELD_POLL_MS, remaining)));
+    if (!(await stillHeld())) return false;
+    if (remaining <= HELD_POLL_MS) return true;
+  }
+}

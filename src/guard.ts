@@ -22,9 +22,10 @@ import { liveTracked } from './live-refs';
 import { now, stamps } from './clock';
 import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
 import { TrackrefError } from './errors';
-import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask } from './gc';
+import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
+import { SelfReleaseWait, selfReleaseWait } from './self-release';
 import { classOf, describeValue, stampOf } from './object-ref';
-import { LeakReport, LeakRow, MemorySample, createReport, noteNoRetainerPaths } from './report';
+import { LeakReport, LeakRow, MemorySample, SelfRelease, createReport, noteNoRetainerPaths } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
 import { canCountWeakSets } from './weak-count';
 
@@ -369,7 +370,32 @@ export class LeakGuard {
       this.#explained++;
       explain(rowsOf.get(window)!, window.seqStart);
     }
-    return failing.map((window) => {
+    // Tests whose objects are held only by holders that let go by themselves (a timeout due soon, an
+    // idle keep-alive socket…): wait for them, within a bound, and judge those tests again.
+    const waits = new Map<Window, SelfReleaseWait>();
+    for (const window of failing) {
+      const wait = selfReleaseWait(rowsOf.get(window)!);
+      if (wait !== undefined) waits.set(window, wait);
+    }
+    const selfRelease = new Map<Window, SelfRelease>();
+    if (waits.size > 0) {
+      const waiting = [...waits.keys()];
+      const waitStarted = now();
+      await waitWhileHeld(Math.max(...[...waits.values()].map((wait) => wait.ms)), async () => {
+        await collectGarbage();
+        await drain(waiting);
+        return alive(waiting).length > 0;
+      });
+      const stillHeld = new Set(alive(waiting));
+      const again = survivorRows([...stillHeld], this.#isIgnored);
+      for (const window of waiting) {
+        const released = !stillHeld.has(window) || (again.get(window)?.length ?? 0) === 0;
+        selfRelease.set(window, { waitedMs: now() - waitStarted, holders: waits.get(window)!.holders, released });
+        // A test that passes after all does not use up one of the file's explained tests.
+        if (released) this.#explained--;
+      }
+    }
+    return failing.filter((window) => selfRelease.get(window)?.released !== true).map((window) => {
       const rows = rowsOf.get(window)!;
       const report = createReport({
         leaked: true,
@@ -383,6 +409,7 @@ export class LeakGuard {
         durationMs: now() - window.startedAt,
         memory: { before: window.memoryBefore, after: memoryAfter },
         guard: { test: window.test.name },
+        ...(selfRelease.has(window) ? { selfRelease: selfRelease.get(window)! } : {}),
       });
       recordGuardFinding(window.test, rows);
       const hint = `leak guard: "${window.test.name}" left objects alive after it passed`;

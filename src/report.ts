@@ -93,6 +93,14 @@ export interface LeakRow {
   oldest: LeakedInstance[];
 }
 
+/** See `LeakReportData.selfRelease`. */
+export interface SelfRelease {
+  waitedMs: number;
+  /** What was waited for, in words. */
+  holders: string[];
+  released: boolean;
+}
+
 export interface MemorySample {
   heapUsed: number;
   rss: number;
@@ -135,6 +143,12 @@ export interface LeakReportData {
   counting: 'births' | 'heap';
   /** How many times `fn` was called in all: warm-up, birth counting and (when needed) heap counting. */
   calls: number;
+  /**
+   * Set when the leaked instances were held only by holders that let go by themselves (a timeout due
+   * soon, an idle keep-alive socket…) and the check waited for them: how long, for what, and whether
+   * they let go (then the check passed).
+   */
+  selfRelease?: SelfRelease;
   /** Of `calls`, those made after a failing verdict to see whether the count keeps growing (see LeakRow.moreRuns). */
   extraCalls?: number;
   /** Set when the report comes from the per-test guard rather than a check of `fn`. */
@@ -302,6 +316,16 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   );
   if (data.rows.some((row) => row.before === undefined)) {
     lines.push(style.dim('  (— : not counted; births during the runs were enough to decide)'));
+  }
+  if (data.selfRelease !== undefined) {
+    const { waitedMs, holders, released } = data.selfRelease;
+    const waited = `${(waitedMs / 1000).toFixed(1)} s`;
+    lines.push(
+      '',
+      released
+        ? `  The new instances were held only by ${holders.join(', ')}; they were let go within ${waited}: not a leak.`
+        : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): still held.`,
+    );
   }
   for (const row of leaking) {
     if (row.moreRuns !== undefined && row.moreRuns.length > 1) lines.push('', ...growthOnMoreRuns(row, row.moreRuns, data, style));

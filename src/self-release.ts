@@ -1,0 +1,69 @@
+/**
+ * The rule for holders that let go by themselves. A leaked instance whose retainer path runs through
+ * a holder that releases on its own within a bound — a timeout due within `SELF_RELEASE_LIMIT_MS`,
+ * an idle keep-alive socket (closed by its agent's idle timeout: 5 s for Node's global agent, 4 s
+ * for fetch's), an `AbortSignal.timeout()` signal, or an AsyncLocalStorage store carried by one of
+ * those — is not yet a leak: the check (and the per-test guard) waits for such holders, at most that
+ * long, re-collects and re-counts, and fails only if the objects are still held. An interval, a
+ * listener, a module variable or a timer due later is not waited for.
+ * Pure: reads report data only, never an object.
+ */
+import type { LeakedInstance, LeakRow, RetainerHolder } from './report';
+
+/** The longest trackref waits for holders that release by themselves. */
+export const SELF_RELEASE_LIMIT_MS = 6_000;
+/** Slack after a timer's due time, for its callback to run and the collection after it. */
+const TIMER_SLACK_MS = 150;
+
+export interface SelfReleaseWait {
+  /** How long to wait at most, in milliseconds. */
+  ms: number;
+  /** What is waited for, in words (`a timeout due in 0.9 s`, `an idle keep-alive socket`). */
+  holders: string[];
+}
+
+/** The wait one holder needs, or undefined when it does not release by itself within the limit. */
+function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefined {
+  if (!holder.selfReleasing) return undefined;
+  switch (holder.kind) {
+    case 'timer':
+      if (holder.repeat || holder.dueInMs === undefined || holder.dueInMs + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
+      return { ms: Math.max(0, holder.dueInMs) + TIMER_SLACK_MS, text: `a timeout due in ${(Math.max(0, holder.dueInMs) / 1000).toFixed(1)} s` };
+    case 'idle-socket':
+      return { ms: SELF_RELEASE_LIMIT_MS, text: 'an idle keep-alive socket (released when it closes)' };
+    case 'abort-signal':
+      return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
+    case 'async-context':
+      return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AsyncLocalStorage store carried by a timer or a pooled socket (released with it)' };
+    default:
+      return undefined;
+  }
+}
+
+/** The wait for one instance: the shortest its path allows (the first holder on it that will let go). */
+function waitForInstance(instance: LeakedInstance): { ms: number; text: string } | undefined {
+  let best: { ms: number; text: string } | undefined;
+  for (const step of instance.retainerSteps ?? []) {
+    const wait = step.holder === undefined ? undefined : waitFor(step.holder);
+    if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
+  }
+  return best;
+}
+
+/**
+ * How long to wait before failing `rows`, or undefined when some reported instance is held by
+ * nothing that releases by itself (or has no retainer path): then there is nothing to wait for.
+ */
+export function selfReleaseWait(rows: readonly LeakRow[]): SelfReleaseWait | undefined {
+  const instances = rows.filter((row) => row.leaking).flatMap((row) => row.oldest);
+  if (instances.length === 0) return undefined;
+  let ms = 0;
+  const holders = new Set<string>();
+  for (const instance of instances) {
+    const wait = waitForInstance(instance);
+    if (wait === undefined) return undefined;
+    ms = Math.max(ms, wait.ms);
+    holders.add(wait.text);
+  }
+  return { ms, holders: [...holders] };
+}
