@@ -253,7 +253,9 @@ async function runOne(root, project, testCase, which, runner, limitMs) {
     runner === 'jest'
       ? [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--json', `--outputFile=${outputFile}`, `--cacheDirectory=${join(project.dir, '.jest-cache')}`, '--config', 'jest.config.cjs']
       : [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.mjs', `--pool=${runner}`, '--reporter=json', `--outputFile=${outputFile}`];
-  const result = await run(process.execPath, args, { cwd: project.dir, limitMs });
+  // An ESM-only package is loaded with import() from the CommonJS test; Jest needs vm modules for that.
+  const env = runner === 'jest' && testCase.esm ? childEnv({ NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' }) : childEnv();
+  const result = await run(process.execPath, args, { cwd: project.dir, limitMs, env });
   let tests = [];
   try {
     const json = JSON.parse(readFileSync(outputFile, 'utf8'));
