@@ -13,7 +13,9 @@
 // repro.cjs, with no trackref), --versions leaky,fixed, --json FILE (default: <work>/results.json),
 // --work DIR (default: $TRACKREF_REALWORLD_DIR or <os.tmpdir()>/trackref-realworld; installs are
 // cached there across runs), --limit-ms N (time limit of each spawned run, default 240000),
-// --repack (pack trackref even when dist/ is unchanged), --verbose (print every failure message).
+// --repack (pack trackref even when dist/ is unchanged), --verbose (print every failure message),
+// --crawler (also run the crawlee project in test/realworld/crawler under the chosen runners, with
+// the per-test guard on, judged against its expected.json; `--cases none --crawler` runs only it).
 //
 // Verdicts, per case x runner x version:
 //   leaky version: the test's `not.toLeak` must fail with trackref's leak report   -> "right", else WRONG
@@ -111,7 +113,7 @@ async function mustRun(what, command, args, options) {
 /** Reads and checks every case's case.json. */
 export function loadCases(names) {
   const all = readdirSync(casesDir).filter((name) => existsSync(join(casesDir, name, 'case.json'))).sort();
-  const chosen = names === undefined ? all : names;
+  const chosen = names === undefined ? all : names.length === 1 && names[0] === 'none' ? [] : names;
   return chosen.map((name) => {
     if (!all.includes(name)) throw new Error(`No case ${JSON.stringify(name)} in ${relative(repo, casesDir)}; cases: ${all.join(', ')}`);
     const dir = join(casesDir, name);
@@ -321,6 +323,74 @@ function lastLine(text) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The crawler project (test/realworld/crawler): crawlee against a local site, guard on
+
+const crawlerDir = join(repo, 'test', 'realworld', 'crawler');
+
+/** Installs the crawler project's pinned crawlee next to the shared root and copies its files in. */
+async function prepareCrawler(root, limitMs) {
+  const dir = join(root, 'crawler');
+  mkdirSync(dir, { recursive: true });
+  const manifest = readFileSync(join(crawlerDir, 'package.json'), 'utf8');
+  const stampFile = join(dir, '.installed');
+  if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== manifest) {
+    writeFileSync(join(dir, 'package.json'), manifest);
+    rmSync(join(dir, 'package-lock.json'), { force: true });
+    rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+    await mustRun('npm install of the crawler project', npm, ['install', '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts'], { cwd: dir, limitMs: Math.max(limitMs, 10 * 60_000) });
+    writeFileSync(stampFile, manifest);
+  }
+  for (const file of readdirSync(crawlerDir)) {
+    if (file === 'package.json' || file === 'README.md' || file === 'expected.json') continue;
+    copyFileSync(join(crawlerDir, file), join(dir, file));
+  }
+  return dir;
+}
+
+/** Runs the crawler project under each runner; one row per test and runner, judged against expected.json. */
+async function runCrawler(root, runners, limitMs, verbose) {
+  const expected = JSON.parse(readFileSync(join(crawlerDir, 'expected.json'), 'utf8')).tests;
+  const dir = await prepareCrawler(root, limitMs);
+  const rows = [];
+  for (const runner of runners.filter((r) => r !== 'node')) {
+    const outputFile = join(dir, `.result-${runner}.json`);
+    rmSync(outputFile, { force: true });
+    const args =
+      runner === 'jest'
+        ? [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--json', `--outputFile=${outputFile}`, `--cacheDirectory=${join(dir, '.jest-cache')}`, '--config', 'jest.config.cjs']
+        : [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.mjs', `--pool=${runner}`, '--reporter=json', `--outputFile=${outputFile}`];
+    const result = await run(process.execPath, args, { cwd: dir, limitMs: limitMs * 3, env: childEnv({ CRAWLEE_LOG_LEVEL: 'OFF' }) });
+    let tests = [];
+    try {
+      const json = JSON.parse(readFileSync(outputFile, 'utf8'));
+      tests = json.testResults.flatMap((file) =>
+        file.assertionResults.map((a) => ({ file: file.name.split('/').pop(), title: a.title, status: a.status, message: (a.failureMessages ?? []).join('\n').replace(ANSI, '') })),
+      );
+    } catch {
+      /* every expected test is then judged as not run */
+    }
+    for (const want of expected) {
+      const got = tests.find((t) => t.file === want.file && t.title === want.title);
+      const base = { case: 'crawler', package: '@crawlee/basic', which: want.title, version: '', runner, seconds: result.seconds, notes: [] };
+      if (got === undefined) {
+        rows.push({ ...base, status: result.timedOut ? 'time limit' : 'not run', verdict: 'WRONG', why: result.timedOut ? `time limit of ${limitMs * 3} ms hit` : `no result for this test (exit ${result.code})`, message: result.output.slice(-3000) });
+        continue;
+      }
+      const heldBy = firstMatch(got.message, /^\s*held by\s+(.*)$/m);
+      const madeAt = firstMatch(got.message, /^\s*made at\s+(.*)$/m);
+      const right = got.status === want.expect;
+      const notes = [];
+      if (right && want.names !== undefined && !heldByText(got.message).includes(want.names)) notes.push(`report does not name ${JSON.stringify(want.names)} as the holder`);
+      rows.push({ ...base, status: got.status, verdict: right ? 'right' : 'WRONG', why: right ? undefined : `expected ${want.expect}, ${got.status}: ${firstLines(got.message, 14)}`, heldBy, madeAt, notes, message: got.message });
+      const flag = right ? (notes.length > 0 ? `  unhelpful: ${notes.join('; ')}` : '') : `  WRONG: expected ${want.expect}`;
+      console.log(`crawler ${runner.padEnd(9)} ${got.status.padEnd(7)} ${(right ? 'right' : 'WRONG').padEnd(5)} ${want.file} > ${want.title}${flag}`);
+      if (verbose && got.message) console.log(`${got.message.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Command line
 
 function parseArgs(argv) {
@@ -340,7 +410,8 @@ function parseArgs(argv) {
     else if (flag === '--limit-ms') options.limitMs = Number(value());
     else if (flag === '--repack') options.repack = true;
     else if (flag === '--verbose') options.verbose = true;
-    else throw new Error(`Unknown option ${flag}. Options: --cases a,b --runners ${RUNNERS.join(',')} --versions leaky,fixed --json FILE --work DIR --limit-ms N --repack --verbose`);
+    else if (flag === '--crawler') options.crawler = true;
+    else throw new Error(`Unknown option ${flag}. Options: --cases a,b --runners ${RUNNERS.join(',')} --versions leaky,fixed --json FILE --work DIR --limit-ms N --repack --verbose --crawler`);
   }
   for (const runner of options.runners) if (!RUNNERS.includes(runner)) throw new Error(`Unknown runner ${JSON.stringify(runner)}; pass some of ${RUNNERS.join(', ')}.`);
   for (const which of options.versions) if (!['leaky', 'fixed'].includes(which)) throw new Error(`--versions takes leaky and/or fixed, not ${JSON.stringify(which)}.`);
@@ -390,6 +461,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       }
     }
   }
+  if (options.crawler) rows.push(...(await runCrawler(setup.root, options.runners, options.limitMs, options.verbose)));
   const seconds = (Date.now() - started) / 1000;
   console.log(`\n${table(rows)}\n`);
   const wrong = rows.filter((r) => r.verdict === 'WRONG');
@@ -413,7 +485,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     vitest: setup.vitest,
     seconds,
     cases: cases.map(({ dir, ...spec }) => spec),
-    results: rows.map(({ message, ...row }) => ({ ...row, report: row.verdict === 'right' && row.which === 'leaky' && row.runner !== 'node' ? message : undefined, message: row.verdict === 'WRONG' ? message?.slice(0, 4000) : undefined })),
+    results: rows.map(({ message, ...row }) => ({ ...row, report: row.verdict === 'right' && (row.which === 'leaky' || row.case === 'crawler') && row.runner !== 'node' && message ? message : undefined, message: row.verdict === 'WRONG' ? message?.slice(0, 4000) : undefined })),
   };
   mkdirSync(dirname(jsonFile), { recursive: true });
   writeFileSync(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
