@@ -1,0 +1,4 @@
+// Vitest: the per-test guard on (listed after trackref's own setup file).
+import { guardLeaks } from 'trackref/vitest';
+
+guardLeaks();
