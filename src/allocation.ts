@@ -33,20 +33,27 @@ export function endSiteBook(): void {
   current = undefined;
 }
 
-/** Captures where `obj` is being created; `skipAbove` is the outermost frame to leave out (the `new` target). */
-export function captureSite(obj: object, skipAbove: Function): void {
+/**
+ * The current stack as text, at most `frames` deep, leaving out `skipAbove` and the frames above it.
+ * Formatted now (through the runner's source-map-aware prepareStackTrace): V8's lazy stack would
+ * otherwise hold every frame's receiver and function, keeping unrelated objects alive.
+ */
+function stackText(frames: number, skipAbove: Function): string | undefined {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = FRAMES;
+  Error.stackTraceLimit = frames;
   try {
     Error.captureStackTrace(holder, skipAbove);
-    // Format now (through the runner's source-map-aware prepareStackTrace): V8's lazy stack would
-    // otherwise hold every frame's receiver and function, keeping unrelated objects alive.
-    const stack = holder.stack;
-    if (typeof stack === 'string') currentSiteBook().set(obj, stack);
+    return typeof holder.stack === 'string' ? holder.stack : undefined;
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/** Captures where `obj` is being created; `skipAbove` is the outermost frame to leave out (the `new` target). */
+export function captureSite(obj: object, skipAbove: Function): void {
+  const stack = stackText(FRAMES, skipAbove);
+  if (stack !== undefined) currentSiteBook().set(obj, stack);
 }
 
 /**
@@ -64,22 +71,14 @@ const CONSTRUCTOR_FRAME = /^\s*at new /;
  * `new` (in a library or in the user's code).
  */
 export function captureHookedSite(obj: object): void {
-  const holder: { stack?: string } = {};
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = HOOKED_FRAMES;
-  try {
-    Error.captureStackTrace(holder, captureHookedSite);
-    const stack = holder.stack;
-    if (typeof stack !== 'string') return;
-    const lines = stack.split('\n');
-    let first = lines.findIndex((line) => EVAL_FRAME.test(line)) + 1;
-    while (first < lines.length && CONSTRUCTOR_FRAME.test(lines[first]!)) first++;
-    // Keep the one constructor frame that made the object when nothing else is left.
-    if (first >= lines.length) first = lines.length - 1;
-    currentSiteBook().set(obj, [lines[0], ...lines.slice(first)].join('\n'));
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  const stack = stackText(HOOKED_FRAMES, captureHookedSite);
+  if (stack === undefined) return;
+  const lines = stack.split('\n');
+  let first = lines.findIndex((line) => EVAL_FRAME.test(line)) + 1;
+  while (first < lines.length && CONSTRUCTOR_FRAME.test(lines[first]!)) first++;
+  // Keep the one constructor frame that made the object when nothing else is left.
+  if (first >= lines.length) first = lines.length - 1;
+  currentSiteBook().set(obj, [lines[0], ...lines.slice(first)].join('\n'));
 }
 
 export function capturesAllSites(): boolean {
