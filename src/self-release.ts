@@ -5,7 +5,8 @@
  * for fetch's), an `AbortSignal.timeout()` signal, or an AsyncLocalStorage store carried by one of
  * those — is not yet a leak: the check (and the per-test guard) waits for such holders, at most that
  * long, re-collects and re-counts, and fails only if the objects are still held. An interval, a
- * listener, a module variable or a timer due later is not waited for.
+ * listener, a module variable or a timer due later is not waited for, nor a self-releasing holder
+ * whose path goes on through a listener list (listeners piling up on a pooled socket leak).
  * Pure: reads report data only, never an object.
  */
 import type { LeakedInstance, LeakRow, RetainerHolder } from './report';
@@ -40,13 +41,23 @@ function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefin
   }
 }
 
-/** The wait for one instance: the shortest its path allows (the first holder on it that will let go). */
+/**
+ * The wait for one instance: the shortest its path allows (a holder on it that will let go). A holder
+ * followed on the path by a listener list does not count: listeners added to a pooled socket (or a
+ * long-lived timer's object) on every use are the classic pool leak, even though the socket closes
+ * some day.
+ */
 function waitForInstance(instance: LeakedInstance): { ms: number; text: string } | undefined {
+  const steps = instance.retainerSteps ?? [];
+  let lastListener = -1;
+  steps.forEach((step, index) => {
+    if (step.holder?.kind === 'listener') lastListener = index;
+  });
   let best: { ms: number; text: string } | undefined;
-  for (const step of instance.retainerSteps ?? []) {
-    const wait = step.holder === undefined ? undefined : waitFor(step.holder);
+  steps.forEach((step, index) => {
+    const wait = step.holder === undefined || index < lastListener ? undefined : waitFor(step.holder);
     if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
-  }
+  });
   return best;
 }
 

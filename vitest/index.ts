@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeEach, chai, expect } from 'vitest';
 import { MatcherContextLike, MatcherResultLike, toLeak } from '../src/matcher';
 import { TestEnding, assertNoPendingChecks, lastStartedCheck, markAwaited, setTimeoutProbe, watchAwait } from '../src/pending';
 import { LeakGuard, allowLeaks as allowLeaksCore, parseGuardOptions } from '../src/guard';
+import { SELF_RELEASE_LIMIT_MS } from '../src/self-release';
 import type { GuardOptions, GuardWindow } from '../src/guard';
 import type { ClassTargets, LeakCheckOptions } from '../src/targets';
 
@@ -122,6 +123,13 @@ let guard: LeakGuard | undefined;
  * garbage collection fail it with a leak report. Call it in a setup file listed after
  * 'trackref/vitest'. Calling it again replaces the options.
  */
+/**
+ * The time the guard's end-of-test hook may take: Vitest's default hook timeout (10 s) is too short
+ * for a leaking test on a busy machine (collections, a heap snapshot, and the bounded wait for
+ * holders that release by themselves, up to SELF_RELEASE_LIMIT_MS).
+ */
+const GUARD_HOOK_TIMEOUT_MS = 60_000 + SELF_RELEASE_LIMIT_MS;
+
 export function guardLeaks(options?: GuardOptions): void {
   const parsed = parseGuardOptions(options);
   if (guard !== undefined) {
@@ -139,7 +147,7 @@ export function guardLeaks(options?: GuardOptions): void {
     context.onTestFinished(async () => {
       const error = await installed.end(window, task.result?.state === 'pass', declaredAt(task));
       if (error !== undefined) throw error;
-    });
+    }, GUARD_HOOK_TIMEOUT_MS);
   });
   // Registered first, so it runs after the file's own afterAll hooks.
   afterAll(async () => {

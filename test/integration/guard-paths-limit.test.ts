@@ -43,7 +43,7 @@ describe.each(['jest', 'vitest'] as const)('%s: the guard explains 3 leaking tes
       expect(message, describeRun(result)).toMatch(/held by {2}kept\[\d\]/);
       expect(message).not.toContain('not looked up');
       const instanceAge = /^\s*(\d+(?:\.\d)?s ago)\s+Page \{/m.exec(message)?.[1];
-      const traceAge = /new, (\d+(?:\.\d)?s ago)\s+← leaked/.exec(message)?.[1];
+      const traceAge = /new, (\d+(?:\.\d)?s ago)\s+(?:← suspect reference\s+)?← leaked/.exec(message)?.[1];
       expect(instanceAge, message).toBeDefined();
       expect(traceAge, message).toBe(instanceAge);
     }

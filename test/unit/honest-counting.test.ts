@@ -68,8 +68,9 @@ describe('runs in the report', () => {
       Item,
       { paths: false },
     );
-    // warm-up (1), births (2: leaks), heap run 1 (3: nothing), heap run 2 (4: leaks).
-    expect(calls).toBe(4);
+    // warm-up (1), births (2: leaks), heap run 1 (3: nothing), heap run 2 (4: leaks), then 2 more
+    // after the verdict (5: nothing, 6: leaks) to show how the count moves.
+    expect(calls).toBe(6);
     expect(report.leaked).toBe(true);
     expect(report.runs).toBe(1);
     expect(report.heapRuns).toBe(2);
@@ -77,6 +78,6 @@ describe('runs in the report', () => {
     expect(text).toContain('after 2 runs (1 asked for, and 1 more: counting births suspected a leak that the first run on the heap did not show)');
     expect(text).not.toContain('growth per run');
     expect(text).toMatch(/^\s*class\s+before\s+after\s+leaked\s+oldest leaked\s*$/m);
-    expect(text).toContain('fn was called 4 times: 1 warm-up, 1 counted by births, then 2 measured on the heap (the counts above).');
+    expect(text).toContain('fn was called 6 times: 1 warm-up, 1 counted by births, then 2 measured on the heap (the counts above), then 2 more after the verdict.');
   });
 });
