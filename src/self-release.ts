@@ -1,12 +1,13 @@
 /**
  * The rule for holders that let go by themselves. A leaked instance whose retainer path runs through
  * a holder that releases on its own within a bound — a timeout due within `SELF_RELEASE_LIMIT_MS`,
- * an idle keep-alive socket (closed by its agent's idle timeout: 5 s for Node's global agent, 4 s
- * for fetch's), an `AbortSignal.timeout()` signal, or an AsyncLocalStorage store carried by one of
- * those — is not yet a leak: the check (and the per-test guard) waits for such holders, at most that
+ * an `AbortSignal.timeout()` signal, or an AsyncLocalStorage store carried by such a timer or by an
+ * idle keep-alive socket (closed by its agent's idle timeout: 5 s for Node's global agent, 4 s for
+ * fetch's) — is not yet a leak: the check (and the per-test guard) waits for such holders, at most that
  * long, re-collects and re-counts, and fails only if the objects are still held. An interval, a
- * listener, a module variable or a timer due later is not waited for, nor a self-releasing holder
- * whose path goes on through a listener list (listeners piling up on a pooled socket leak).
+ * listener, a module variable, a timer due later, or anything else a pooled socket holds (its
+ * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
+ * on through a listener list.
  * Pure: reads report data only, never an object.
  */
 import type { LeakedInstance, LeakRow, RetainerHolder } from './report';
@@ -31,7 +32,9 @@ function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefin
       if (holder.repeat || holder.dueInMs === undefined || holder.dueInMs + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
       return { ms: Math.max(0, holder.dueInMs) + TIMER_SLACK_MS, text: `a timeout due in ${(Math.max(0, holder.dueInMs) / 1000).toFixed(1)} s` };
     case 'idle-socket':
-      return { ms: SELF_RELEASE_LIMIT_MS, text: 'an idle keep-alive socket (released when it closes)' };
+      // Only as the carrier of an AsyncLocalStorage store (below): what else a pooled socket holds
+      // (listeners, properties) piles up as it is reused.
+      return undefined;
     case 'abort-signal':
       return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
     case 'async-context':
@@ -55,7 +58,14 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
   });
   let best: { ms: number; text: string } | undefined;
   steps.forEach((step, index) => {
-    const wait = step.holder === undefined || index < lastListener ? undefined : waitFor(step.holder);
+    if (step.holder === undefined || index < lastListener) return;
+    let wait = waitFor(step.holder);
+    // An AsyncLocalStorage store lets go with the resource carrying it: no sooner than that timer or socket.
+    const carrier = step.holder.kind === 'async-context' ? steps.slice(0, index).reverse().find((s) => s.holder?.kind === 'timer' || s.holder?.kind === 'idle-socket') : undefined;
+    if (wait !== undefined && carrier?.holder?.kind === 'timer') {
+      const carried = waitFor(carrier.holder);
+      wait = carried === undefined ? undefined : { ms: carried.ms, text: wait.text };
+    }
     if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
   });
   return best;

@@ -2,7 +2,9 @@
 // idle keep-alive socket are waited for (at most SELF_RELEASE_LIMIT_MS) and then pass, in checkLeaks
 // and in the per-test guard; objects a later timeout, an interval or a module variable holds fail
 // without waiting. Real timers, a real loopback server, real garbage collection.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -57,32 +59,54 @@ describe('checkLeaks', () => {
     expect([report.leaked, report.selfRelease]).toEqual([true, undefined]);
   }, 60_000);
 
-  test('an object held by an idle keep-alive socket (a listener on it) is waited for until the socket closes', async () => {
+  /** A loopback server; `get` makes a request through `agent` and hands the response's socket to `onSocket`. */
+  async function withServer(body: (get: (agent: http.Agent, onSocket?: (socket: Socket) => void) => Promise<void>) => Promise<void>): Promise<void> {
     const server = http.createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
-    // Idle sockets are closed after 3 s, as an agent's keep-alive timeout does: longer than the
-    // back-off, so only the wait for the socket lets the check pass.
-    const agent = new http.Agent({ keepAlive: true, timeout: 3000 });
     try {
-      const get = (): Promise<void> =>
-        new Promise((resolve, reject) => {
-          http
-            .get({ host: '127.0.0.1', port, agent }, (res) => {
-              const page = new Page(port);
-              res.socket.once('close', () => void page.n);
-              res.resume();
-              res.on('end', resolve);
-            })
-            .on('error', reject);
-        });
-      const report = await checkLeaks(get, Page);
-      expect(report.leaked).toBe(false);
-      expect(report.selfRelease).toMatchObject({ released: true });
+      await body(
+        (agent, onSocket) =>
+          new Promise((resolve, reject) => {
+            http
+              .get({ host: '127.0.0.1', port, agent }, (res) => {
+                onSocket?.(res.socket);
+                res.resume();
+                res.on('end', resolve);
+              })
+              .on('error', reject);
+          }),
+      );
     } finally {
-      agent.destroy();
+      server.closeAllConnections();
       server.close();
     }
+  }
+
+  test('an object in the AsyncLocalStorage store of an idle keep-alive socket is waited for until the socket closes', async () => {
+    const als = new AsyncLocalStorage<{ page: Page }>();
+    await withServer(async (get) => {
+      // A new socket per call, opened inside the call's context: it carries the store while it idles
+      // in its agent's free list (3 s, longer than the back-off), as a crawler's requests do.
+      const report = await checkLeaks(() => als.run({ page: new Page(1) }, () => get(new http.Agent({ keepAlive: true, timeout: 3000 }))), Page);
+      expect(report.leaked).toBe(false);
+      expect(report.selfRelease).toMatchObject({ released: true });
+    });
+  }, 60_000);
+
+  test("listeners piling up on a pooled socket are a leak, with no wait (node-fetch#1446's shape)", async () => {
+    const agent = new http.Agent({ keepAlive: true, timeout: 3000 });
+    await withServer(async (get) => {
+      const report = await checkLeaks(() => {
+        const page = new Page(2);
+        return get(agent, (socket) => socket.once('close', () => void page.n));
+      }, Page);
+      expect([report.leaked, report.selfRelease]).toEqual([true, undefined]);
+      // Reached through the socket's listener list (from the agent's free list, or from the timer list
+      // that holds the socket's idle timeout).
+      expect(report.rows[0]!.oldest[0]!.retainerPath).toMatch(/listeners 'close'\[\d+\](?:\.listener)? → anonymous\(\) → page$/);
+    });
+    agent.destroy();
   }, 60_000);
 });
 
