@@ -37,6 +37,8 @@ export interface RetainerStep {
   start?: boolean;
   /** What kind of holder this step is, when recognised. */
   holder?: RetainerHolder;
+  /** A variable or global of Node's or a test runner's own code. */
+  internal?: boolean;
   /** For a module variable or a module's exports: the module's file, as shown. */
   file?: string;
 }
@@ -71,10 +73,20 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   if (edges === undefined) return undefined;
   const steps: RetainerStep[] = [];
   const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
-  // True while the path runs through Node's or a test runner's own variables and globals: the first
-  // variable of user code reached from there is where the user's code takes over (a runner wraps each
+  // Whether the path enters the user's code at this variable: its function is held right by a
+  // variable or global of Node's or a runner's own code, or by a module's exports (a runner wraps each
   // module in a function of its own, so its module variables are one function deep).
-  let fromInternal = false;
+  const entersUserCode = (): boolean => {
+    let k = steps.length - 1;
+    while (k >= 0 && steps[k]!.text === '') k--;
+    if (k < 0 || !steps[k]!.text.endsWith('()')) return false;
+    for (k--; k >= 0; k--) {
+      const step = steps[k]!;
+      if (step.text === '' || (!step.anchor && step.holder === undefined && !step.text.endsWith('()'))) continue;
+      return step.internal === true || step.holder?.kind === 'module-exports';
+    }
+    return false;
+  };
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i]!;
     const from = graph.edgeFrom(e);
@@ -90,8 +102,7 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const script = graph.nodeType(to) === 'closure' ? scriptOfClosure(graph, to) : '';
       const own = !RUNNER_GLOBAL.test(String(name)) && !isNodeInternal(script) && !isRunnerInternal(script);
       const text = IDENTIFIER.test(String(name)) ? `globalThis.${name}` : `globalThis[${quote(String(name))}]`;
-      steps.push({ text, node: to, anchor: true, start: own, ...(own ? { holder: { kind: 'global', selfReleasing: false } as const } : {}) });
-      fromInternal = !own;
+      steps.push({ text, node: to, anchor: true, start: own, internal: !own, ...(own ? { holder: { kind: 'global', selfReleasing: false } as const } : {}) });
     } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context')) {
       // A closure or module variable; unnamed when V8's snapshot gives no reliable name for the slot.
       const variable = type === graph.edgeContext ? String(name) : (contextSlotName(graph, from, Number(name)) ?? nameSlot?.(from, to) ?? '(variable)');
@@ -108,8 +119,9 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
         steps.push({ text: `${arrow}${publicName}`, node: to, anchor: true, start: true, holder: { kind: 'global', selfReleasing: false } });
       } else {
         const internal = isNodeInternal(script) || isRunnerInternal(script);
-        const start = !internal && (!nested || fromInternal);
-        const moduleLevel = start && (depth === 1 || (fromInternal && depth === 2));
+        const entered = !internal && nested && entersUserCode();
+        const start = !internal && (!nested || entered);
+        const moduleLevel = start && (depth === 1 || (entered && depth === 2));
         const file = moduleLevel && script !== '' ? displayFile(script) : undefined;
         steps.push({
           text: `${arrow}${variable}`,
@@ -117,22 +129,18 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
           anchor: true,
           nested,
           start,
+          internal,
           ...(moduleLevel ? { holder: { kind: 'module-variable', selfReleasing: false, ...(file === undefined ? {} : { file }) } as const } : {}),
           ...(file === undefined ? {} : { file }),
         });
-        fromInternal = internal;
       }
-      if (publicName !== undefined || steps[steps.length - 1]!.holder?.kind === 'abort-signal') fromInternal = false;
     } else if (type === graph.edgeProperty && graph.nodeType(from) === 'closure' && /^[A-Z]/.test(fromName) && name !== 'prototype') {
       // A static field of a class: `SpiderRegistry.all`.
       steps.push({ text: `${fromName}${accessor(name)}`, node: to, anchor: true, start: true, holder: { kind: 'class-static', selfReleasing: false } });
-      fromInternal = false;
     } else if (type === graph.edgeProperty && name === 'exports' && isUserModule(moduleRecordFile(graph, from))) {
       // A module's exports, reached through a module system's records (Node's, Jest's, Vitest's).
       const file = displayFile(moduleRecordFile(graph, from)!);
       steps.push({ text: 'exports', node: to, anchor: true, start: true, file, holder: { kind: 'module-exports', file, selfReleasing: false } });
-      // A variable of the module reached from its exports (through an exported function) names it better.
-      fromInternal = true;
       // A CommonJS module imported from an ES module: its module.exports is the namespace's default.
       if (next !== undefined && graph.nodeName(to) === 'Module' && graph.edgeName(next) === 'default' && /\.c[jt]s$/.test(file)) {
         steps.push({ text: '', node: graph.edgeTo(next), anchor: false });
@@ -205,7 +213,6 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       };
       if (inTimerList) {
         steps.push({ text: timerText(repeat, delayMs, live?.dueInMs), node: to, anchor: true, start: true, holder });
-        fromInternal = false;
         // Its callback: the closure step that follows names it.
         if (next !== undefined && graph.edgeName(next) === '_onTimeout') {
           steps.push({ text: '', node: graph.edgeTo(next), anchor: false });
@@ -219,7 +226,6 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       // list that holds it, when one does.
       const pooled = freeSocketName(graph, to, nameSlot);
       steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: true, ...(pooled === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true } as const }) });
-      fromInternal = false;
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
@@ -235,7 +241,8 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner, nameSlot) ?? 'WeakMap';
       const keyName = key === undefined ? '…' : nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`;
       // A runner's own WeakMap (e.g. of hooks by test file) is not where the user can act.
-      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true, start: !fromInternal, holder: { kind: 'weakmap-value', selfReleasing: false } });
+      const lastAnchor = [...steps].reverse().find((step) => step.anchor);
+      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true, start: lastAnchor?.internal !== true, holder: { kind: 'weakmap-value', selfReleasing: false } });
     } else {
       // Other VM-internal steps (suspended functions' registers…) are left out.
       steps.push({ text: '', node: to, anchor: false });

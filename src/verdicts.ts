@@ -76,6 +76,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
     }
   }
   if (suspect < 0) suspect = Math.min(lastNo + 1, notes.length - 1);
-  if (suspect >= 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;
+  // A trace that starts at a leaking object (only a running function holds it) names no reference.
+  if (firstYes > 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;
   return notes;
 }

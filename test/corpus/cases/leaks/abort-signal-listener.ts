@@ -29,5 +29,5 @@ export default {
   name: 'AbortSignal listener on the spider-wide signal',
   target: HtmlResponse,
   fn: fetchPage,
-  heldBy: '(Listener).listener → closeResponse() → response',
+  heldBy: "shutdown.signal listeners 'abort'[",
 } satisfies LeakCase;

@@ -31,5 +31,5 @@ export default {
   name: 'AsyncLocalStorage context captured by a keep-alive interval',
   target: HtmlResponse,
   fn: handle,
-  heldBy: 'timerListMap[120000]',
+  heldBy: 'AsyncLocalStorage store.response',
 } satisfies LeakCase;

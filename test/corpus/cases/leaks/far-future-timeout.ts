@@ -34,5 +34,5 @@ export default {
   name: 'far-future setTimeout never cleared',
   target: [Request, HtmlResponse],
   fn: download,
-  heldBy: '._onTimeout → onDownloadTimeout() → response',
+  heldBy: 'setTimeout(…, 21600000) pending',
 } satisfies LeakCase;

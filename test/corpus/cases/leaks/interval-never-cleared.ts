@@ -24,5 +24,5 @@ export default {
   name: 'setInterval never cleared',
   target: Page,
   fn: openPage,
-  heldBy: '._onTimeout → refreshPage() → page',
+  heldBy: 'setInterval(…, 60000) pending',
 } satisfies LeakCase;

@@ -29,5 +29,5 @@ export default {
   name: 'self-rescheduling poll that never gives up',
   target: Page,
   fn: () => waitForSelector(new Page(`http://shop.test/lazy/${next++}`, '#price')),
-  heldBy: '._onTimeout → poll() → page',
+  heldBy: 'setTimeout(…, 1000) pending',
 } satisfies LeakCase;
