@@ -10,7 +10,7 @@ export { collectGarbage } from './gc';
 export { checkLeaks } from './check';
 export { TrackrefError } from './errors';
 export type { ClassTarget, ClassTargets, GrowthRule, LeakCheckOptions } from './targets';
-export type { LeakReport, LeakReportData, LeakRow, LeakedInstance, MemorySample, FormatOptions, ReportStyle } from './report';
+export type { LeakReport, LeakReportData, LeakRow, LeakedInstance, MemorySample, FormatOptions, ReportStyle, RetainerHolder, RetainerStepNote, SelfRelease } from './report';
 export { heap, HeapSet, HeapPartition, HeapDiff } from './heap-view';
 export type { HeapDiffRow } from './heap-view';
 export { allocationSiteOf, captureAllocationSites } from './object-ref';
