@@ -28,9 +28,14 @@ export interface SelfReleaseWait {
 function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefined {
   if (!holder.selfReleasing) return undefined;
   switch (holder.kind) {
-    case 'timer':
-      if (holder.repeat || holder.dueInMs === undefined || holder.dueInMs + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
-      return { ms: Math.max(0, holder.dueInMs) + TIMER_SLACK_MS, text: `a timeout due in ${(Math.max(0, holder.dueInMs) / 1000).toFixed(1)} s` };
+    case 'timer': {
+      // Due in (when trackref could read the live timer) or, when it could not (a vm context) or the
+      // timer is overdue (a socket's idle timeout, refreshed lazily by Node), its whole delay.
+      const due = holder.dueInMs !== undefined && holder.dueInMs > 0 ? holder.dueInMs : holder.delayMs;
+      if (holder.repeat || due === undefined || due + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
+      const text = holder.dueInMs !== undefined && holder.dueInMs > 0 ? `a timeout due in ${(due / 1000).toFixed(1)} s` : `a ${(due / 1000).toFixed(1)} s timeout`;
+      return { ms: due + TIMER_SLACK_MS, text };
+    }
     case 'idle-socket':
       // Only as the carrier of an AsyncLocalStorage store (below): what else a pooled socket holds
       // (listeners, properties) piles up as it is reused.
