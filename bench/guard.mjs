@@ -18,7 +18,7 @@
 // live objects, --tests clean tests of --objects tracked objects each, judged minor-first and by
 // today's full-collection path (births counted by a FinalizationRegistry), interleaved in blocks.
 //
-// Usage:  node bench/guard.mjs [--quick] [--reps=N] [--runner=jest|vitest|both] [--stats] [--json]
+// Usage:  node bench/guard.mjs [--quick] [--reps=N] [--runner=jest|vitest|both] [--stats] [--no-detect-leaks] [--json]
 //         node bench/guard.mjs --core [--tests=1000] [--objects=50] [--heap-mb=60]
 //   prints a Markdown table; with --json, a JSON result. For bench/run.mjs (scenario protocol), it
 //   also prints one `BENCH_RESULT {...}` line. From code:
@@ -151,7 +151,7 @@ function writeSuite(dir) {
   symlinkSync(join(root, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'), 'dir');
 }
 
-function configurations(dir, runners) {
+function configurations(dir, runners, detectLeaks = true) {
   const configs = [];
   const jest = (name, config, extra = []) => ({
     runner: 'jest',
@@ -164,7 +164,8 @@ function configurations(dir, runners) {
     args: [vitestEntry, 'run', '--config', join(dir, config), `--maxWorkers=${WORKERS}`, '--reporter=dot'],
   });
   if (runners.includes('jest')) {
-    configs.push(jest('unguarded', 'jest.unguarded.cjs'), jest('guard (each-test)', 'jest.each-test.cjs'), jest('guard (end-of-file)', 'jest.end-of-file.cjs'), jest('jest --detectLeaks', 'jest.unguarded.cjs', ['--detectLeaks']));
+    configs.push(jest('unguarded', 'jest.unguarded.cjs'), jest('guard (each-test)', 'jest.each-test.cjs'), jest('guard (end-of-file)', 'jest.end-of-file.cjs'));
+    if (detectLeaks) configs.push(jest('jest --detectLeaks', 'jest.unguarded.cjs', ['--detectLeaks']));
   }
   if (runners.includes('vitest')) {
     configs.push(vitest('unguarded', 'vitest.unguarded.mjs'), vitest('guard (each-test)', 'vitest.each-test.mjs'), vitest('guard (end-of-file)', 'vitest.end-of-file.mjs'));
@@ -229,11 +230,11 @@ function runOnce(config, cwd, extraEnv = {}) {
  * Runs the benchmark. `reps`: timed runs per configuration (after one warm-up run each);
  * `runners`: 'jest' and/or 'vitest'. Resolves to per-configuration timings.
  */
-export async function runGuardBench({ reps = 5, runners = ['jest', 'vitest'], stats = false, log = () => {} } = {}) {
+export async function runGuardBench({ reps = 5, runners = ['jest', 'vitest'], stats = false, detectLeaks = true, log = () => {} } = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'trackref-guard-bench-'));
   try {
     writeSuite(dir);
-    const configs = configurations(dir, runners);
+    const configs = configurations(dir, runners, detectLeaks);
     const samples = new Map(configs.map((c) => [c, []]));
     const cpuSamples = new Map(configs.map((c) => [c, []]));
     const problems = new Map();
@@ -463,7 +464,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } else {
     const runnerArg = value('runner', 'both');
     const runners = runnerArg === 'both' ? ['jest', 'vitest'] : [runnerArg];
-    const result = await runGuardBench({ reps, runners, stats: args.includes('--stats'), log });
+    const result = await runGuardBench({ reps, runners, stats: args.includes('--stats'), detectLeaks: !args.includes('--no-detect-leaks'), log });
     if (args.includes('--json')) console.log(JSON.stringify(result, null, 2));
     else console.log([markdownTable(result), ...(result.guardStats ? ['', ...statsLines(result)] : [])].join('\n'));
     process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(result)}\n`);

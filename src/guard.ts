@@ -4,7 +4,8 @@
  * in that window and still alive after collection (with a short bounded back-off) are the test's
  * leaks; objects that existed before the test are never blamed on it. With `check: 'each-test'` the
  * verdict comes at the end of the test; with `check: 'end-of-file'` the windows of passed tests are
- * kept and judged together once the file's tests are done (`settlePending`), with one collection.
+ * kept and judged together once the file's tests are done (`settlePending`), with one scavenge (and
+ * a full collection only for what outlived it).
  *
  * Minor-first: a test's births are kept as WeakSet entries (a young-first ledger). When the test ends
  * (or, for 'end-of-file', the file), the guard waits a macrotask, runs a scavenge (a young-generation
@@ -40,10 +41,11 @@ export interface GuardOptions {
    */
   ignore?: ClassTargets;
   /**
-   * 'each-test' (default): collect garbage after every test that created tracked objects and fail it
-   * right away if some are still alive. 'end-of-file': judge the file's passed tests together once
-   * the file is done (after its afterAll hooks), with one collection per file instead of one per
-   * test; an object counts as leaked only if it outlived the whole file.
+   * 'each-test' (default): collect garbage after every test that created tracked objects (a
+   * scavenge, and a full collection only if some survive it) and fail it right away if some are
+   * still alive. 'end-of-file': judge the file's passed tests together once the file is done (after
+   * its afterAll hooks), with one scavenge per file instead of one per test; an object counts as
+   * leaked only if it outlived the whole file.
    */
   check?: GuardCheckTiming;
 }
@@ -171,7 +173,7 @@ export function parseGuardOptions(options: unknown, where = 'guardLeaks()'): Gua
   if (check !== undefined && !(TIMINGS as readonly unknown[]).includes(check)) {
     throw new TrackrefError(
       `Option check of ${where} must be 'each-test' (the default: judge each test when it ends) or 'end-of-file' ` +
-        `(judge a file's tests together when it ends, with one garbage collection per file), but it is ${describeValue(check)}.`,
+        `(judge a file's tests together when it ends, with one scavenge per file), but it is ${describeValue(check)}.`,
     );
   }
   const ignore = validateTargets(record.ignore, 'ignore option');
