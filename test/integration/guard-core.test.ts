@@ -61,7 +61,7 @@ describe('LeakGuard', () => {
     const row = error!.report.rows[0]!;
     expect(row).toMatchObject({ className: 'Page', before: 0, after: 2, leaked: 2, leaking: true });
     expect(row.oldest[0]!.allocationSite?.location).toMatch(/guard-core\.test\.ts:\d+:\d+$/);
-  }, 60_000);
+  }, 180_000);
 
   test('objects from before the test are never blamed on it', async () => {
     const window = guard.begin({ name: 'later', file: 'a.test.ts' });
@@ -121,7 +121,7 @@ describe('LeakGuard', () => {
     expect(failures[0]!.error.report.rows[0]!.oldest[0]!.allocationSite?.location).toMatch(/guard-core\.test\.ts:38:\d+$/);
     fileGuard.flush();
     guard.flush();
-  }, 60_000);
+  }, 180_000);
 
   test('the CI report merges what was recorded, and the summary names the leaking tests', () => {
     const finished = run.finish('vitest', undefined);
@@ -196,7 +196,7 @@ describe("growth: 'every-run'", () => {
     expect(everyRun.leaked).toBe(false);
     const tracked = await checkLeaks(bounded(() => new Page('cached')), Page, { warmup: 0, runs: 4, growth: 'every-run' });
     expect(tracked.leaked).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   test('growth on every run still leaks, and the report shows the series', async () => {
     const unbounded: Page[] = [];
@@ -204,5 +204,5 @@ describe("growth: 'every-run'", () => {
     expect(report.leaked).toBe(true);
     expect(report.rows[0]!.perRun).toEqual([1, 2, 3]);
     expect(report.format()).toContain('0 → +1 → +2 → +3');
-  }, 60_000);
+  }, 180_000);
 });
