@@ -1,6 +1,7 @@
 /**
  * trackref/jest — the Jest setup file (`setupFilesAfterEnv: ['trackref/jest']`). Registers `toLeak`
- * on Jest's `expect`, fails a test that ended while its `toLeak` was still running (not awaited),
+ * on Jest's `expect`, fails a test that ended while its `toLeak` was still running (not awaited, or
+ * cut short by Jest's test timeout, which stops the check as soon as it fires),
  * turns on the per-test leak guard when trackref's environment asks for it (or `guardLeaks()` is
  * called), and declares the matcher's types for the global `expect` and `@jest/globals`. Only wiring:
  * the matcher and the guard live in the core.

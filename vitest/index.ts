@@ -1,6 +1,7 @@
 /**
  * trackref/vitest — the Vitest setup file (`setupFiles: ['trackref/vitest']`). Registers `toLeak`
- * on Vitest's `expect`, fails a test whose `toLeak` was not awaited (Vitest itself neither awaits nor reports it), offers the
+ * on Vitest's `expect`, fails a test whose `toLeak` was not awaited (Vitest itself neither awaits nor reports it) or was
+ * cut short by the test timeout (which stops the check as soon as it fires), offers the
  * per-test leak guard (`guardLeaks()`, `allowLeaks()`), and declares the matcher's type for Vitest 3,
  * 4 and 5 (through `Assertion`, whose signature all three share). Only wiring: the matcher and the
  * guard live in the core.
