@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 type RetainerStepNote = NonNullable<LeakReport['rows'][number]['oldest'][number]['retainerSteps']>[number];
 
@@ -90,6 +90,17 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+/**
+ * Timers a test leaves pending, cleared when it ends: a 30 s timer firing during a later test's check
+ * would release its requests there and offset that check's growth (seen on a busy machine). Held
+ * weakly, so that no path runs through this list.
+ */
+const pendingTimerRefs: Array<WeakRef<NodeJS.Timeout>> = [];
+const pendingTimers = { push: (timer: NodeJS.Timeout): void => void pendingTimerRefs.push(new WeakRef(timer)) };
+afterEach(() => {
+  for (const ref of pendingTimerRefs.splice(0)) clearTimeout(ref.deref());
+});
+
 describe("Node's holders", () => {
   test("an AbortSignal listener: from the controller, through the signal's listener list", async () => {
     controller = new AbortController();
@@ -125,9 +136,9 @@ describe("Node's holders", () => {
   test('a pending setTimeout: the timer, its due time, its callback', async () => {
     const held = await heldBy(() => {
       const command = request();
-      setTimeout(function onTimeout() {
+      pendingTimers.push(setTimeout(function onTimeout() {
         return command;
-      }, 30_000).unref();
+      }, 30_000).unref());
     });
     expect(withoutDueTime(held.path)).toBe('setTimeout(…, 30000) pending, due in N s → onTimeout() → command');
     const timer = held.steps[0]!.holder;
@@ -148,9 +159,9 @@ describe("Node's holders", () => {
   test('an uncleared setInterval: never releases by itself', async () => {
     const held = await heldBy(() => {
       const command = request();
-      setInterval(function poll() {
+      pendingTimers.push(setInterval(function poll() {
         return command;
-      }, 100_000).unref();
+      }, 100_000).unref());
     });
     expect(withoutDueTime(held.path)).toBe('setInterval(…, 100000) pending, next in N s → poll() → command');
     expect(held.steps[0]!.holder).toMatchObject({ kind: 'timer', repeat: true, delayMs: 100_000, selfReleasing: false });
@@ -189,7 +200,7 @@ describe("Node's holders", () => {
   test('an AsyncLocalStorage store carried by a pending timer', async () => {
     const held = await heldBy(() => {
       als.run({ request: request() }, () => {
-        setTimeout(function flush() {}, 40_000).unref();
+        pendingTimers.push(setTimeout(function flush() {}, 40_000).unref());
       });
     });
     expect(withoutDueTime(held.path)).toBe('setTimeout(…, 40000) pending, due in N s → AsyncLocalStorage store.request');
