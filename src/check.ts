@@ -178,7 +178,7 @@ const HOOKED_BIRTH_LIMIT = 10_000;
 /** Births still alive per row: tracked classes from the ledger, the others from the constructor hook's watch. */
 function birthRows(ledger: BirthLedger, watch: BirthWatch | undefined, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Array<{ key: unknown; className: string; leaked: number }> {
   if (resolved !== undefined) {
-    return resolved.map((t) => ({ key: t, className: t.label, leaked: t.stamped ? ledger.aliveOf(t.cls, isIgnored) : (watch?.aliveOf(t.cls) ?? 0) }));
+    return resolved.map((t) => ({ key: t, className: t.label, leaked: t.stamped ? ledger.aliveOf(t.cls, isIgnored) : (watch?.bornAlive(t.cls)?.length ?? 0) }));
   }
   return [...ledger.alive]
     .filter(([cls]) => !isIgnored(cls))
@@ -208,9 +208,8 @@ function watchUntracked(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgn
  * must decide, or 'unusable' when births cannot be counted for some target (nothing was run then).
  */
 async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged | 'suspected' | 'unusable'> {
-  const watched = watchUntracked(resolved, isIgnored, false);
-  if (watched === 'unhookable') return 'unusable';
-  const watch = watched;
+  const watch = watchUntracked(resolved, isIgnored, false);
+  if (watch === 'unhookable') return 'unusable';
   // Births are counted from here on, so garbage from before needs no collecting.
   const before = memorySample();
   const ledger = openLedger();
@@ -226,8 +225,8 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
         }
       }
     }
-    const incomplete = (): boolean => watch !== undefined && (watch.overflowed || watch.failed);
-    if (incomplete()) return 'unusable';
+    // Births the hook missed (too many, or one it could not record): the heap decides.
+    if (watch !== undefined && (watch.overflowed || watch.failed)) return 'unusable';
     if (opts.runs === 1) {
       // One collection and a turn for finalizers is enough to count what died; a class that still
       // looks over the tolerance gets a full, settled collection before the verdict. The hook's weak
@@ -520,7 +519,6 @@ function untrackedWithoutScan(baseline: Baseline, watch: BirthWatch | 'unhookabl
   const atBaseline = baseline.untracked;
   if (atBaseline === undefined || typeof watch !== 'object') return undefined;
   return (target) => {
-    if (watch.overflowed || watch.failed) return undefined;
     const refs = atBaseline.get(target);
     const born = watch.bornAlive(target.cls);
     if (refs === undefined || born === undefined) return undefined;

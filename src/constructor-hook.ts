@@ -146,21 +146,9 @@ export class BirthWatch {
   }
 
   /**
-   * Births that are instances of `target` (subclasses included) and still alive: call it in a later
-   * macrotask than the births and a collection. Holds them only during this call.
-   */
-  aliveOf(target: AnyClass): number {
-    let alive = 0;
-    for (const ref of this.#born ?? []) {
-      const obj = ref.deref();
-      if (obj !== undefined && isInstance(obj, target)) alive++;
-    }
-    return alive;
-  }
-
-  /**
-   * The births still alive that are instances of `target` (a fresh array: drop it soon), or
-   * undefined when the watch kept no references or missed some (`overflowed`, `failed`).
+   * The births still alive that are instances of `target`, subclasses included (a fresh array: drop
+   * it soon), or undefined when the watch kept no references or missed some (`overflowed`,
+   * `failed`). Call it in a later macrotask than the births and a collection.
    */
   bornAlive(target: AnyClass): object[] | undefined {
     if (this.#born === undefined || this.overflowed || this.failed) return undefined;
