@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// trackref benchmarks: `npm run bench` (builds first) or `node bench/run.mjs [--quick] [--write-readme] [--json]`.
+// trackref benchmarks: `npm run bench` (builds first) or `node bench/run.mjs [--quick] [--write-docs] [--json]`.
 // Runs each scenario in its own child process (node --expose-gc), one after the other, and prints a
-// Markdown table of medians with their spread. --write-readme replaces the block between
-// <!-- bench:start --> and <!-- bench:end --> in README.md (nothing else is touched).
+// Markdown table of medians with their spread. --write-docs (old name: --write-readme) replaces the block
+// between <!-- bench:start --> and <!-- bench:end --> in docs/performance.md (nothing else is touched).
 // Benchmarks are not tests: missed targets are reported, not failed; a scenario that crashes is.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -14,15 +14,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const writeReadme = argv.includes('--write-readme');
+const writeDocs = argv.includes('--write-docs') || argv.includes('--write-readme');
 const full = argv.includes('--full');
 const printJson = argv.includes('--json');
 const nodeArg = argv.find((a) => a.startsWith('--node='));
 /** The Node binary the scenarios run on (default: this one), e.g. --node=/path/to/node24/bin/node. */
 const nodeBinary = nodeArg === undefined ? process.execPath : nodeArg.slice('--node='.length);
-const unknown = argv.filter((a) => !['--quick', '--full', '--write-readme', '--json'].includes(a) && a !== nodeArg);
+const unknown = argv.filter((a) => !['--quick', '--full', '--write-docs', '--write-readme', '--json'].includes(a) && a !== nodeArg);
 if (unknown.length > 0) {
-  console.error(`Unknown option(s) ${unknown.join(' ')}. Usage: node bench/run.mjs [--quick | --full] [--write-readme] [--json] [--node=PATH]`);
+  console.error(`Unknown option(s) ${unknown.join(' ')}. Usage: node bench/run.mjs [--quick | --full] [--write-docs] [--json] [--node=PATH]`);
   process.exit(2);
 }
 
@@ -201,23 +201,26 @@ function markdown(rows, results, meta) {
   return out.join('\n');
 }
 
-function updateReadme(block) {
-  const readme = join(root, 'README.md');
+/** The page that holds the benchmark block (README.md links to it). */
+const PERFORMANCE_PAGE = 'docs/performance.md';
+
+function updateDocs(block) {
+  const page = join(root, PERFORMANCE_PAGE);
   const START = '<!-- bench:start -->';
   const END = '<!-- bench:end -->';
-  if (!existsSync(readme)) {
-    console.log(`\nNote: README.md does not exist; not written. Add ${START} and ${END} to it to receive this block.`);
+  if (!existsSync(page)) {
+    console.log(`\nNote: ${PERFORMANCE_PAGE} does not exist; not written. Add ${START} and ${END} to it to receive this block.`);
     return;
   }
-  const text = readFileSync(readme, 'utf8');
+  const text = readFileSync(page, 'utf8');
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start === -1 || end === -1 || end < start) {
-    console.log(`\nNote: README.md has no ${START} … ${END} block; not edited. Add the two markers where the figures should go.`);
+    console.log(`\nNote: ${PERFORMANCE_PAGE} has no ${START} … ${END} block; not edited. Add the two markers where the figures should go.`);
     return;
   }
-  writeFileSync(readme, `${text.slice(0, start + START.length)}\n${block}\n${text.slice(end)}`);
-  console.log('\nREADME.md benchmark block updated.');
+  writeFileSync(page, `${text.slice(0, start + START.length)}\n${block}\n${text.slice(end)}`);
+  console.log(`\n${PERFORMANCE_PAGE} benchmark block updated.`);
 }
 
 /** Waits (up to a minute) until dist/ exists again and has not changed for two seconds. */
@@ -282,7 +285,7 @@ async function main() {
   if (printJson) {
     console.log(`\n${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.ok ? v.result : { error: v.error }])), null, 1)}`);
   }
-  if (writeReadme) updateReadme(block);
+  if (writeDocs) updateDocs(block);
   const failures = Object.entries(results).filter(([, v]) => !v.ok);
   if (failures.length > 0) {
     console.error(`\nbench: ${failures.length} scenario(s) failed: ${failures.map(([k]) => k).join(', ')}`);
