@@ -1,0 +1,99 @@
+// Where a passing check's time goes, phase by phase, on the same heaps as bench/check.mjs:
+//   node --expose-gc bench/phases.mjs [--case=untracked|tracked] [--heap-mb=50] [--jest-like] [--reps=7]
+// Replays the steps of a passing births check with trackref's internals (dist/cjs): hook set-up
+// (session, Debugger.enable, planning, breakpoints), the measured call with the hook armed, the
+// settle waits, the collection, the count, the teardown; prints each phase's median in ms and as a
+// ratio to one gc() of the same heap, next to the whole checkLeaks() call.
+import { createRequire } from 'node:module';
+import * as vm from 'node:vm';
+import { ObjectRef, checkLeaks } from 'trackref';
+import { args, argValue, fullGc, now, median, tick } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const dist = (name) => require(require.resolve('trackref').replace(/index\.js$/, `${name}.js`));
+const { watchBirths } = dist('constructor-hook');
+const { openLedger } = dist('births');
+
+const HEAP_RECORDS = Math.round(Number(argValue('heap-mb', 50)) * 5000);
+const JEST_LIKE = args.includes('--jest-like');
+const REPS = Number(argValue('reps', 7));
+const CASE = argValue('case', 'untracked');
+
+const SOURCE = `class PlainJob { constructor(id) { this.id = id; this.url = 'https://example.com/' + id; this.meta = null; } }`;
+const PlainJob = JEST_LIKE ? vm.runInNewContext(`${SOURCE}; PlainJob`) : (0, eval)(`(${SOURCE})`);
+class Job extends ObjectRef {
+  constructor(id) {
+    super();
+    this.id = id;
+    this.url = `https://example.com/${id}`;
+    this.meta = null;
+  }
+}
+const Target = CASE === 'tracked' ? Job : PlainJob;
+const kept = [];
+if (JEST_LIKE) for (let i = 0; i < 2000; i++) kept.push(vm.runInThisContext(`(function module${i}(x) { return x + ${i}; })`, { filename: `/bench/module-${i}.js` }));
+let sinkValue = 0;
+function clean() {
+  let s = 0;
+  for (let i = 0; i < 1000; i++) s += new Target(i).id;
+  sinkValue += s;
+}
+const records = [];
+for (let i = 0; i < HEAP_RECORDS; i++) records.push({ id: i, name: `record number ${i} of the benchmark heap`, child: { x: i, y: -i } });
+fullGc(2);
+
+const phases = {};
+const add = (name, ms) => (phases[name] ??= []).push(ms);
+
+async function replay() {
+  let t = now();
+  clean(); // warm-up
+  add('warm-up call', now() - t);
+  t = now();
+  const watch = CASE === 'tracked' ? undefined : watchBirths([Target], { limit: 10_000, captureSites: false }).watch;
+  add('hook set-up', now() - t);
+  const ledger = openLedger();
+  t = now();
+  clean();
+  add('measured call', now() - t);
+  t = now();
+  await tick();
+  add('macrotask 1', now() - t);
+  t = now();
+  globalThis.gc();
+  add('gc', now() - t);
+  t = now();
+  await tick();
+  add('macrotask 2', now() - t);
+  t = now();
+  const alive = watch?.bornAlive(Target)?.length ?? ledger.aliveOf(Target, () => false);
+  add('count', now() - t);
+  if (alive > 0) throw new Error(`${alive} births alive`);
+  t = now();
+  watch?.close();
+  ledger.close();
+  add('teardown', now() - t);
+}
+
+await replay();
+await checkLeaks(clean, Target);
+const gcMs = [];
+const checkMs = [];
+for (let r = 0; r < REPS; r++) {
+  fullGc(1);
+  let t = now();
+  fullGc(1);
+  gcMs.push(now() - t);
+  t = now();
+  const report = await checkLeaks(clean, Target);
+  checkMs.push(now() - t);
+  if (report.leaked || report.counting !== 'births') throw new Error(`unexpected: ${report.counting} ${report.leaked}`);
+  t = now();
+  await replay();
+  add('(replay total)', now() - t);
+}
+const g = median(gcMs);
+console.log(`${CASE}${JEST_LIKE ? ' jest-like' : ''}, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, ${REPS} reps; one gc() ${g.toFixed(1)} ms; checkLeaks ${median(checkMs).toFixed(1)} ms = ${(median(checkMs) / g).toFixed(2)}x`);
+for (const [name, list] of Object.entries(phases)) console.log(`  ${name.padEnd(16)} ${median(list).toFixed(2).padStart(8)} ms  ${(median(list) / g).toFixed(2)}x`);
+sinkValue += records.length + kept.length;
+console.log(Object.fromEntries(Object.entries(globalThis.__ph ?? {}).map(([k, v]) => [k, (v / (REPS * 2 + 2)).toFixed(2)])));
