@@ -1,18 +1,20 @@
 // Where a passing check's time goes, phase by phase, on the same heaps as bench/check.mjs:
 //   node --expose-gc bench/phases.mjs [--case=untracked|tracked] [--heap-mb=50] [--jest-like] [--reps=7]
 // Replays the steps of a passing births check with trackref's internals (dist/cjs): hook set-up
-// (session, Debugger.enable, planning, breakpoints), the measured call with the hook armed, the
-// settle waits, the collection, the count, the teardown; prints each phase's median in ms and as a
-// ratio to one gc() of the same heap, next to the whole checkLeaks() call.
+// from cold (session, Debugger.enable, planning, breakpoints) and warm (the shared session still
+// enabled from the check before), the measured call with the hook armed, the timer turn, the
+// scavenge, the count, the teardown; prints each phase's median in ms and as a ratio to one gc() of
+// the same heap, next to the whole checkLeaks() call (warm, i.e. right after another check).
 import { createRequire } from 'node:module';
 import * as vm from 'node:vm';
 import { ObjectRef, checkLeaks } from 'trackref';
-import { args, argValue, fullGc, now, median, tick } from './lib.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { args, argValue, fullGc, now, median } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const dist = (name) => require(require.resolve('trackref').replace(/index\.js$/, `${name}.js`));
-const { watchBirths } = dist('constructor-hook');
-const { openLedger } = dist('births');
+const { watchBirths, closeIdleDebugger } = dist('constructor-hook');
+const { openBirthSets } = dist('births');
 
 const HEAP_RECORDS = Math.round(Number(argValue('heap-mb', 50)) * 5000);
 const JEST_LIKE = args.includes('--jest-like');
@@ -49,29 +51,34 @@ async function replay() {
   let t = now();
   clean(); // warm-up
   add('warm-up call', now() - t);
-  t = now();
-  const watch = CASE === 'tracked' ? undefined : watchBirths([Target], { limit: 10_000, captureSites: false }).watch;
-  add('hook set-up', now() - t);
-  const ledger = openLedger();
+  const sets = openBirthSets((cls) => (cls === Target ? [Target] : []));
+  const hook = (phase) => {
+    t = now();
+    const watch = CASE === 'tracked' ? undefined : watchBirths([Target], { limit: 10_000, captureSites: false, counts: sets }).watch;
+    add(phase, now() - t);
+    return watch;
+  };
+  if (CASE !== 'tracked') {
+    closeIdleDebugger();
+    hook('hook set-up, cold').close();
+  }
+  const watch = hook('hook set-up, warm');
   t = now();
   clean();
   add('measured call', now() - t);
   t = now();
-  await tick();
-  add('macrotask 1', now() - t);
+  await sleep(1);
+  add('timer turn', now() - t);
   t = now();
-  globalThis.gc();
-  add('gc', now() - t);
+  globalThis.gc({ type: 'minor' });
+  add('scavenge', now() - t);
   t = now();
-  await tick();
-  add('macrotask 2', now() - t);
-  t = now();
-  const alive = watch?.bornAlive(Target)?.length ?? ledger.aliveOf(Target, () => false);
+  const alive = sets.live(Target);
   add('count', now() - t);
-  if (alive > 0) throw new Error(`${alive} births alive`);
+  if (alive > 0) throw new Error(`${alive} births alive after a scavenge`);
   t = now();
   watch?.close();
-  ledger.close();
+  sets.close();
   add('teardown', now() - t);
 }
 
@@ -96,4 +103,3 @@ const g = median(gcMs);
 console.log(`${CASE}${JEST_LIKE ? ' jest-like' : ''}, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, ${REPS} reps; one gc() ${g.toFixed(1)} ms; checkLeaks ${median(checkMs).toFixed(1)} ms = ${(median(checkMs) / g).toFixed(2)}x`);
 for (const [name, list] of Object.entries(phases)) console.log(`  ${name.padEnd(16)} ${median(list).toFixed(2).padStart(8)} ms  ${(median(list) / g).toFixed(2)}x`);
 sinkValue += records.length + kept.length;
-console.log(Object.fromEntries(Object.entries(globalThis.__ph ?? {}).map(([k, v]) => [k, (v / (REPS * 2 + 2)).toFixed(2)])));

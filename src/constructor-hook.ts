@@ -163,6 +163,12 @@ function closeDebugger(shared: SharedDebugger): void {
   }
 }
 
+/** The shared session's state: 'closed' (no session), 'in use' (watches open) or 'idle' (enabled, closing soon). */
+export function debuggerState(): 'closed' | 'in use' | 'idle' {
+  if (sharedDebugger === undefined) return 'closed';
+  return sharedDebugger.users > 0 ? 'in use' : 'idle';
+}
+
 /**
  * Disables and disconnects the shared session now if no watch is open (instead of after `IDLE_MS`).
  * For tests and benchmarks that measure what a check costs from cold.
