@@ -12,6 +12,9 @@
 //              debugger set-up grows with them) and the class is created in a vm context;
 //   leaking:   a function that keeps 10 ObjectRef instances per call in a global array, target its
 //              class; timed until the failing report is formatted.
+// An untracked check finds the constructor hooks' debugger session still enabled by the check before
+// (checks in a row, the ratio reported); each repetition also times one check from cold (the session
+// closed first, as for the first check in a process or after a second without checks: `coldRatio`).
 // The child also records the major garbage collections V8 ran during the last check (count, ms).
 import * as inspector from 'node:inspector';
 import { createRequire } from 'node:module';
@@ -149,6 +152,12 @@ function queryHeapMs(cls) {
 }
 
 /** trackref's own snapshot (V8 snapshot streamed into its parser and graph), if the build has one. */
+/** trackref's constructor-hook internals (closing the idle debugger session; its state). */
+function hookInternals() {
+  const require = createRequire(import.meta.url);
+  return require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js'));
+}
+
 function trackrefSnapshotMs() {
   try {
     const require = createRequire(import.meta.url);
@@ -178,12 +187,17 @@ async function main() {
   const gcCounts = [];
   const gcTotals = [];
   let counting;
+  const hook = hookInternals();
+  const coldMs = [];
+  const coldRatios = [];
+  let warmSession = 0;
   const recorder = gcRecorder();
   for (let r = 0; r < reps; r++) {
     fullGc(1);
     let start = now();
     fullGc(1);
     const g = now() - start;
+    const warm = which === 'untracked' && hook.debuggerState() === 'idle';
     start = now();
     const result = await run();
     const end = now();
@@ -195,6 +209,14 @@ async function main() {
     const gcs = await recorder.major(start, end);
     gcCounts.push(gcs.count);
     gcTotals.push(gcs.ms);
+    if (which === 'untracked') {
+      warmSession += warm ? 1 : 0;
+      hook.closeIdleDebugger();
+      const coldStart = now();
+      await run();
+      coldMs.push(now() - coldStart);
+      coldRatios.push(coldMs.at(-1) / g);
+    }
   }
   recorder.stop();
   let query;
@@ -217,6 +239,7 @@ async function main() {
     gc: stats(gcMs),
     check: stats(checkMs),
     ratio: stats(ratios),
+    ...(which === 'untracked' ? { coldCheck: stats(coldMs), coldRatio: stats(coldRatios), warmSession } : {}),
     majorGcsPerCheck: { count: stats(gcCounts), ms: stats(gcTotals) },
     query,
     snapshot,
