@@ -176,20 +176,55 @@ interface Judged {
 /** Births kept (weakly) by a constructor hook before counting falls back to the heap. */
 const HOOKED_BIRTH_LIMIT = 10_000;
 
-/** A row of the births pass: what it counts, its label, and its births counted in the birth sets. */
+/** A row of the births pass: what it counts (a target, or a tracked class without targets), its births still alive. */
 interface BirthRow {
   key: ResolvedTarget | AnyClass;
   className: string;
+  leaked: number;
 }
 
 /**
- * The rows of the births pass and the keys each tracked birth counts toward: one row per target
- * (tracked births of a target or its subclasses, constructor-hook births of the others), or, without
- * targets, one row per tracked class born.
+ * The keys each tracked birth counts toward: the targets it is an instance of (tracked births of a
+ * target or its subclasses; the constructor hook counts the others' under their class), or, without
+ * targets, its own class.
  */
 function birthKeys(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): (cls: AnyClass) => ReadonlyArray<ResolvedTarget | AnyClass> {
   if (resolved === undefined) return (cls) => (isIgnored(cls) ? [] : [cls]);
   return (cls) => (isIgnored(cls) ? [] : resolved.filter((t) => t.stamped && extendsClass(cls, t.cls)));
+}
+
+/** The rows of the births pass as counted now, or undefined when a WeakSet cannot be counted here. */
+function birthRows(sets: BirthSets<ResolvedTarget | AnyClass>, resolved: ResolvedTarget[] | undefined): BirthRow[] | undefined {
+  const rows: BirthRow[] = own([]);
+  const keys = resolved ?? sets.keys();
+  for (const key of keys) {
+    const target = resolved === undefined ? undefined : (key as ResolvedTarget);
+    const live = sets.live(target === undefined || target.stamped ? key : target.cls);
+    if (live === undefined) return undefined;
+    rows.push({ key, className: target?.label ?? ((key as AnyClass).name || '(anonymous class)'), leaked: live });
+  }
+  return rows;
+}
+
+/**
+ * Collects as little as decides, and counts: a timer's turn (what fn left for a timer due within a
+ * millisecond is counted too), a scavenge; while the counts do not decide, a full collection; then
+ * a settled one (finalizers and just-finishing work had their turn). `decided` tells whether counts
+ * settle the question as they are.
+ */
+async function settleBirths(count: () => BirthRow[] | undefined, decided: (rows: BirthRow[]) => boolean, settledOnly: boolean): Promise<BirthRow[] | undefined> {
+  await sleep(1);
+  collectYoung();
+  let rows = count();
+  if (rows === undefined || decided(rows)) return rows;
+  if (!settledOnly) {
+    gcFunction()();
+    await nextMacrotask();
+    rows = count();
+    if (rows === undefined || decided(rows)) return rows;
+  }
+  await collectGarbage();
+  return count();
 }
 
 /**
@@ -235,46 +270,16 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
   // Births are counted from here on, so garbage from before needs no collecting.
   const before = memorySample();
   try {
-    const rowsOf: BirthRow[] =
-      resolved?.map((t) => ({ key: t, className: t.label })) ?? [];
-    const rowsNow = (): Array<BirthRow & { leaked: number }> | undefined => {
-      const list = resolved === undefined ? sets.keys().map((cls) => ({ key: cls, className: (cls as AnyClass).name || '(anonymous class)' })) : rowsOf;
-      const counted: Array<BirthRow & { leaked: number }> = own([]);
-      for (const row of list) {
-        const live = sets.live(resolved === undefined || (row.key as ResolvedTarget).stamped ? row.key : (row.key as ResolvedTarget).cls);
-        if (live === undefined) return undefined;
-        counted.push({ ...row, leaked: live });
-      }
-      return counted;
-    };
-    const over = (rows: Array<{ leaked: number }>): boolean => rows.some((row) => row.leaked > opts.tolerance);
-    // Collects as little as decides: a scavenge, then (while some row is over the tolerance) a full
-    // collection, then a settled one (finalizers and just-finishing work had their turn).
-    const settle = async (zeroOnly: boolean): Promise<Array<BirthRow & { leaked: number }> | undefined> => {
-      // A timer's turn first: what fn left for a short timer (one due within a millisecond) is
-      // counted too, as the collections of a slower check used to give it time for.
-      await sleep(1);
-      collectYoung();
-      let rows = rowsNow();
-      const decided = (list: Array<{ leaked: number }>): boolean => (zeroOnly ? list.every((row) => row.leaked === 0) : !over(list));
-      if (rows === undefined || decided(rows)) return rows;
-      if (!zeroOnly) {
-        gcFunction()();
-        await nextMacrotask();
-        rows = rowsNow();
-        if (rows === undefined || decided(rows)) return rows;
-      }
-      await collectGarbage();
-      return rowsNow();
-    };
+    const count = (): BirthRow[] | undefined => birthRows(sets, resolved);
+    const withinTolerance = (list: BirthRow[]): boolean => list.every((row) => row.leaked <= opts.tolerance);
     const perRun = new Map<unknown, number[]>();
-    let rows: Array<BirthRow & { leaked: number }> | undefined = [];
+    let rows: BirthRow[] | undefined = [];
     for (let i = 1; i <= opts.runs; i++) {
       await call(`run ${i} of ${opts.runs}`);
       if (opts.runs > 1) {
         // Counts per run must be exact (every-run growth compares them): only an all-zero count
         // after a scavenge is, so anything else waits for a settled full collection.
-        rows = await settle(true);
+        rows = await settleBirths(count, (list) => list.every((row) => row.leaked === 0), true);
         if (rows === undefined) return 'unusable';
         for (const row of rows) {
           perRun.set(row.key, [...(perRun.get(row.key) ?? []), row.leaked]);
@@ -283,7 +288,7 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
     }
     // Births the hook missed (too many, or one it could not record): the heap decides.
     if (watch !== undefined && (watch.overflowed || watch.failed)) return 'unusable';
-    if (opts.runs === 1) rows = await settle(false);
+    if (opts.runs === 1) rows = await settleBirths(count, withinTolerance, false);
     if (rows === undefined) return 'unusable';
     // A class over the tolerance is not failed here: the heap pass re-measures it, with back-off.
     // Under growth: 'every-run', births that did not rise on some run prove the heap count did not
