@@ -20,40 +20,12 @@ import * as inspector from 'node:inspector';
 import { createRequire } from 'node:module';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { ObjectRef, checkLeaks } from 'trackref';
-import * as vm from 'node:vm';
+import { Job, buildHeap, loadScripts, plainJobClass } from './check-fixture.mjs';
 import { args, argValue, fullGc, now, quick, report, stats, tick } from './lib.mjs';
 
-/** About 5,000 records per MB of heap (250,000 records: ~50 MB). */
-const HEAP_RECORDS = Math.round(Number(argValue('heap-mb', 50)) * 5000);
+const HEAP_MB = Number(argValue('heap-mb', 50));
 const JEST_LIKE = args.includes('--jest-like');
-
-class Job extends ObjectRef {
-  constructor(id) {
-    super();
-    this.id = id;
-    this.url = `https://example.com/${id}`;
-    this.meta = null;
-  }
-}
-
-const PLAIN_JOB_SOURCE = `class PlainJob {
-  constructor(id) {
-    this.id = id;
-    this.url = 'https://example.com/' + id;
-    this.meta = null;
-  }
-}`;
-
-/** 2,000 small scripts, each with a function kept alive: the scripts a Jest worker has loaded. */
-function loadScripts() {
-  const kept = [];
-  for (let i = 0; i < 2000; i++) {
-    kept.push(vm.runInThisContext(`(function module${i}(x) { return x + ${i}; })`, { filename: `/bench/module-${i}.js` }));
-  }
-  return kept;
-}
-
-const PlainJob = JEST_LIKE ? vm.runInNewContext(`${PLAIN_JOB_SOURCE}; PlainJob`) : (0, eval)(`(${PLAIN_JOB_SOURCE})`);
+const PlainJob = plainJobClass(JEST_LIKE);
 const loadedScripts = JEST_LIKE ? loadScripts() : [];
 
 let sinkValue = 0;
@@ -93,15 +65,6 @@ const CASES = {
     return r;
   },
 };
-
-/** Builds the application heap the checks run against (kept alive for the whole process). */
-function buildHeap() {
-  const records = [];
-  for (let i = 0; i < HEAP_RECORDS; i++) {
-    records.push({ id: i, name: `record number ${i} of the benchmark heap`, child: { x: i, y: -i } });
-  }
-  return records;
-}
 
 /** Records garbage collections; `major(from, to)` sums the major ones that started in a time window. */
 function gcRecorder() {
@@ -175,7 +138,7 @@ async function main() {
   const run = CASES[which];
   if (run === undefined) throw new Error(`Unknown case ${which}`);
   const reps = Number(argValue('reps', quick ? 1 : { tracked: 9, untracked: 5, leaking: 3 }[which]));
-  globalThis.benchHeap = buildHeap();
+  globalThis.benchHeap = buildHeap(HEAP_MB);
   fullGc(2);
   const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
   // Warm-up (JIT, gc function, inspector context discovery). The failing check warms up with a

@@ -6,8 +6,8 @@
 // scavenge, the count, the teardown; prints each phase's median in ms and as a ratio to one gc() of
 // the same heap, next to the whole checkLeaks() call (warm, i.e. right after another check).
 import { createRequire } from 'node:module';
-import * as vm from 'node:vm';
-import { ObjectRef, checkLeaks } from 'trackref';
+import { checkLeaks } from 'trackref';
+import { Job, buildHeap, loadScripts, plainJobClass } from './check-fixture.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { args, argValue, fullGc, now, median } from './lib.mjs';
 
@@ -16,32 +16,18 @@ const dist = (name) => require(require.resolve('trackref').replace(/index\.js$/,
 const { watchBirths, closeIdleDebugger } = dist('constructor-hook');
 const { openBirthSets } = dist('births');
 
-const HEAP_RECORDS = Math.round(Number(argValue('heap-mb', 50)) * 5000);
 const JEST_LIKE = args.includes('--jest-like');
 const REPS = Number(argValue('reps', 7));
 const CASE = argValue('case', 'untracked');
-
-const SOURCE = `class PlainJob { constructor(id) { this.id = id; this.url = 'https://example.com/' + id; this.meta = null; } }`;
-const PlainJob = JEST_LIKE ? vm.runInNewContext(`${SOURCE}; PlainJob`) : (0, eval)(`(${SOURCE})`);
-class Job extends ObjectRef {
-  constructor(id) {
-    super();
-    this.id = id;
-    this.url = `https://example.com/${id}`;
-    this.meta = null;
-  }
-}
-const Target = CASE === 'tracked' ? Job : PlainJob;
-const kept = [];
-if (JEST_LIKE) for (let i = 0; i < 2000; i++) kept.push(vm.runInThisContext(`(function module${i}(x) { return x + ${i}; })`, { filename: `/bench/module-${i}.js` }));
+const Target = CASE === 'tracked' ? Job : plainJobClass(JEST_LIKE);
+const kept = JEST_LIKE ? loadScripts() : [];
 let sinkValue = 0;
 function clean() {
   let s = 0;
   for (let i = 0; i < 1000; i++) s += new Target(i).id;
   sinkValue += s;
 }
-const records = [];
-for (let i = 0; i < HEAP_RECORDS; i++) records.push({ id: i, name: `record number ${i} of the benchmark heap`, child: { x: i, y: -i } });
+const records = buildHeap(Number(argValue('heap-mb', 50)));
 fullGc(2);
 
 const phases = {};
