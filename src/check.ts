@@ -1,9 +1,9 @@
 /**
  * `checkLeaks(fn, target?, options?)`: the framework-free leak check behind `toLeak`. Runs `fn`
  * (warm-up, then measured runs), collects garbage, and decides whether each target class grew.
- * Classes are first judged by counting births (cheap: no heap scan when nothing leaked): tracked
- * classes by their stamps, other classes with a JavaScript constructor through a constructor hook
- * (constructor-hook.ts). Classes whose births cannot be counted (built-ins, tracked object
+ * Classes are first judged by counting births (cheap: no heap scan when nothing leaked, and no full
+ * collection when every birth died young): tracked classes by their stamps, other classes with a
+ * JavaScript constructor through a constructor hook (constructor-hook.ts). Classes whose births cannot be counted (built-ins, tracked object
  * literals), and any class that looks like it leaked, are counted on the heap before and after a
  * fresh set of runs (tracked classes need one heap scan: later counts are the scanned instances
  * still alive plus the births since). Never keeps `fn`'s result, and holds counted
