@@ -14,9 +14,9 @@
  * `Object.create(C.prototype)`), and stops keeping references past its limit (`overflowed`). A
  * watch can instead count its births in birth sets (births.ts), which a scavenge can empty.
  *
- * Every watch of a thread shares one session whose Debugger domain stays enabled while watches are
- * open and for `IDLE_MS` after the last one closed: enabling it replays every loaded script (tens of
- * ms in a Jest worker), more than the rest of a passing check. The session never pauses (its pauses
+ * Every watch of a thread (of every copy of this module in it) shares one session whose Debugger
+ * domain stays enabled while watches are open and for `IDLE_MS` after the last one closed: enabling
+ * it replays every loaded script (tens of ms in a Jest worker), more than the rest of a passing check. The session never pauses (its pauses
  * are skipped, so a `debugger;` statement or another debugger's breakpoint does not stop the thread
  * for it) and is disabled and disconnected once idle. Never holds a strong reference to a birth;
  * removes its breakpoints and its dispatcher on `close()`.
@@ -115,11 +115,27 @@ interface SharedDebugger {
   idleTimer: ReturnType<typeof realSetTimeout> | undefined;
 }
 
-let sharedDebugger: SharedDebugger | undefined;
+/**
+ * Where the shared session is kept: on Node's `inspector.Session` class, the one object every copy
+ * of this module in the thread shares (Jest and Vitest's vm pools load a copy per test file, but
+ * give each the same `node:inspector`), so a test file's first check finds the session the file
+ * before left enabled. A hidden, symbol-keyed property; removed when the session closes.
+ */
+const SHARED_KEY = Symbol.for('trackref.sharedDebugger');
+const sharedHolder = inspector.Session as unknown as Record<symbol, SharedDebugger | undefined>;
+
+function sharedDebugger(): SharedDebugger | undefined {
+  return sharedHolder[SHARED_KEY];
+}
+
+function setSharedDebugger(shared: SharedDebugger | undefined): void {
+  if (shared === undefined) delete sharedHolder[SHARED_KEY];
+  else Object.defineProperty(sharedHolder, SHARED_KEY, { value: shared, configurable: true, enumerable: false, writable: true });
+}
 
 /** The shared session, connected and with Debugger enabled; pair with `releaseDebugger`. */
 function acquireDebugger(): SharedDebugger {
-  let shared = sharedDebugger;
+  let shared = sharedDebugger();
   if (shared === undefined) {
     const session = new inspector.Session();
     session.connect();
@@ -134,7 +150,7 @@ function acquireDebugger(): SharedDebugger {
       throw error;
     }
     shared = { session, post, users: 0, idleTimer: undefined };
-    sharedDebugger = shared;
+    setSharedDebugger(shared);
   }
   if (shared.idleTimer !== undefined) {
     realClearTimeout(shared.idleTimer);
@@ -153,7 +169,7 @@ function releaseDebugger(shared: SharedDebugger): void {
 
 function closeDebugger(shared: SharedDebugger): void {
   if (shared.users > 0) return;
-  if (sharedDebugger === shared) sharedDebugger = undefined;
+  if (sharedDebugger() === shared) setSharedDebugger(undefined);
   try {
     shared.post('Debugger.disable');
   } catch {
@@ -165,8 +181,9 @@ function closeDebugger(shared: SharedDebugger): void {
 
 /** The shared session's state: 'closed' (no session), 'in use' (watches open) or 'idle' (enabled, closing soon). */
 export function debuggerState(): 'closed' | 'in use' | 'idle' {
-  if (sharedDebugger === undefined) return 'closed';
-  return sharedDebugger.users > 0 ? 'in use' : 'idle';
+  const shared = sharedDebugger();
+  if (shared === undefined) return 'closed';
+  return shared.users > 0 ? 'in use' : 'idle';
 }
 
 /**
@@ -174,7 +191,7 @@ export function debuggerState(): 'closed' | 'in use' | 'idle' {
  * For tests and benchmarks that measure what a check costs from cold.
  */
 export function closeIdleDebugger(): void {
-  const shared = sharedDebugger;
+  const shared = sharedDebugger();
   if (shared === undefined || shared.users > 0) return;
   if (shared.idleTimer !== undefined) realClearTimeout(shared.idleTimer);
   closeDebugger(shared);

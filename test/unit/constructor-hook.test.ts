@@ -201,4 +201,25 @@ describe('checks decided by births through a constructor hook', () => {
       delete (globalThis as { userTarget?: unknown }).userTarget;
     }
   });
+
+  test('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
+    await checkLeaks(() => new Base('first copy'), Base);
+    expect(hookModule.debuggerState()).toBe('idle');
+    // A fresh copy of the whole build, as a Jest test file's module registry makes.
+    const dist = require.resolve('trackref').replace(/src[\\/]index\.js$/, '');
+    const saved = Object.keys(require.cache).filter((file) => file.startsWith(dist));
+    const cached = new Map(saved.map((file) => [file, require.cache[file]]));
+    for (const file of saved) delete require.cache[file];
+    try {
+      const copy = require(require.resolve('trackref')) as typeof import('trackref');
+      const copyHook = require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js')) as typeof hookModule;
+      expect(copyHook).not.toBe(hookModule);
+      expect(copyHook.debuggerState()).toBe('idle');
+      const report = await copy.checkLeaks(() => new Base('second copy'), Base);
+      expect([report.leaked, report.counting, hookModule.debuggerState()]).toEqual([false, 'births', 'idle']);
+    } finally {
+      for (const file of Object.keys(require.cache)) if (file.startsWith(dist)) delete require.cache[file];
+      for (const [file, module] of cached) require.cache[file] = module;
+    }
+  });
 });
