@@ -77,6 +77,15 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
 }
 
 /**
+ * For an instance held by a holder that lets go by itself, a line saying so (the guard notes it on
+ * the instances of a test that fails for other objects, so the report shows which ones are not the bug).
+ */
+export function selfReleaseNote(instance: LeakedInstance): string | undefined {
+  const wait = waitForInstance(instance);
+  return wait === undefined ? undefined : `lets go by itself: ${wait.text} (not a leak by itself)`;
+}
+
+/**
  * How long to wait before failing `rows`, or undefined when some reported instance is held by
  * nothing that releases by itself (or has no retainer path): then there is nothing to wait for.
  */
