@@ -73,7 +73,8 @@ export function slotLine(slot: LibrarySlot): string {
  * Notes on each instance of `rows` that a library slot holds: not counted when it is the only one of
  * the test's objects held through that slot's variable, counted when several are (growth).
  */
-export function noteSlots(rows: readonly LeakRow[]): void {
+export function noteSlots(rows: readonly LeakRow[]): Set<LeakedInstance> {
+  const notCounted = new Set<LeakedInstance>();
   const instances = rows.flatMap((row) => row.oldest);
   const perKey = new Map<string, number>();
   for (const { librarySlot } of instances) {
@@ -83,7 +84,9 @@ export function noteSlots(rows: readonly LeakRow[]): void {
     const slot = instance.librarySlot;
     if (slot === undefined) continue;
     const shared = perKey.get(slot.key)!;
+    if (shared === 1) notCounted.add(instance);
     instance.holderNote =
       shared === 1 ? slotLine(slot) : `held through a library's variable with ${shared - 1} more of the test's objects: ${slot.holder} (${slot.package}; counted: not one per slot)`;
   }
+  return notCounted;
 }

@@ -455,13 +455,17 @@ export class LeakGuard {
   async #heldBySlotsOnly(window: Window, rows: LeakRow[]): Promise<boolean> {
     const held = heldBySlotsOnly(rows);
     if (typeof held === 'string') {
-      noteSlots(rows);
-      // The test fails for other objects: say which of its objects are held by what lets go by itself.
+      const notCounted = noteSlots(rows);
+      // The test fails for other objects: say which of its objects are held by what lets go by itself,
+      // and show the others first (the trace below the instances is that of the first one shown).
       for (const row of rows) {
         for (const instance of row.oldest) {
           const note = instance.holderNote === undefined ? selfReleaseNote(instance) : undefined;
-          if (note !== undefined) instance.holderNote = note;
+          if (note === undefined) continue;
+          instance.holderNote = note;
+          notCounted.add(instance);
         }
+        row.oldest.sort((a, b) => Number(notCounted.has(a)) - Number(notCounted.has(b)));
       }
       return false;
     }
