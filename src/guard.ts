@@ -14,7 +14,10 @@
  * generation, or held by a WeakRef as `track()` does) does it take the full-collection path, which
  * decides every verdict that fails. Where Node cannot count a WeakSet's entries, births are counted by
  * a FinalizationRegistry instead and every suspect goes to the full path.
- * Never holds a tracked object beyond one synchronous scan.
+ * A test whose survivors are all held by holders that let go by themselves is waited for
+ * (self-release.ts); one whose survivors are all in libraries' last-value slots passes
+ * (bounded-retention.ts): the guard has no warm-up to fill such slots before the test.
+ * Never holds a tracked object beyond one synchronous scan (a slot's last occupant only weakly).
  */
 import { AnyClass, BirthLedger, YoungBirthLedger, openLedger, openYoungLedger } from './births';
 import { SiteBook, currentSiteBook } from './allocation';
