@@ -3,6 +3,7 @@
  * by a module-level variable of code under `node_modules/` through nothing but named properties and
  * closure variables (e.g. `@sapphire/shapeshift` keeping the last value it validated:
  * `requestShape.shape.id.parent.userData.toJSON → value() → this`, in `@crawlee/memory-storage`).
+ * A property whose name is not an identifier (`cache['http://…']`) counts as a collection entry.
  * Such a path can hold one object at a time: a slot is overwritten, never appended to. Any
  * collection on the way (an array element, a Map or Set entry, a WeakMap value, a listener list), a
  * runtime holder (a timer, a socket, an AsyncLocalStorage store, a promise reaction) or a variable of
@@ -10,7 +11,7 @@
  * objects and never decides a verdict (bounded-retention.ts does).
  */
 import { isNodeInternal, isRunnerInternal, isTimeout, scriptOfContext } from './holders';
-import { accessor, contextDepth, contextSlotName } from './path-names';
+import { IDENTIFIER, accessor, contextDepth, contextSlotName } from './path-names';
 import type { HeapGraph } from './snapshot/graph';
 
 /** A library's slot holding one object, as found on its retainer path. */
@@ -52,6 +53,8 @@ function kindOf(graph: HeapGraph, edge: number): EdgeKind {
   if (typeof name === 'string' && RUNTIME_PROPERTIES.has(name)) return 'runtime';
   if (isTimeout(graph, from) || isTimeout(graph, to) || graph.nodeName(to) === 'system / PromiseReaction') return 'runtime';
   if (type !== graph.edgeProperty || typeof name !== 'string' || /^\d+$/.test(name)) return 'other';
+  // A key that is not an identifier (a URL, a path) is data: the object is used as a dictionary.
+  if (!IDENTIFIER.test(name) && !name.startsWith('<symbol ')) return 'other';
   const fromName = graph.nodeName(from);
   if (fromName === 'Map' || fromName === 'Set' || fromName === 'WeakMap' || fromName === 'WeakSet' || fromName === 'FinalizationRegistry') return 'other';
   return 'property';

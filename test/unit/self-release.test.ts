@@ -137,13 +137,14 @@ describe('the per-test guard', () => {
 /**
  * A library, installed under a node_modules folder at test time and loaded by Node's require: a
  * validator that keeps the last value it validated (as @sapphire/shapeshift does for crawlee's
- * request queue), a list it appends every value to, and a linked list where each value holds the
- * previous one.
+ * request queue), a list it appends every value to, a linked list where each value holds the
+ * previous one, and a plain object used as a dictionary keyed by URL.
  */
 function installSlotLibrary(): {
   validate: (value: object) => void;
   remember: (value: object) => void;
   link: (value: object) => void;
+  cache: (url: string, value: object) => void;
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trackref-slot-'));
   const lib = path.join(dir, 'node_modules', 'slot-lib');
@@ -159,6 +160,8 @@ function installSlotLibrary(): {
       'exports.remember = (value) => { seen.push(value); };',
       'const chain = { head: undefined };',
       'exports.link = (value) => { chain.head = { value, prev: chain.head }; };',
+      'const byUrl = {};',
+      'exports.cache = (url, value) => { byUrl[url] = { value }; };',
     ].join('\n'),
   );
   return createRequire(path.join(dir, 'index.js'))('slot-lib');
@@ -200,6 +203,15 @@ describe("the per-test guard and a library's last-value slot", () => {
     ((n: number) => lib.remember(new Page(n)))(20);
     const error = await guard.end(window, true);
     expect(error?.message).toMatch(/held by {2}.*seen\[0\]/);
+    expect(error?.message).not.toMatch(/last-value slot/);
+  }, 60_000);
+
+  test('an object a library keeps in a dictionary keyed by URL fails the test', async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'caches', file: 'slot.test.ts' });
+    ((n: number) => lib.cache(`http://127.0.0.1/page/${n}`, new Page(n)))(25);
+    const error = await guard.end(window, true);
+    expect(error?.message).toMatch(/held by {2}.*byUrl\['http:\/\/127\.0\.0\.1\/page\/25'\]\.value/);
     expect(error?.message).not.toMatch(/last-value slot/);
   }, 60_000);
 
