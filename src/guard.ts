@@ -408,9 +408,9 @@ export class LeakGuard {
         selfRelease.set(window, { waitedMs: now() - waitStarted, holders: waits.get(window)!.holders, released, ...(released ? {} : { counts: { before, after } }) });
         // A test that passes after all does not use up one of the file's explained tests.
         if (released) this.#explained--;
-        else if (after < before) {
+        else {
           // What is still held after the wait may be held by another holder than before it (a
-          // library's slot behind an idle socket): the report must show that one.
+          // library's slot behind an idle socket), even when as many are left: judge and show that one.
           rowsOf.set(window, rows);
           reexplain.push(window);
         }
