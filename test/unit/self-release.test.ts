@@ -186,6 +186,18 @@ describe("the per-test guard and a library's last-value slot", () => {
     }
   }, 60_000);
 
+  test('an object held by a timeout and by a library slot: after the wait for the timer, the slot is found and the test passes', async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'timer then slot', file: 'slot.test.ts' });
+    // The timer's path is the shorter one until the timer fires; then only the slot holds the page.
+    ((n: number) => {
+      const page = new Page(n);
+      lib.validate(page);
+      setTimeout(() => void page.n, 2000);
+    })(12);
+    expect(await guard.end(window, true)).toBeUndefined();
+  }, 60_000);
+
   test('a test that also keeps an object of its own fails, and the report names the slot as not counted', async () => {
     const guard = new LeakGuard();
     const window = guard.begin({ name: 'keeps one', file: 'slot.test.ts' });
