@@ -494,6 +494,11 @@ export function oldestInstances(fresh: readonly object[], runsStarted: number, l
 /** The objects behind reported instances, weakly, until their retainer paths are found. */
 const leakedRefs = new WeakMap<LeakedInstance, WeakRef<object>>();
 
+/** The object behind a reported instance, weakly (undefined for instances this module did not make). */
+export function leakedRef(instance: LeakedInstance): WeakRef<object> | undefined {
+  return leakedRefs.get(instance);
+}
+
 /**
  * Adds retainer paths to the reported instances (one heap snapshot for all of them). Call it in a
  * later macrotask than the one that built the rows, so the WeakRefs no longer hold their targets.
@@ -515,6 +520,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
       instance.retainerPath = explanation.retainerPath;
       instance.retainerSteps = explanation.retainerSteps;
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
+      if (explanation.librarySlot !== undefined) instance.librarySlot = explanation.librarySlot;
     }
   });
 }
