@@ -202,6 +202,22 @@ describe('checks decided by births through a constructor hook', () => {
     }
   });
 
+  test("a user's debugger session that turns its breakpoints off does not hide births from the hook", async () => {
+    // V8 keeps breakpoints active while any session wants them: the user's session turning its own
+    // off leaves trackref's on, so a leak is still caught by births.
+    const session = new inspector.Session();
+    session.connect();
+    try {
+      session.post('Debugger.enable');
+      session.post('Debugger.setBreakpointsActive', { active: false });
+      const leaky = await checkLeaks(() => void kept.push(new Base('kept while off')), Base, { paths: false });
+      expect([leaky.leaked, leaky.rows[0]!.leaked]).toEqual([true, 1]);
+      expect(leaky.rows[0]!.oldest[0]!.allocationSite?.location).toMatch(/constructor-hook\.test\.ts:\d+:\d+$/);
+    } finally {
+      session.disconnect();
+    }
+  });
+
   test('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
     await checkLeaks(() => new Base('first copy'), Base);
     expect(hookModule.debuggerState()).toBe('idle');
