@@ -24,7 +24,7 @@ import { explainLeaks } from './explain';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
-import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport } from './report';
+import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport, leakedCount } from './report';
 import { selfReleaseWait } from './self-release';
 import {
   ClassTargets,
@@ -716,21 +716,33 @@ async function judgeByHeapCounts(
       // are those of the verdict's heap: found before any extra run below.
       await nextMacrotask();
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
-      explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
+      const known = [...born, ...(baseline.tracked ?? [])];
+      explain(all, baseline.seq, known);
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing.
       const wait = selfReleaseWait(all);
       if (wait !== undefined) {
         const waitStarted = now();
+        const leakedBefore = leakedCount(all);
         const stillLeaking = await waitWhileHeld(wait.ms, async () => {
           await collectGarbage();
           rows = count(baseline);
           return rows.some(isLeaking);
         });
-        selfRelease = { waitedMs: now() - waitStarted, holders: wait.holders, released: !stillLeaking };
-        if (!stillLeaking) {
-          leakRows = toLeakRows(rows);
-          after = memorySample();
+        leakRows = toLeakRows(rows);
+        after = memorySample();
+        selfRelease = {
+          waitedMs: now() - waitStarted,
+          holders: wait.holders,
+          released: !stillLeaking,
+          ...(stillLeaking ? { counts: { before: leakedBefore, after: leakedCount(all) } } : {}),
+        };
+        if (stillLeaking) {
+          // What is still held may be held by something else than what the paths before the wait
+          // showed (the oldest instances were let go, others are kept by the user's code): the
+          // report shows the paths of what is left.
+          await nextMacrotask();
+          explain(all, baseline.seq, known);
         }
       }
     }

@@ -31,7 +31,7 @@ import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
 import { SelfReleaseWait, selfReleaseNote, selfReleaseWait } from './self-release';
 import { classOf, describeValue, stampOf } from './object-ref';
-import { LeakReport, LeakRow, MemorySample, SelfRelease, createReport, noteNoRetainerPaths } from './report';
+import { LeakReport, LeakRow, MemorySample, SelfRelease, createReport, leakedCount, noteNoRetainerPaths } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
 import { canCountWeakSets } from './weak-count';
 
@@ -508,11 +508,6 @@ async function stillInSlots(held: SlotHeld[], earlier: Array<{ ref: WeakRef<obje
   return asked
     .filter((_entry, i) => explanations[i]?.librarySlot?.key === asked[i]!.slot.key)
     .map(({ instance, slot, earlier }) => ({ instance, slot, test: earlier!.test }));
-}
-
-/** Leaking instances counted in `rows`. */
-function leakedCount(rows: readonly LeakRow[]): number {
-  return rows.filter((row) => row.leaking).reduce((sum, row) => sum + row.leaked, 0);
 }
 
 /**

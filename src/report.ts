@@ -98,6 +98,11 @@ export interface LeakRow {
   oldest: LeakedInstance[];
 }
 
+/** Leaking instances counted in `rows`. */
+export function leakedCount(rows: readonly LeakRow[]): number {
+  return rows.filter((row) => row.leaking).reduce((sum, row) => sum + row.leaked, 0);
+}
+
 /** See `LeakReportData.selfRelease`. */
 export interface SelfRelease {
   waitedMs: number;
