@@ -17,9 +17,10 @@ import { BirthWatch, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
-import { SiteBook, allocationSiteOf } from './allocation';
+import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
+import { startAllocationTrace, wantsTracedRun } from './allocation-trace';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
@@ -98,7 +99,18 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
       return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
-  const measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected);
+  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false);
+  // Leaked objects no hook or stamp gave a site to (Map, Promise, functions): the same runs again
+  // with V8's allocation tracking, when that is affordable; its verdict is reported if it leaks too.
+  if (measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs)) {
+    try {
+      const traced = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true);
+      if (traced.leaked) measured = traced;
+    } catch (error) {
+      // A traced call that timed out or threw: the first verdict stands, without those sites.
+      if (error instanceof CheckAbandoned) throw error;
+    }
+  }
   const extraCalls = Math.max(0, ...measured.rows.map((row) => (row.moreRuns?.length ?? 1) - 1));
   return createReport({
     ...measured,
@@ -430,12 +442,22 @@ export function oldestInstances(fresh: readonly object[], runsStarted: number, l
       ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - runsStarted,
       ageExact: Number.isFinite(stamp),
       preview: preview(obj),
-      ...(site === undefined ? {} : { allocationSite: { location: site.location, excerpt: site.excerpt, ...(site.via === undefined ? {} : { via: site.via }) } }),
+      ...(site === undefined ? {} : { allocationSite: reportedSite(site) }),
     };
     // Held weakly until the snapshot that explains it has been taken.
     leakedRefs.set(instance, new WeakRef(obj));
     return instance;
   });
+}
+
+/** An allocation site as a report shows it. */
+function reportedSite(site: AllocationSite): NonNullable<LeakedInstance['allocationSite']> {
+  return {
+    location: site.location,
+    excerpt: site.excerpt,
+    ...(site.via === undefined ? {} : { via: site.via }),
+    ...(site.declaredIn === undefined ? {} : { declaredIn: site.declaredIn }),
+  };
 }
 
 /** The objects behind reported instances, weakly, until their retainer paths are found. */
@@ -462,6 +484,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
       instance.retainerPath = explanation.retainerPath;
       instance.retainerSteps = explanation.retainerSteps;
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
+      if (instance.allocationSite === undefined && explanation.allocationSite !== undefined) instance.allocationSite = reportedSite(explanation.allocationSite);
     }
   });
 }
@@ -574,7 +597,8 @@ async function judgeByHeapCounts(
   isIgnored: IsIgnored,
   opts: ParsedOptions,
   birthsSuspected: boolean,
-): Promise<Judged & { runs: number; selfRelease?: SelfRelease }> {
+  traceAllocations: boolean,
+): Promise<Judged & { runs: number; lastCallMs: number; selfRelease?: SelfRelease }> {
   // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
   // of the baseline collects again): only a first pass needs one here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
@@ -604,6 +628,8 @@ async function judgeByHeapCounts(
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
     census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked);
+  // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
+  const trace = traceAllocations ? startAllocationTrace() : undefined;
   try {
     for (let round = 1; round <= rounds; round++) {
       for (let i = 1; i <= opts.runs; i++) {
@@ -658,6 +684,7 @@ async function judgeByHeapCounts(
       await nextMacrotask();
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
+      trace?.stop();
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing.
       const wait = selfReleaseWait(all);
@@ -684,8 +711,10 @@ async function judgeByHeapCounts(
       }
     }
   } finally {
+    // Before any other session is closed: closing one would switch tracking off anyway.
+    trace?.stop();
     if (typeof siteWatch === 'object') siteWatch.close();
     ledger.close();
   }
-  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs, ...(selfRelease === undefined ? {} : { selfRelease }) };
+  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs, lastCallMs, ...(selfRelease === undefined ? {} : { selfRelease }) };
 }

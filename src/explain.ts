@@ -7,6 +7,8 @@
  * checks never get here.
  */
 import type * as inspector from 'node:inspector';
+import { AllocationSite } from './allocation';
+import { tracedSiteOf } from './allocation-trace';
 import { ageOf, now } from './clock';
 import { heapIdsOf, objectsByHeapIds, scopeVariablesOf, trackedClassNames, withSession } from './heap-query';
 import { classOf, stampOf } from './object-ref';
@@ -22,6 +24,8 @@ export interface Explanation {
   retainerSteps: RetainerStepNote[];
   /** What the instance keeps alive (itself included); computed for the first instance asked about. */
   retained?: { bytes: number; objects: number };
+  /** Where the instance was made, from the snapshot's allocation trace (when allocations were tracked). */
+  allocationSite?: AllocationSite;
 }
 
 /**
@@ -68,6 +72,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         }
         return names.get(graph.nodeId(value));
       }, timerState);
+      const traced = tracedSiteOf(graph, node);
       if (path === undefined) return undefined;
       // The steps the path shows (VM-internal ones have no text), the leaked instance last.
       const shown = path.steps.slice(path.start).filter((step, i, all) => step.text !== '' || i === all.length - 1);
@@ -93,7 +98,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         return note;
       });
       judgeSteps(retainerSteps);
-      return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}) };
+      return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}), ...(traced === undefined ? {} : { allocationSite: traced }) };
     });
   });
 }

@@ -17,7 +17,16 @@ export interface LeakedInstance {
   /** The path's steps from its first named variable, with tracked objects' ages. */
   retainerSteps?: RetainerStepNote[];
   /** Where the instance was created (for objects born during the measured runs). */
-  allocationSite?: { location: string; excerpt: string[]; via?: string };
+  allocationSite?: {
+    location: string;
+    excerpt: string[];
+    via?: string;
+    /**
+     * Set when only the function that made the instance is known (V8's allocation trace, for objects
+     * without a JavaScript constructor): its name; `location` is where it is declared, not the `new`.
+     */
+    declaredIn?: string;
+  };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
   /** Why \`retainerPath\` was not looked up, and how to get it (e.g. the guard's limit per test file). */
@@ -341,7 +350,9 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         lines.push(`${indent}retains  ${formatBytes(instance.retained.bytes)} in ${instance.retained.objects.toLocaleString('en-US')} object${instance.retained.objects === 1 ? '' : 's'}`);
       }
       if (instance.allocationSite !== undefined) {
-        lines.push(`${indent}made at  ${instance.allocationSite.location}`);
+        const { declaredIn } = instance.allocationSite;
+        const inFunction = declaredIn === undefined ? '' : style.dim(`  in ${declaredIn}(), declared here (V8's allocation trace knows the function, not the line)`);
+        lines.push(`${indent}made at  ${instance.allocationSite.location}${inFunction}`);
         if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
         if (instance.allocationSite.via !== undefined) lines.push(style.dim(`${indent}    via  ${instance.allocationSite.via}`));
       }

@@ -1,0 +1,216 @@
+/**
+ * Allocation sites for objects no constructor hook can see (`Map`, `Promise`, functions, a class
+ * whose constructor cannot be hooked): V8's allocation tracking (`HeapProfiler.startTrackingHeapObjects`
+ * with `trackAllocations`) during a failing check's confirming run, read back from the heap snapshot
+ * `explain` takes while it is still on (each node's `trace_node_id` into the trace tree). The trace
+ * knows functions, not lines: a site is the declaration of the function that made the object (or
+ * called the library that did), mapped through the runner's source maps when it formats stacks
+ * through `Error.prepareStackTrace` (Jest, Vitest), and says so (`declaredIn`).
+ *
+ * Disconnecting any inspector session switches V8's tracking off, so while tracking is on every
+ * query of trackref's goes through the one session that started it (heap-query's `lendSession`).
+ * Never leaves tracking on after `stop()`; never runs for a passing check (fn is ~5x slower while
+ * tracking); stops with `HeapProfiler.disable`, never `stopTrackingHeapObjects` (a second snapshot).
+ */
+import * as inspector from 'node:inspector';
+import { AllocationSite, siteOfStack } from './allocation';
+import { lendSession } from './heap-query';
+import { post } from './inspector-post';
+import type { HeapGraph } from './snapshot/graph';
+
+/** Allocation tracking while it is on; `stop()` switches it off (safe to call more than once). */
+export interface AllocationTrace {
+  stop(): void;
+}
+
+let active: AllocationTrace | undefined;
+
+/**
+ * Switches V8's allocation tracking on for this thread's isolate, or returns undefined when it cannot
+ * be (no inspector in this Node, or tracking already on for another check).
+ */
+export function startAllocationTrace(): AllocationTrace | undefined {
+  if (active !== undefined) return undefined;
+  let session: inspector.Session | undefined;
+  try {
+    session = new inspector.Session();
+    session.connect();
+    post(session, 'HeapProfiler.enable');
+    post(session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  } catch {
+    session?.disconnect();
+    return undefined;
+  }
+  const open = session;
+  lendSession(open);
+  const trace: AllocationTrace = {
+    stop() {
+      if (active !== trace) return;
+      active = undefined;
+      lendSession(undefined);
+      try {
+        post(open, 'HeapProfiler.disable');
+      } finally {
+        open.disconnect();
+      }
+    },
+  };
+  active = trace;
+  return trace;
+}
+
+/** One function of an allocation trace: where it is declared (1-based line and column). */
+interface TraceFrame {
+  fn: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The frames of a node's allocation trace, innermost first (empty when it was not traced). */
+function traceFramesOf(graph: HeapGraph, node: number): TraceFrame[] {
+  const trace = graph.trace;
+  let traceNode = graph.traceNodeOf(node);
+  if (trace === undefined || traceNode === 0) return [];
+  const fields = trace.functionInfoFields;
+  const width = fields.length;
+  const nameAt = fields.indexOf('name');
+  const scriptAt = fields.indexOf('script_name');
+  const lineAt = fields.indexOf('line');
+  const columnAt = fields.indexOf('column');
+  const frames: TraceFrame[] = [];
+  for (let depth = 0; traceNode > 0 && depth < 10_000; depth++) {
+    const info = trace.functionOf[traceNode];
+    if (info === undefined) break;
+    const base = info * width;
+    const file = graph.strings[trace.functionInfos[base + scriptAt]!] ?? '';
+    const line = trace.functionInfos[base + lineAt]!;
+    // Built-ins (`Map`, `Promise`) and the root have no script: the frames that called them are the site.
+    if (file !== '' && line > 0) {
+      frames.push({ fn: graph.strings[trace.functionInfos[base + nameAt]!] ?? '', file, line, column: trace.functionInfos[base + columnAt]! });
+    }
+    traceNode = trace.parentOf[traceNode] ?? 0;
+  }
+  return frames;
+}
+
+/**
+ * The allocation site of a snapshot node from the allocation trace, or undefined when the node was
+ * not traced (allocated while tracking was off).
+ */
+export function tracedSiteOf(graph: HeapGraph, node: number): AllocationSite | undefined {
+  const frames = traceFramesOf(graph, node);
+  if (frames.length === 0) return undefined;
+  const lines = frames.map((frame) => `    at ${mapFrame(frame)}`);
+  return siteOfStack(['Error', ...lines].join('\n'), true);
+}
+
+/**
+ * A frame as the runner's stack formatting writes it: `fn (file:line:column)`, mapped through the
+ * source maps it knows. One frame per call: formatters rename a frame from its caller's position.
+ */
+function mapFrame(frame: TraceFrame): string {
+  const raw = `${frame.fn === '' ? '' : `${frame.fn} (`}${frame.file}:${frame.line}:${frame.column}${frame.fn === '' ? '' : ')'}`;
+  const prepare: unknown = (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+  if (typeof prepare !== 'function') return raw;
+  try {
+    const error = new Error('trace');
+    const text: unknown = (prepare as (error: Error, frames: CallSiteLike[]) => unknown).call(Error, error, [new CallSiteLike(frame)]);
+    if (typeof text !== 'string') return raw;
+    const at = /\n\s*at (.*)$/.exec(text);
+    return at?.[1] ?? raw;
+  } catch {
+    return raw;
+  }
+}
+
+/** A stand-in for V8's CallSite, with the methods stack formatters (source-map-support, Vite's) call. */
+class CallSiteLike {
+  readonly #frame: TraceFrame;
+
+  constructor(frame: TraceFrame) {
+    this.#frame = frame;
+  }
+
+  getThis(): undefined {
+    return undefined;
+  }
+  getTypeName(): null {
+    return null;
+  }
+  getFunction(): undefined {
+    return undefined;
+  }
+  getFunctionName(): string | null {
+    return this.#frame.fn === '' ? null : this.#frame.fn;
+  }
+  getMethodName(): null {
+    return null;
+  }
+  getFileName(): string {
+    return this.#frame.file;
+  }
+  getScriptNameOrSourceURL(): string {
+    return this.#frame.file;
+  }
+  getScriptHash(): string {
+    return '';
+  }
+  getLineNumber(): number {
+    return this.#frame.line;
+  }
+  getColumnNumber(): number {
+    return this.#frame.column;
+  }
+  getEnclosingLineNumber(): number {
+    return this.#frame.line;
+  }
+  getEnclosingColumnNumber(): number {
+    return this.#frame.column;
+  }
+  getPosition(): number {
+    return 0;
+  }
+  getEvalOrigin(): undefined {
+    return undefined;
+  }
+  getPromiseIndex(): null {
+    return null;
+  }
+  isToplevel(): boolean {
+    return true;
+  }
+  isEval(): boolean {
+    return false;
+  }
+  isNative(): boolean {
+    return false;
+  }
+  isConstructor(): boolean {
+    return false;
+  }
+  isAsync(): boolean {
+    return false;
+  }
+  isPromiseAll(): boolean {
+    return false;
+  }
+  toString(): string {
+    const { fn, file, line, column } = this.#frame;
+    return fn === '' ? `${file}:${line}:${column}` : `${fn} (${file}:${line}:${column})`;
+  }
+}
+
+/** How much slower fn runs while allocations are tracked (measured ~5x on Node 20, see the report). */
+const TRACKING_SLOWDOWN = 5;
+/** A traced confirming run is made only when its calls are expected to take at most this long in all. */
+const TRACED_RUN_BUDGET_MS = 2_000;
+
+/**
+ * Whether a failing check should run fn again with allocation tracking: some leaked instance it
+ * reports has no allocation site, and `runs` calls of `lastCallMs` each stay within the budget once slowed down.
+ */
+export function wantsTracedRun(rows: ReadonlyArray<{ leaking: boolean; oldest: ReadonlyArray<{ allocationSite?: unknown }> }>, lastCallMs: number, runs: number): boolean {
+  const lacksSite = rows.some((row) => row.leaking && row.oldest.some((instance) => instance.allocationSite === undefined));
+  return lacksSite && active === undefined && lastCallMs * runs * TRACKING_SLOWDOWN <= TRACED_RUN_BUDGET_MS;
+}
