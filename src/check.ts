@@ -102,13 +102,17 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false);
   // Leaked objects no hook or stamp gave a site to (Map, Promise, functions): the same runs again
   // with V8's allocation tracking, when that is affordable; its verdict is reported if it leaks too.
+  let traced: { runs: number; reported: boolean } | undefined;
   if (measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs)) {
+    const callsBefore = calls;
     try {
-      const traced = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true);
-      if (traced.leaked) measured = traced;
+      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true);
+      traced = { runs: calls - callsBefore, reported: again.leaked };
+      if (again.leaked) measured = again;
     } catch (error) {
       // A traced call that timed out or threw: the first verdict stands, without those sites.
       if (error instanceof CheckAbandoned) throw error;
+      traced = { runs: calls - callsBefore, reported: false };
     }
   }
   const extraCalls = Math.max(0, ...measured.rows.map((row) => (row.moreRuns?.length ?? 1) - 1));
@@ -118,6 +122,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     counting: 'heap',
     calls,
     ...(extraCalls > 0 ? { extraCalls } : {}),
+    ...(traced === undefined ? {} : { traced }),
     durationMs: now() - started,
     ...summary(opts),
     heapRuns: measured.runs,
