@@ -256,3 +256,16 @@ export function wantsTracedRun(rows: ReadonlyArray<{ leaking: boolean; oldest: R
   const lacksSite = rows.some((row) => row.leaking && row.oldest.some((instance) => instance.allocationSite === undefined));
   return lacksSite && active === undefined && lastCallMs * runs * TRACKING_SLOWDOWN <= TRACED_RUN_BUDGET_MS;
 }
+
+/**
+ * The `shown` instances a report lists, out of those a traced run explained: first those with an
+ * allocation site, then those with a retainer path (untracked objects have no age to order them by).
+ */
+export function preferTraced<T extends { allocationSite?: unknown; retainerPath?: string }>(instances: readonly T[], shown: number): T[] {
+  const rank = (instance: T): number => (instance.allocationSite === undefined ? 2 : 0) + (instance.retainerPath === undefined ? 1 : 0);
+  return instances
+    .map((instance, index) => ({ instance, index }))
+    .sort((a, b) => rank(a.instance) - rank(b.instance) || a.index - b.index)
+    .slice(0, shown)
+    .map(({ instance }) => instance);
+}

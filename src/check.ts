@@ -20,7 +20,7 @@ import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask, waitWhi
 import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
-import { startAllocationTrace, wantsTracedRun } from './allocation-trace';
+import { preferTraced, startAllocationTrace, wantsTracedRun } from './allocation-trace';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
@@ -42,6 +42,12 @@ import {
 
 /** How many of the oldest leaked instances a report shows per class. */
 const OLDEST_SHOWN = 3;
+/**
+ * New instances explained in a traced run, of which the report shows OLDEST_SHOWN: untracked
+ * objects have no age to pick the oldest by, and some are the runner's (a Promise target counts
+ * the runner's pending promises too), so those the allocation trace shows made by the user come first.
+ */
+const TRACED_CANDIDATES = 20;
 const PREVIEW_LENGTH = 160;
 
 type IsIgnored = (cls: AnyClass) => boolean;
@@ -387,6 +393,7 @@ function census(
   tolerance: number,
   tracked?: object[],
   untracked?: UntrackedWithoutScan,
+  candidates = OLDEST_SHOWN,
 ): CensusRow[] {
   const rows: CensusRow[] = own([]);
   let watchable = tracked === undefined && untracked === undefined ? WATCH_LIMIT : -1;
@@ -394,7 +401,7 @@ function census(
     const grown = baseline === undefined ? 0 : instances.length - (baseline.counts.get(key) ?? 0);
     const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
     if (baseline !== undefined && row.grew) {
-      row.oldest = own(oldestNew(instances, baseline, grown));
+      row.oldest = own(oldestNew(instances, baseline, grown, candidates));
       watchable -= instances.length;
       if (watchable >= 0) row.watched = own(instances.map((obj) => own(new WeakRef(obj))));
     }
@@ -420,7 +427,7 @@ function recountWatched(rows: CensusRow[]): CensusRow[] | undefined {
 }
 
 /** The oldest instances created since the baseline, at most as many as the class grew by. */
-function oldestNew(instances: object[], baseline: Baseline, grown: number): LeakedInstance[] {
+function oldestNew(instances: object[], baseline: Baseline, grown: number, candidates: number): LeakedInstance[] {
   return oldestInstances(
     instances.filter((obj) => {
       const stamp = stampOf(obj);
@@ -428,6 +435,8 @@ function oldestNew(instances: object[], baseline: Baseline, grown: number): Leak
     }),
     baseline.runsStarted,
     grown,
+    undefined,
+    candidates,
   );
 }
 
@@ -437,10 +446,10 @@ function oldestNew(instances: object[], baseline: Baseline, grown: number): Leak
  * last and are aged from `runsStarted`. Each entry keeps its object only weakly, for `explain`.
  * Shared by leak checks and the per-test guard.
  */
-export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN, sites?: SiteBook): LeakedInstance[] {
+export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN, sites?: SiteBook, candidates = OLDEST_SHOWN): LeakedInstance[] {
   const stamped = fresh.map((obj) => ({ obj, stamp: stampOf(obj) ?? Number.POSITIVE_INFINITY }));
   stamped.sort((a, b) => a.stamp - b.stamp);
-  return stamped.slice(0, Math.min(OLDEST_SHOWN, limit)).map(({ obj, stamp }) => {
+  return stamped.slice(0, Math.min(candidates, limit)).map(({ obj, stamp }) => {
     const site = allocationSiteOf(obj, sites);
     const instance: LeakedInstance = {
       className: classOf(obj)?.name ?? 'Object',
@@ -632,7 +641,7 @@ async function judgeByHeapCounts(
   let lastCallMs = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
-    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked);
+    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN);
   // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
   const trace = traceAllocations ? startAllocationTrace() : undefined;
   try {
@@ -690,6 +699,7 @@ async function judgeByHeapCounts(
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       explain(all, baseline.seq, [...born, ...(baseline.tracked ?? [])]);
       trace?.stop();
+      if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, OLDEST_SHOWN));
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing.
       const wait = selfReleaseWait(all);
