@@ -174,20 +174,8 @@ class CallSiteLike {
     this.#frame = frame;
   }
 
-  getThis(): undefined {
-    return undefined;
-  }
-  getTypeName(): null {
-    return null;
-  }
-  getFunction(): undefined {
-    return undefined;
-  }
   getFunctionName(): string | null {
     return this.#frame.fn === '' ? null : this.#frame.fn;
-  }
-  getMethodName(): null {
-    return null;
   }
   getFileName(): string {
     return this.#frame.file;
@@ -195,52 +183,41 @@ class CallSiteLike {
   getScriptNameOrSourceURL(): string {
     return this.#frame.file;
   }
-  getScriptHash(): string {
-    return '';
-  }
   getLineNumber(): number {
     return this.#frame.line;
   }
   getColumnNumber(): number {
     return this.#frame.column;
   }
-  getEnclosingLineNumber(): number {
-    return this.#frame.line;
-  }
-  getEnclosingColumnNumber(): number {
-    return this.#frame.column;
-  }
-  getPosition(): number {
-    return 0;
-  }
-  getEvalOrigin(): undefined {
-    return undefined;
-  }
-  getPromiseIndex(): null {
-    return null;
-  }
-  isToplevel(): boolean {
-    return true;
-  }
-  isEval(): boolean {
-    return false;
-  }
-  isNative(): boolean {
-    return false;
-  }
-  isConstructor(): boolean {
-    return false;
-  }
-  isAsync(): boolean {
-    return false;
-  }
-  isPromiseAll(): boolean {
-    return false;
-  }
   toString(): string {
     const { fn, file, line, column } = this.#frame;
     return fn === '' ? `${file}:${line}:${column}` : `${fn} (${file}:${line}:${column})`;
   }
+}
+
+/**
+ * The rest of the CallSite methods, the same for every frame of a trace: a function's declaration,
+ * run at the top level of its script (no receiver, no eval, no native code). On the prototype, where
+ * formatters that clone a call site look for them.
+ */
+const CALL_SITE_CONSTANTS: Record<string, unknown> = {
+  getThis: undefined,
+  getTypeName: null,
+  getFunction: undefined,
+  getMethodName: null,
+  getEvalOrigin: undefined,
+  getScriptHash: '',
+  getPosition: 0,
+  getPromiseIndex: null,
+  isToplevel: true,
+  isEval: false,
+  isNative: false,
+  isConstructor: false,
+  isAsync: false,
+  isPromiseAll: false,
+};
+for (const [name, value] of Object.entries(CALL_SITE_CONSTANTS)) {
+  Object.defineProperty(CallSiteLike.prototype, name, { value: () => value, configurable: true, writable: true });
 }
 
 /**

@@ -107,8 +107,7 @@ export class SnapshotParser {
     let pos = 0;
     while (pos < bytes.length && this.#phase !== Phase.Done) {
       if (this.#phase === Phase.Numbers) pos = this.#readNumbers(bytes, pos);
-      else if (this.#phase === Phase.List) pos = this.#readList(bytes, pos);
-      else if (this.#phase === Phase.Tree) pos = this.#readTree(bytes, pos);
+      else if (this.#phase === Phase.List || this.#phase === Phase.Tree) pos = this.#readTrace(bytes, pos);
       else if (this.#phase === Phase.Skip) pos = this.#skip(bytes, pos);
       else pos += this.#writeText(bytes.toString('latin1', pos));
     }
@@ -276,9 +275,12 @@ export class SnapshotParser {
     return pos;
   }
 
-  /** Reads a flat numeric section of unknown length into the function infos. */
-  #readList(bytes: Buffer, pos: number): number {
-    const list = this.#functionInfos;
+  /**
+   * Reads an allocation trace section (small, unlike nodes and edges): `trace_function_infos`, a flat
+   * list kept as it is, or the nested `trace_tree` (see #treeNumber). Ends after the `]` closing it.
+   */
+  #readTrace(bytes: Buffer, pos: number): number {
+    const tree = this.#phase === Phase.Tree;
     let number = this.#number;
     let inNumber = this.#inNumber;
     for (; pos < bytes.length; pos++) {
@@ -286,13 +288,24 @@ export class SnapshotParser {
       if (c >= CHAR_0 && c <= CHAR_9) {
         number = number * 10 + (c - CHAR_0);
         inNumber = true;
-      } else {
-        if (inNumber) {
-          list.push(number);
-          number = 0;
-          inNumber = false;
-        }
-        if (c === CLOSE_BRACKET) {
+        continue;
+      }
+      if (inNumber) {
+        if (tree) this.#treeNumber(number);
+        else this.#functionInfos.push(number);
+        number = 0;
+        inNumber = false;
+      }
+      if (c === QUOTE) throw new TrackrefError('Unexpected text inside the allocation trace of the heap snapshot.');
+      if (c === OPEN_BRACKET && tree) {
+        // The current node's children: their parent is that node.
+        this.#treeParents.push(this.#treeId);
+        this.#treeField = 0;
+      } else if (c === CLOSE_BRACKET) {
+        // Back in the parent's sibling list, where the next number starts a new node.
+        this.#treeField = 0;
+        if (tree) this.#treeParents.pop();
+        if (!tree || this.#treeParents.length === 0) {
           this.#number = 0;
           this.#inNumber = false;
           this.#phase = Phase.Section;
@@ -305,52 +318,14 @@ export class SnapshotParser {
     return pos;
   }
 
-  /**
-   * Reads the nested trace tree: each node is `id, function_info_index, count, size, [children]`,
-   * siblings follow one another in their parent's children list. Keeps each node's function and parent.
-   */
-  #readTree(bytes: Buffer, pos: number): number {
-    const parents = this.#treeParents;
-    let number = this.#number;
-    let inNumber = this.#inNumber;
-    for (; pos < bytes.length; pos++) {
-      const c = bytes[pos]!;
-      if (c >= CHAR_0 && c <= CHAR_9) {
-        number = number * 10 + (c - CHAR_0);
-        inNumber = true;
-        continue;
-      }
-      if (inNumber) {
-        if (this.#treeField === 0) this.#treeId = number;
-        else if (this.#treeField === 1) {
-          this.#functionOf[this.#treeId] = number;
-          this.#parentOf[this.#treeId] = parents[parents.length - 1]!;
-        }
-        this.#treeField++;
-        number = 0;
-        inNumber = false;
-      }
-      if (c === OPEN_BRACKET) {
-        // The current node's children: their parent is that node.
-        parents.push(this.#treeId);
-        this.#treeField = 0;
-      } else if (c === CLOSE_BRACKET) {
-        parents.pop();
-        // Back in the parent's sibling list: the next number starts a new node.
-        this.#treeField = 0;
-        if (parents.length === 0) {
-          this.#number = 0;
-          this.#inNumber = false;
-          this.#phase = Phase.Section;
-          return pos + 1;
-        }
-      } else if (c === QUOTE) {
-        throw new TrackrefError('Unexpected text inside the allocation trace of the heap snapshot.');
-      }
+  /** A number of the trace tree, whose nodes are `id, function_info_index, count, size, [children]`. */
+  #treeNumber(number: number): void {
+    if (this.#treeField === 0) this.#treeId = number;
+    else if (this.#treeField === 1) {
+      this.#functionOf[this.#treeId] = number;
+      this.#parentOf[this.#treeId] = this.#treeParents[this.#treeParents.length - 1]!;
     }
-    this.#number = number;
-    this.#inNumber = inNumber;
-    return pos;
+    this.#treeField++;
   }
 
   #skip(bytes: Buffer, pos: number): number {
