@@ -9,10 +9,11 @@
  *
  * Disconnecting any inspector session switches V8's tracking off, so while tracking is on every
  * query of trackref's goes through the one session that started it (heap-query's `lendSession`).
- * V8 moves an object's trace with it only while the object has no heap snapshot id, and the
- * profiler gives every object one every 50 ms while tracking: a compacting collection after that
- * loses the traces of the objects it moves (seen on Node 20: none of the leaked objects traced, at
- * random). So compaction is switched off (`--no-compact`) while tracking is on, and back on after.
+ * V8 moves an object's trace with it only while the object has no heap snapshot id, and objects
+ * get ids while tracking is on (the profiler's periodic heap statistics, any snapshot): a compacting
+ * collection then loses the traces of the objects it moves (seen on Node 20: the leaked objects
+ * untraced, at random; never with compaction off). So compaction is switched off (`--no-compact`,
+ * process-wide) while tracking is on, and back on after.
  * Never leaves tracking on after `stop()`; never runs for a passing check (fn is 2x to 30x slower while
  * tracking); stops with `HeapProfiler.disable`, never `stopTrackingHeapObjects` (a second snapshot).
  */
