@@ -103,6 +103,12 @@ export interface AllocationSite {
    * with its function), under the user's frame given as `location`.
    */
   via?: string;
+  /**
+   * Set when the site is known only to the function (from V8's allocation trace): the name of the
+   * function declared at `location` that made the object (or called the library that did), not the
+   * line of the `new`.
+   */
+  declaredIn?: string;
 }
 
 const FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
@@ -146,7 +152,15 @@ function shownPath(file: string): string {
  */
 export function allocationSiteOf(obj: object, book: SiteBook | undefined = current): AllocationSite | undefined {
   const stack = book?.get(obj);
-  if (stack === undefined) return undefined;
+  return stack === undefined ? undefined : siteOfStack(stack);
+}
+
+/**
+ * The allocation site a formatted stack (`Error` line, then `at` frames, innermost first) names: the
+ * first frame in the user's code, with the library frame that made the object as `via`. `declared`:
+ * the frames are functions' declarations (an allocation trace), not the lines being run.
+ */
+export function siteOfStack(stack: string, declared = false): AllocationSite | undefined {
   const frames = stack
     .split('\n')
     .slice(1)
@@ -167,6 +181,7 @@ export function allocationSiteOf(obj: object, book: SiteBook | undefined = curre
     column: site.column,
     excerpt: site.file.startsWith('node:') ? [] : excerpt(site.file, site.line),
     ...(via === undefined ? {} : { via }),
+    ...(declared ? { declaredIn: site.fn === '' ? '(anonymous function)' : site.fn } : {}),
   };
 }
 

@@ -18,9 +18,10 @@ import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
 import { canCountWeakSets } from './weak-count';
-import { SiteBook, allocationSiteOf } from './allocation';
+import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
+import { preferTraced, startAllocationTrace, wantsTracedRun } from './allocation-trace';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
@@ -42,6 +43,12 @@ import {
 
 /** How many of the oldest leaked instances a report shows per class. */
 const OLDEST_SHOWN = 3;
+/**
+ * New instances explained in a traced run, of which the report shows OLDEST_SHOWN: untracked
+ * objects have no age to pick the oldest by, and some are the runner's (a Promise target counts
+ * the runner's pending promises too), so those the allocation trace shows made by the user come first.
+ */
+const TRACED_CANDIDATES = 20;
 const PREVIEW_LENGTH = 160;
 
 type IsIgnored = (cls: AnyClass) => boolean;
@@ -99,7 +106,22 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
       return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
-  const measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected);
+  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false);
+  // Leaked objects no hook or stamp gave a site to (Map, Promise, functions): the same runs again
+  // with V8's allocation tracking, when that is affordable; its verdict is reported if it leaks too.
+  let traced: { runs: number; reported: boolean } | undefined;
+  if (measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs)) {
+    const callsBefore = calls;
+    try {
+      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true);
+      traced = { runs: calls - callsBefore, reported: again.leaked };
+      if (again.leaked) measured = again;
+    } catch (error) {
+      // A traced call that timed out or threw: the first verdict stands, without those sites.
+      if (error instanceof CheckAbandoned) throw error;
+      traced = { runs: calls - callsBefore, reported: false };
+    }
+  }
   const extraCalls = Math.max(0, ...measured.rows.map((row) => (row.moreRuns?.length ?? 1) - 1));
   return createReport({
     ...measured,
@@ -107,6 +129,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     counting: 'heap',
     calls,
     ...(extraCalls > 0 ? { extraCalls } : {}),
+    ...(traced === undefined ? {} : { traced }),
     durationMs: now() - started,
     ...summary(opts),
     heapRuns: measured.runs,
@@ -423,6 +446,7 @@ function census(
   tolerance: number,
   tracked?: object[],
   untracked?: UntrackedWithoutScan,
+  candidates = OLDEST_SHOWN,
 ): CensusRow[] {
   const rows: CensusRow[] = own([]);
   let watchable = tracked === undefined && untracked === undefined ? WATCH_LIMIT : -1;
@@ -430,7 +454,7 @@ function census(
     const grown = baseline === undefined ? 0 : instances.length - (baseline.counts.get(key) ?? 0);
     const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
     if (baseline !== undefined && row.grew) {
-      row.oldest = own(oldestNew(instances, baseline, grown));
+      row.oldest = own(oldestNew(instances, baseline, grown, candidates));
       watchable -= instances.length;
       if (watchable >= 0) row.watched = own(instances.map((obj) => own(new WeakRef(obj))));
     }
@@ -456,7 +480,7 @@ function recountWatched(rows: CensusRow[]): CensusRow[] | undefined {
 }
 
 /** The oldest instances created since the baseline, at most as many as the class grew by. */
-function oldestNew(instances: object[], baseline: Baseline, grown: number): LeakedInstance[] {
+function oldestNew(instances: object[], baseline: Baseline, grown: number, candidates: number): LeakedInstance[] {
   return oldestInstances(
     instances.filter((obj) => {
       const stamp = stampOf(obj);
@@ -464,6 +488,8 @@ function oldestNew(instances: object[], baseline: Baseline, grown: number): Leak
     }),
     baseline.runsStarted,
     grown,
+    undefined,
+    candidates,
   );
 }
 
@@ -473,22 +499,32 @@ function oldestNew(instances: object[], baseline: Baseline, grown: number): Leak
  * last and are aged from `runsStarted`. Each entry keeps its object only weakly, for `explain`.
  * Shared by leak checks and the per-test guard.
  */
-export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN, sites?: SiteBook): LeakedInstance[] {
+export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN, sites?: SiteBook, candidates = OLDEST_SHOWN): LeakedInstance[] {
   const stamped = fresh.map((obj) => ({ obj, stamp: stampOf(obj) ?? Number.POSITIVE_INFINITY }));
   stamped.sort((a, b) => a.stamp - b.stamp);
-  return stamped.slice(0, Math.min(OLDEST_SHOWN, limit)).map(({ obj, stamp }) => {
+  return stamped.slice(0, Math.min(candidates, limit)).map(({ obj, stamp }) => {
     const site = allocationSiteOf(obj, sites);
     const instance: LeakedInstance = {
       className: classOf(obj)?.name ?? 'Object',
       ageMs: Number.isFinite(stamp) ? ageOf(stamp) : now() - runsStarted,
       ageExact: Number.isFinite(stamp),
       preview: preview(obj),
-      ...(site === undefined ? {} : { allocationSite: { location: site.location, excerpt: site.excerpt, ...(site.via === undefined ? {} : { via: site.via }) } }),
+      ...(site === undefined ? {} : { allocationSite: reportedSite(site) }),
     };
     // Held weakly until the snapshot that explains it has been taken.
     leakedRefs.set(instance, new WeakRef(obj));
     return instance;
   });
+}
+
+/** An allocation site as a report shows it. */
+function reportedSite(site: AllocationSite): NonNullable<LeakedInstance['allocationSite']> {
+  return {
+    location: site.location,
+    excerpt: site.excerpt,
+    ...(site.via === undefined ? {} : { via: site.via }),
+    ...(site.declaredIn === undefined ? {} : { declaredIn: site.declaredIn }),
+  };
 }
 
 /** The objects behind reported instances, weakly, until their retainer paths are found. */
@@ -521,6 +557,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
       instance.retainerSteps = explanation.retainerSteps;
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
       if (explanation.librarySlot !== undefined) instance.librarySlot = explanation.librarySlot;
+      if (instance.allocationSite === undefined && explanation.allocationSite !== undefined) instance.allocationSite = reportedSite(explanation.allocationSite);
     }
   });
 }
@@ -633,7 +670,8 @@ async function judgeByHeapCounts(
   isIgnored: IsIgnored,
   opts: ParsedOptions,
   birthsSuspected: boolean,
-): Promise<Judged & { runs: number; selfRelease?: SelfRelease }> {
+  traceAllocations: boolean,
+): Promise<Judged & { runs: number; lastCallMs: number; selfRelease?: SelfRelease }> {
   // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
   // of the baseline collects again): only a first pass needs one here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
@@ -662,7 +700,9 @@ async function judgeByHeapCounts(
   let lastCallMs = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
-    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked);
+    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN);
+  // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
+  const trace = traceAllocations ? startAllocationTrace() : undefined;
   try {
     for (let round = 1; round <= rounds; round++) {
       for (let i = 1; i <= opts.runs; i++) {
@@ -718,6 +758,8 @@ async function judgeByHeapCounts(
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       const known = [...born, ...(baseline.tracked ?? [])];
       explain(all, baseline.seq, known);
+      trace?.stop();
+      if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, OLDEST_SHOWN));
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing.
       const wait = selfReleaseWait(all);
@@ -755,8 +797,10 @@ async function judgeByHeapCounts(
       }
     }
   } finally {
+    // Before any other session is closed: closing one would switch tracking off anyway.
+    trace?.stop();
     if (typeof siteWatch === 'object') siteWatch.close();
     ledger.close();
   }
-  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs, ...(selfRelease === undefined ? {} : { selfRelease }) };
+  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs, lastCallMs, ...(selfRelease === undefined ? {} : { selfRelease }) };
 }

@@ -7,6 +7,8 @@
  * checks never get here.
  */
 import type * as inspector from 'node:inspector';
+import { AllocationSite } from './allocation';
+import { tracedSiteOf } from './allocation-trace';
 import { ageOf, now } from './clock';
 import { heapIdsOf, objectsByHeapIds, scopeVariablesOf, trackedClassNames, withSession } from './heap-query';
 import { classOf, stampOf } from './object-ref';
@@ -25,6 +27,8 @@ export interface Explanation {
   retained?: { bytes: number; objects: number };
   /** When a library's module variable holds it through properties and closures only (library-slot.ts). */
   librarySlot?: LibrarySlot;
+  /** Where the instance was made, from the snapshot's allocation trace (when allocations were tracked). */
+  allocationSite?: AllocationSite;
 }
 
 /**
@@ -71,6 +75,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         }
         return names.get(graph.nodeId(value));
       }, timerState);
+      const traced = tracedSiteOf(graph, node);
       if (path === undefined) return undefined;
       // The steps the path shows (VM-internal ones have no text), the leaked instance last.
       const shown = path.steps.slice(path.start).filter((step, i, all) => step.text !== '' || i === all.length - 1);
@@ -97,7 +102,13 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       });
       judgeSteps(retainerSteps);
       const librarySlot = librarySlotOf(graph, edges);
-      return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}), ...(librarySlot === undefined ? {} : { librarySlot }) };
+      return {
+        retainerPath: path.text,
+        retainerSteps,
+        ...(index === 0 ? { retained: graph.retainedBy(node) } : {}),
+        ...(librarySlot === undefined ? {} : { librarySlot }),
+        ...(traced === undefined ? {} : { allocationSite: traced }),
+      };
     });
   });
 }

@@ -113,8 +113,20 @@ export interface HeapQueryResult {
   subclasses: AnyClass[];
 }
 
+/**
+ * A session lent by allocation tracking (allocation-trace.ts) while it is on: disconnecting any
+ * session stops V8's allocation tracking, so every query uses this one instead of a session of its own.
+ */
+let lent: inspector.Session | undefined;
+
+/** Lends `session` to every later `withSession` (undefined: each opens its own again). */
+export function lendSession(session: inspector.Session | undefined): void {
+  lent = session;
+}
+
 /** Runs `body` with an inspector session connected to this thread's isolate, then disconnects. */
 export function withSession<T>(body: (session: inspector.Session) => T): T {
+  if (lent !== undefined) return body(lent);
   const session = new inspector.Session();
   session.connect();
   try {

@@ -18,7 +18,16 @@ export interface LeakedInstance {
   /** The path's steps from its first named variable, with tracked objects' ages. */
   retainerSteps?: RetainerStepNote[];
   /** Where the instance was created (for objects born during the measured runs). */
-  allocationSite?: { location: string; excerpt: string[]; via?: string };
+  allocationSite?: {
+    location: string;
+    excerpt: string[];
+    via?: string;
+    /**
+     * Set when only the function that made the instance is known (V8's allocation trace, for objects
+     * without a JavaScript constructor): its name; `location` is where it is declared, not the `new`.
+     */
+    declaredIn?: string;
+  };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
   /** When a library's module variable holds it in a slot of one value (library-slot.ts). */
@@ -161,6 +170,12 @@ export interface LeakReportData {
    * they let go (then the check passed).
    */
   selfRelease?: SelfRelease;
+  /**
+   * Set when a failing check ran fn again with V8's allocation tracking, for the allocation sites of
+   * objects no constructor hook sees: how many calls (of `calls`), and whether the counts shown are
+   * those runs' (they leaked too) or the first ones' (they did not: no sites from them).
+   */
+  traced?: { runs: number; reported: boolean };
   /** Of `calls`, those made after a failing verdict to see whether the count keeps growing (see LeakRow.moreRuns). */
   extraCalls?: number;
   /** Set when the report comes from the per-test guard rather than a check of `fn`. */
@@ -358,7 +373,10 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         lines.push(`${indent}retains  ${formatBytes(instance.retained.bytes)} in ${instance.retained.objects.toLocaleString('en-US')} object${instance.retained.objects === 1 ? '' : 's'}`);
       }
       if (instance.allocationSite !== undefined) {
-        lines.push(`${indent}made at  ${instance.allocationSite.location}`);
+        const { declaredIn } = instance.allocationSite;
+        const which = declaredIn === undefined || declaredIn.startsWith('(') ? 'the function' : `${declaredIn}()`;
+        const inFunction = declaredIn === undefined ? '' : style.dim(`  in ${which} declared here (allocation tracking gives the function, not the line)`);
+        lines.push(`${indent}made at  ${instance.allocationSite.location}${inFunction}`);
         if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
         if (instance.allocationSite.via !== undefined) lines.push(style.dim(`${indent}    via  ${instance.allocationSite.via}`));
       }
@@ -385,12 +403,18 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   const { before, after } = data.memory;
   if (data.guard === undefined) {
     const extra = data.extraCalls ?? 0;
-    const measuredCalls = data.calls - data.warmup - extra;
+    const traced = data.traced;
+    const measuredCalls = data.calls - data.warmup - extra - (traced?.runs ?? 0);
     const heapRuns = data.heapRuns ?? data.runs;
+    const counts = (mine: boolean): string => (mine ? ' (the counts above)' : '');
     const phases =
       (data.counting === 'heap' && measuredCalls > heapRuns
-        ? `${data.warmup} warm-up, ${measuredCalls - heapRuns} counted by births, then ${heapRuns} measured on the heap (the counts above)`
-        : `${data.warmup} warm-up, ${measuredCalls} measured`) + (extra > 0 ? `, then ${extra} more after the verdict` : '');
+        ? `${data.warmup} warm-up, ${measuredCalls - heapRuns} counted by births, then ${heapRuns} measured on the heap${counts(traced?.reported !== true)}`
+        : `${data.warmup} warm-up, ${measuredCalls} measured${counts(traced?.reported === false)}`) +
+      (traced === undefined
+        ? ''
+        : `, then ${traced.runs} again with V8's allocation tracking, for allocation sites${traced.reported ? ' (the counts above)' : ' (they did not leak: no sites from them)'}`) +
+      (extra > 0 ? `, then ${extra} more after the verdict` : '');
     lines.push('', style.dim(`fn was called ${plural(data.calls, 'time')}: ${phases}.`));
     lines.push(style.dim(`Memory after collection: heap used ${memoryDelta(before.heapUsed, after.heapUsed)}, RSS ${memoryDelta(before.rss, after.rss)}`));
   } else {

@@ -4,11 +4,13 @@
  * the GC roots (a breadth-first search that ignores weak edges and prefers paths from global objects,
  * like DevTools' distances). Read-only; holds numbers and strings, never live objects.
  */
-import { ParsedSnapshot } from './parser';
+import { AllocationTraceTables, ParsedSnapshot } from './parser';
 
 export class HeapGraph {
   readonly nodeCount: number;
   readonly strings: string[];
+  /** The allocation trace, when the snapshot was taken while allocations were tracked. */
+  readonly trace: AllocationTraceTables | undefined;
   readonly #nodes: Uint32Array;
   readonly #edges: Uint32Array;
   readonly #nodeFieldCount: number;
@@ -20,6 +22,7 @@ export class HeapGraph {
   readonly #idOffset: number;
   readonly #sizeOffset: number;
   readonly #edgeCountOffset: number;
+  readonly #traceNodeOffset: number;
   readonly #edgeTypeOffset: number;
   readonly #edgeNameOffset: number;
   readonly #edgeToOffset: number;
@@ -52,6 +55,8 @@ export class HeapGraph {
     this.#idOffset = meta.node_fields.indexOf('id');
     this.#sizeOffset = meta.node_fields.indexOf('self_size');
     this.#edgeCountOffset = meta.node_fields.indexOf('edge_count');
+    this.#traceNodeOffset = meta.node_fields.indexOf('trace_node_id');
+    this.trace = snapshot.trace;
     this.#edgeTypeOffset = meta.edge_fields.indexOf('type');
     this.#edgeNameOffset = meta.edge_fields.indexOf('name_or_index');
     this.#edgeToOffset = meta.edge_fields.indexOf('to_node');
@@ -70,6 +75,11 @@ export class HeapGraph {
       edge += this.#nodes[n * this.#nodeFieldCount + this.#edgeCountOffset]!;
     }
     this.firstEdge[this.nodeCount] = edge;
+  }
+
+  /** The node's allocation trace node id (0: allocated while allocations were not tracked). */
+  traceNodeOf(n: number): number {
+    return this.#traceNodeOffset < 0 || this.trace === undefined ? 0 : this.#nodes[n * this.#nodeFieldCount + this.#traceNodeOffset]!;
   }
 
   nodeType(n: number): string {

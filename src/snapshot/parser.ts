@@ -2,8 +2,9 @@
  * A streaming parser for V8 heap snapshots (.heapsnapshot JSON). Fed chunk by chunk (as the
  * inspector's HeapProfiler.addHeapSnapshotChunk delivers them), it fills typed arrays for nodes
  * and edges and a string table, and never holds the snapshot as one string (V8 strings stop at
- * ~512 MB; snapshots can be larger). Sections it has no use for (allocation traces, samples,
- * locations) are skipped without being stored.
+ * ~512 MB; snapshots can be larger). The allocation trace (`trace_function_infos`, `trace_tree`:
+ * present when allocation tracking was on) is kept as flat tables; sections it has no use for
+ * (samples, locations) are skipped without being stored.
  */
 import { TrackrefError } from '../errors';
 
@@ -23,6 +24,21 @@ export interface ParsedSnapshot {
   /** edge_fields.length numbers per edge. */
   edges: Uint32Array;
   strings: string[];
+  /** The allocation trace, when the snapshot was taken while allocations were tracked. */
+  trace?: AllocationTraceTables;
+}
+
+/**
+ * The allocation trace of a snapshot: `trace_function_infos` (trace_function_info_fields numbers per
+ * function: function_id, name, script_name, script_id, line, column, positions 1-based, 0 unknown) and
+ * the `trace_tree` flattened: for trace node id `t`, `functionOf[t]` is its function info index and
+ * `parentOf[t]` its caller's trace node id (0 at the root). Nodes carry their trace node id.
+ */
+export interface AllocationTraceTables {
+  functionInfoFields: string[];
+  functionInfos: number[];
+  functionOf: number[];
+  parentOf: number[];
 }
 
 const enum Phase {
@@ -31,6 +47,10 @@ const enum Phase {
   Numbers,
   Skip,
   Strings,
+  /** A numeric section of unknown length, kept (trace_function_infos). */
+  List,
+  /** The nested trace_tree. */
+  Tree,
   Done,
 }
 
@@ -62,6 +82,13 @@ export class SnapshotParser {
   #inNumber = false;
   #skipDepth = 0;
   #sectionsSeen = new Set<string>();
+  #functionInfos: number[] = [];
+  #functionOf: number[] = [];
+  #parentOf: number[] = [];
+  /** The trace tree being read: per open children list, its parent's id and the field reached in the current node. */
+  #treeParents: number[] = [];
+  #treeField = 0;
+  #treeId = 0;
 
   /** Feeds snapshot text (as the inspector delivers it). */
   write(chunk: string): void {
@@ -80,6 +107,7 @@ export class SnapshotParser {
     let pos = 0;
     while (pos < bytes.length && this.#phase !== Phase.Done) {
       if (this.#phase === Phase.Numbers) pos = this.#readNumbers(bytes, pos);
+      else if (this.#phase === Phase.List || this.#phase === Phase.Tree) pos = this.#readTrace(bytes, pos);
       else if (this.#phase === Phase.Skip) pos = this.#skip(bytes, pos);
       else pos += this.#writeText(bytes.toString('latin1', pos));
     }
@@ -146,6 +174,17 @@ export class SnapshotParser {
       nodes: this.#nodes,
       edges: this.#edges,
       strings: this.#strings,
+      ...(this.#functionOf.length > 1 ? { trace: this.#trace() } : {}),
+    };
+  }
+
+  #trace(): AllocationTraceTables {
+    const fields = (this.#meta as SnapshotMeta & { trace_function_info_fields?: string[] }).trace_function_info_fields;
+    return {
+      functionInfoFields: fields ?? ['function_id', 'name', 'script_name', 'script_id', 'line', 'column'],
+      functionInfos: this.#functionInfos,
+      functionOf: this.#functionOf,
+      parentOf: this.#parentOf,
     };
   }
 
@@ -188,6 +227,12 @@ export class SnapshotParser {
       this.#phase = Phase.Numbers;
     } else if (name === 'strings') {
       this.#phase = Phase.Strings;
+    } else if (name === 'trace_function_infos') {
+      this.#phase = Phase.List;
+    } else if (name === 'trace_tree') {
+      this.#treeParents = [0];
+      this.#treeField = 0;
+      this.#phase = Phase.Tree;
     } else {
       this.#skipDepth = 1;
       this.#phase = Phase.Skip;
@@ -228,6 +273,59 @@ export class SnapshotParser {
     this.#number = number;
     this.#inNumber = inNumber;
     return pos;
+  }
+
+  /**
+   * Reads an allocation trace section (small, unlike nodes and edges): `trace_function_infos`, a flat
+   * list kept as it is, or the nested `trace_tree` (see #treeNumber). Ends after the `]` closing it.
+   */
+  #readTrace(bytes: Buffer, pos: number): number {
+    const tree = this.#phase === Phase.Tree;
+    let number = this.#number;
+    let inNumber = this.#inNumber;
+    for (; pos < bytes.length; pos++) {
+      const c = bytes[pos]!;
+      if (c >= CHAR_0 && c <= CHAR_9) {
+        number = number * 10 + (c - CHAR_0);
+        inNumber = true;
+        continue;
+      }
+      if (inNumber) {
+        if (tree) this.#treeNumber(number);
+        else this.#functionInfos.push(number);
+        number = 0;
+        inNumber = false;
+      }
+      if (c === QUOTE) throw new TrackrefError('Unexpected text inside the allocation trace of the heap snapshot.');
+      if (c === OPEN_BRACKET && tree) {
+        // The current node's children: their parent is that node.
+        this.#treeParents.push(this.#treeId);
+        this.#treeField = 0;
+      } else if (c === CLOSE_BRACKET) {
+        // Back in the parent's sibling list, where the next number starts a new node.
+        this.#treeField = 0;
+        if (tree) this.#treeParents.pop();
+        if (!tree || this.#treeParents.length === 0) {
+          this.#number = 0;
+          this.#inNumber = false;
+          this.#phase = Phase.Section;
+          return pos + 1;
+        }
+      }
+    }
+    this.#number = number;
+    this.#inNumber = inNumber;
+    return pos;
+  }
+
+  /** A number of the trace tree, whose nodes are `id, function_info_index, count, size, [children]`. */
+  #treeNumber(number: number): void {
+    if (this.#treeField === 0) this.#treeId = number;
+    else if (this.#treeField === 1) {
+      this.#functionOf[this.#treeId] = number;
+      this.#parentOf[this.#treeId] = this.#treeParents[this.#treeParents.length - 1]!;
+    }
+    this.#treeField++;
   }
 
   #skip(bytes: Buffer, pos: number): number {

@@ -1,0 +1,86 @@
+// Allocation sites from V8's allocation trace, for objects no constructor hook sees (Map, Promise):
+// the snapshot parser keeps the trace tables, a failing check runs fn again with allocation tracking
+// and names the function of this file that made the leaked objects (its declaration, and says so),
+// a passing check never tracks, and tracking is off again afterwards.
+import { readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { expect, test } from 'vitest';
+import { checkLeaks } from 'trackref';
+import { SnapshotParser } from '../../src/snapshot/parser';
+
+/** A snapshot in V8's layout with an allocation trace: (root) → outer → inner, and a second child of the root. */
+const TRACED = [
+  '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id"],',
+  '"node_types":[["hidden","object"],"string","number","number","number","number"],',
+  '"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element","property"],"string_or_number","node"],',
+  '"trace_function_info_fields":["function_id","name","script_name","script_id","line","column"],',
+  '"trace_node_fields":["id","function_info_index","count","size","children"]},"node_count":2,"edge_count":1,"trace_function_count":3},\n',
+  '"nodes":[0,0,1,0,1,0\n,1,1,3,40,0,3],\n',
+  '"edges":[1,2,6],\n',
+  '"trace_function_infos":[0,0,0,0,0,0,11,2,3,7,12,5,12,4,3,7,20,9],\n',
+  '"trace_tree":[1,0,0,0,[2,1,0,0,[3,2,1,40,[]],4,2,2,64,[]]],\n',
+  '"samples":[],\n"locations":[],\n',
+  '"strings":["(root)","Map","outer","/app/x.js","inner"]}',
+].join('');
+
+test('the parser keeps the allocation trace: each trace node its function and its caller, however the text is cut', () => {
+  for (let cut = 0; cut <= TRACED.length; cut++) {
+    const parser = new SnapshotParser();
+    parser.write(TRACED.slice(0, cut));
+    parser.write(TRACED.slice(cut));
+    const { trace, nodes } = parser.end();
+    expect(trace?.functionInfos).toEqual([0, 0, 0, 0, 0, 0, 11, 2, 3, 7, 12, 5, 12, 4, 3, 7, 20, 9]);
+    expect(trace?.functionOf.slice(1)).toEqual([0, 1, 2, 2]);
+    expect(trace?.parentOf.slice(1)).toEqual([0, 1, 2, 1]);
+    expect(nodes[11]).toBe(3);
+  }
+});
+
+const kept: unknown[] = [];
+
+function lineOf(marker: string): number {
+  return readFileSync(__filename, 'utf8').split('\n').findIndex((line) => line.includes(marker) && !line.includes('lineOf(')) + 1;
+}
+
+test('a leak of Map instances: made at the function of this file that made them, from a traced run', async () => {
+  const report = await checkLeaks(function keepMaps() { kept.push(new Map()); }, Map); // TRACED-MAP
+  expect(report.leaked).toBe(true);
+  const site = report.rows.find((row) => row.leaking)!.oldest[0]!.allocationSite!;
+  expect(site.location).toMatch(new RegExp(`^test/unit/allocation-trace\\.test\\.ts:${lineOf('TRACED-MAP')}:\\d+$`));
+  expect(site.declaredIn).toBe('keepMaps');
+  expect(report.traced).toEqual({ runs: 1, reported: true });
+  expect(report.calls).toBe(3);
+  const text = report.format();
+  expect(text).toContain('in keepMaps() declared here (allocation tracking gives the function, not the line)');
+  expect(text).toContain("fn was called 3 times: 1 warm-up, 1 measured, then 1 again with V8's allocation tracking, for allocation sites (the counts above).");
+});
+
+test('a leak of promises: made at the arrow function of this file', async () => {
+  const report = await checkLeaks(() => { kept.push(new Promise(() => undefined)); }, Promise); // TRACED-PROMISE
+  expect(report.leaked).toBe(true);
+  const sites = report.rows.find((row) => row.leaking)!.oldest.map((instance) => instance.allocationSite?.location ?? '');
+  expect(sites.filter((location) => location.startsWith(`test/unit/allocation-trace.test.ts:${lineOf('TRACED-PROMISE')}:`))).not.toEqual([]);
+});
+
+test('a passing check is never traced, and tracking is off after a traced one', async () => {
+  const clean = await checkLeaks(() => new Map([[1, 2]]), Map);
+  expect([clean.leaked, clean.traced, clean.calls]).toEqual([false, undefined, 2]);
+  const leaky = await checkLeaks(() => { kept.push(new Map()); }, Map);
+  expect(leaky.traced).toEqual({ runs: 1, reported: true });
+  // A snapshot taken now has no allocation trace: tracking was switched off.
+  const file = v8.writeHeapSnapshot(path.join(os.tmpdir(), `trackref-trace-test-${process.pid}.heapsnapshot`));
+  try {
+    const parser = new SnapshotParser();
+    parser.writeBytes(readFileSync(file));
+    expect(parser.end().trace).toBeUndefined();
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
+test('paths: false skips the traced run (no snapshot to read the trace from)', async () => {
+  const report = await checkLeaks(() => { kept.push(new Map()); }, Map, { paths: false });
+  expect([report.leaked, report.traced, report.calls]).toEqual([true, undefined, 2]);
+});
