@@ -267,12 +267,14 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
 
 /**
  * The shown steps as one text, folded in the middle when longer than MAX_SHOWN_STEPS: the first 3
- * and the last 5 steps, and between them only the holders (a listener list, a pooled socket, a timer,
- * a promise reaction…), each run of left-out steps written ` … `.
+ * and the last 5 steps, and between them only the holders (a listener list with the listener's
+ * position, a pooled socket, a timer, a promise reaction…), each run of left-out steps written ` … `.
  */
 function foldSteps(shown: ReadonlyArray<Pick<RetainerStep, 'text' | 'holder'>>): string {
   const tail = MAX_SHOWN_STEPS - 3;
-  const kept = shown.length <= MAX_SHOWN_STEPS ? shown : shown.filter((step, i) => i < 3 || i >= shown.length - tail || step.holder !== undefined);
+  const keep = (step: Pick<RetainerStep, 'text' | 'holder'>, i: number): boolean =>
+    i < 3 || i >= shown.length - tail || step.holder !== undefined || (shown[i - 1]?.holder?.kind === 'listener' && /^\[\d+\]$/.test(step.text));
+  const kept = shown.length <= MAX_SHOWN_STEPS ? shown : shown.filter(keep);
   let text = '';
   let shownIndex = 0;
   for (const step of kept) {

@@ -219,6 +219,22 @@ describe("Node's holders", () => {
     pending.length = 0;
   });
 
+  test("Promise.race against a promise only an abort listener settles (p-queue#235's shape): V8's own functions are not variables of the user's", async () => {
+    controller = new AbortController();
+    const held = await heldBy(() => {
+      const item = request();
+      const aborted = new Promise((_resolve, reject) => {
+        controller.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+      void Promise.race([Promise.resolve(item), aborted]).catch(() => undefined);
+    });
+    // The listener keeps `reject`, V8's reject function, which keeps its promise; that promise's
+    // reaction (Promise.race's) keeps the race's promise, fulfilled with the item.
+    expect(held.path).toBe("controller.signal listeners 'abort'[2] → anonymous() → reject → (promise).then(…) → (promise)");
+    expect(held.steps[0]).toMatchObject({ text: 'controller', holder: { kind: 'module-variable' } });
+    expect(held.steps.filter((step) => step.holder?.kind === 'module-variable')).toHaveLength(1);
+  });
+
   test('an async function suspended at an await of a promise that never settles', async () => {
     pending.length = 0;
     const held = await heldBy(() => {
