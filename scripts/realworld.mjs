@@ -461,6 +461,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const started = Date.now();
+  // The commit the run started from (the sources packed below), taken before the runs.
+  const commit = (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  })();
   if (options.nodeMajor !== undefined) {
     const { node, version } = await nodeOfMajor(options.nodeMajor);
     nodeRun.exe = node;
@@ -503,13 +511,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     createdAt: new Date().toISOString(),
     node: nodeRun.version,
     trackref: setup.tarballDigest,
-    commit: (() => {
-      try {
-        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
-      } catch {
-        return null;
-      }
-    })(),
+    commit,
     jest: setup.jest,
     vitest: setup.vitest,
     seconds,
