@@ -207,6 +207,9 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const step = promiseReactionStep(graph, edges, i);
       steps.push(step.step);
       i = step.end;
+    } else if (type === graph.edgeInternal && name === 'reactions_or_result' && fromName === 'Promise') {
+      // A settled promise's value (or rejection reason): what `await promise` gives.
+      steps.push({ text: ' (result)', node: to, anchor: false });
     } else if (graph.nodeName(from) === 'system / PromiseReaction' && graph.nodeName(to) === 'system / PromiseReaction') {
       steps.push({ text: '', node: to, anchor: false });
     } else if ((type === graph.edgeElement || type === graph.edgeProperty) && isTimeout(graph, to)) {
