@@ -272,8 +272,15 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
  * The shown steps as one text, folded in the middle when longer than MAX_SHOWN_STEPS: the first 3
  * and the last 5 steps, and between them only the holders (a listener list with the listener's
  * position, a pooled socket, a timer, a promise reaction…), each run of left-out steps written ` … `.
+ * A step that only qualifies the one before it (` (result)`, ` (Set member)`) is not counted apart.
  */
-function foldSteps(shown: ReadonlyArray<Pick<RetainerStep, 'text' | 'holder'>>): string {
+function foldSteps(steps: ReadonlyArray<Pick<RetainerStep, 'text' | 'holder'>>): string {
+  const shown: Array<Pick<RetainerStep, 'text' | 'holder'>> = [];
+  for (const step of steps) {
+    const last = shown[shown.length - 1];
+    if (last !== undefined && step.text.startsWith(' (')) shown[shown.length - 1] = { ...last, text: last.text + step.text };
+    else shown.push(step);
+  }
   const tail = MAX_SHOWN_STEPS - 3;
   const keep = (step: Pick<RetainerStep, 'text' | 'holder'>, i: number): boolean =>
     i < 3 || i >= shown.length - tail || step.holder !== undefined || (shown[i - 1]?.holder?.kind === 'listener' && /^\[\d+\]$/.test(step.text));
