@@ -12,45 +12,20 @@
 //              debugger set-up grows with them) and the class is created in a vm context;
 //   leaking:   a function that keeps 10 ObjectRef instances per call in a global array, target its
 //              class; timed until the failing report is formatted.
+// An untracked check finds the constructor hooks' debugger session still enabled by the check before
+// (checks in a row, the ratio reported); each repetition also times one check from cold (the session
+// closed first, as for the first check in a process or after a second without checks: `coldRatio`).
 // The child also records the major garbage collections V8 ran during the last check (count, ms).
 import * as inspector from 'node:inspector';
 import { createRequire } from 'node:module';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { ObjectRef, checkLeaks } from 'trackref';
-import * as vm from 'node:vm';
+import { Job, buildHeap, loadScripts, plainJobClass } from './check-fixture.mjs';
 import { args, argValue, fullGc, now, quick, report, stats, tick } from './lib.mjs';
 
-/** About 5,000 records per MB of heap (250,000 records: ~50 MB). */
-const HEAP_RECORDS = Math.round(Number(argValue('heap-mb', 50)) * 5000);
+const HEAP_MB = Number(argValue('heap-mb', 50));
 const JEST_LIKE = args.includes('--jest-like');
-
-class Job extends ObjectRef {
-  constructor(id) {
-    super();
-    this.id = id;
-    this.url = `https://example.com/${id}`;
-    this.meta = null;
-  }
-}
-
-const PLAIN_JOB_SOURCE = `class PlainJob {
-  constructor(id) {
-    this.id = id;
-    this.url = 'https://example.com/' + id;
-    this.meta = null;
-  }
-}`;
-
-/** 2,000 small scripts, each with a function kept alive: the scripts a Jest worker has loaded. */
-function loadScripts() {
-  const kept = [];
-  for (let i = 0; i < 2000; i++) {
-    kept.push(vm.runInThisContext(`(function module${i}(x) { return x + ${i}; })`, { filename: `/bench/module-${i}.js` }));
-  }
-  return kept;
-}
-
-const PlainJob = JEST_LIKE ? vm.runInNewContext(`${PLAIN_JOB_SOURCE}; PlainJob`) : (0, eval)(`(${PLAIN_JOB_SOURCE})`);
+const PlainJob = plainJobClass(JEST_LIKE);
 const loadedScripts = JEST_LIKE ? loadScripts() : [];
 
 let sinkValue = 0;
@@ -90,15 +65,6 @@ const CASES = {
     return r;
   },
 };
-
-/** Builds the application heap the checks run against (kept alive for the whole process). */
-function buildHeap() {
-  const records = [];
-  for (let i = 0; i < HEAP_RECORDS; i++) {
-    records.push({ id: i, name: `record number ${i} of the benchmark heap`, child: { x: i, y: -i } });
-  }
-  return records;
-}
 
 /** Records garbage collections; `major(from, to)` sums the major ones that started in a time window. */
 function gcRecorder() {
@@ -149,6 +115,12 @@ function queryHeapMs(cls) {
 }
 
 /** trackref's own snapshot (V8 snapshot streamed into its parser and graph), if the build has one. */
+/** trackref's constructor-hook internals (closing the idle debugger session; its state). */
+function hookInternals() {
+  const require = createRequire(import.meta.url);
+  return require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js'));
+}
+
 function trackrefSnapshotMs() {
   try {
     const require = createRequire(import.meta.url);
@@ -166,7 +138,7 @@ async function main() {
   const run = CASES[which];
   if (run === undefined) throw new Error(`Unknown case ${which}`);
   const reps = Number(argValue('reps', quick ? 1 : { tracked: 9, untracked: 5, leaking: 3 }[which]));
-  globalThis.benchHeap = buildHeap();
+  globalThis.benchHeap = buildHeap(HEAP_MB);
   fullGc(2);
   const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
   // Warm-up (JIT, gc function, inspector context discovery). The failing check warms up with a
@@ -178,12 +150,17 @@ async function main() {
   const gcCounts = [];
   const gcTotals = [];
   let counting;
+  const hook = hookInternals();
+  const coldMs = [];
+  const coldRatios = [];
+  let warmSession = 0;
   const recorder = gcRecorder();
   for (let r = 0; r < reps; r++) {
     fullGc(1);
     let start = now();
     fullGc(1);
     const g = now() - start;
+    const warm = which === 'untracked' && hook.debuggerState() === 'idle';
     start = now();
     const result = await run();
     const end = now();
@@ -195,6 +172,14 @@ async function main() {
     const gcs = await recorder.major(start, end);
     gcCounts.push(gcs.count);
     gcTotals.push(gcs.ms);
+    if (which === 'untracked') {
+      warmSession += warm ? 1 : 0;
+      hook.closeIdleDebugger();
+      const coldStart = now();
+      await run();
+      coldMs.push(now() - coldStart);
+      coldRatios.push(coldMs.at(-1) / g);
+    }
   }
   recorder.stop();
   let query;
@@ -217,6 +202,7 @@ async function main() {
     gc: stats(gcMs),
     check: stats(checkMs),
     ratio: stats(ratios),
+    ...(which === 'untracked' ? { coldCheck: stats(coldMs), coldRatio: stats(coldRatios), warmSession } : {}),
     majorGcsPerCheck: { count: stats(gcCounts), ms: stats(gcTotals) },
     query,
     snapshot,

@@ -9,6 +9,10 @@
 //         allocation (escape analysis) nor the construction.
 // memory: heapUsed after full gc with 1M live tracked vs 1M live plain objects; the difference
 //         divided by 1M is what tracking adds per live object.
+// --debugger-enabled: the same, while trackref's shared debugger session (the constructor hooks')
+//         is enabled, with a hook armed on an unrelated class: what code running between checks,
+//         while the session is still enabled, pays for it.
+import { createRequire } from 'node:module';
 import { ObjectRef } from 'trackref';
 import { args, argValue, fullGc, heapUsedAfterGc, now, packedArray, quick, report, stats } from './lib.mjs';
 
@@ -201,6 +205,17 @@ function measureMemory() {
 }
 
 const which = argValue('case', 'time');
+let watch;
+if (args.includes('--debugger-enabled')) {
+  const require = createRequire(import.meta.url);
+  const { watchBirths } = require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js'));
+  class Unrelated {
+    constructor() {
+      this.x = 1;
+    }
+  }
+  watch = watchBirths([Unrelated], { limit: 10, captureSites: false }).watch;
+}
 if (which === 'time') {
   report(measureTime());
 } else if (which === 'memory') {
@@ -208,3 +223,4 @@ if (which === 'time') {
 } else {
   throw new Error(`Unknown case ${which} (args: ${args.join(' ')})`);
 }
+watch?.close();

@@ -5,7 +5,7 @@
 //
 // Prints one JSON line: the snapshot's size (write), heap used, RSS before, peak RSS (VmHWM) and
 // RSS after two more full collections and 200 ms. Run each mode in its own process. Not part of
-// `npm run bench`: it documents the README's Limitations figures, which depend on the heap's shape.
+// `npm run bench`: it documents the Limitations figures (docs/limitations.md), which depend on the heap's shape.
 const v8 = require('node:v8');
 const fs = require('node:fs');
 const { checkLeaks, ObjectRef } = require('trackref');

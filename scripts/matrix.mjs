@@ -92,7 +92,7 @@ const CELLS = [
 /** The pnpm the pnpm cells install with (fetched from the npm registry into .matrix/pnpm/). */
 const PNPM_VERSION = '12.21.0';
 
-/** The cells .ci/run checks: all of them (their times are in the README's compatibility matrix table). */
+/** The cells .ci/run checks: all of them (their times are in the compatibility matrix table of docs/trust.md). */
 const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.1', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-node22', 'vitest5-node22', 'vitest4-ts6', 'jest30-ts7', 'vitest4-ts7', 'jest30-pnpm', 'vitest4-pnpm'];
 
 /**

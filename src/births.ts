@@ -13,11 +13,12 @@
  * A young-first ledger (`openYoungLedger`, for the per-test guard) keeps the births in a WeakSet
  * instead and registers nothing: a FinalizationRegistry entry or a WeakRef is strong to a scavenge
  * (V8's young-generation collection), so it would keep every birth alive until a full collection,
- * while a WeakSet entry whose key died is dropped by a scavenge too.
+ * while a WeakSet entry whose key died is dropped by a scavenge too. Birth sets (`openBirthSets`,
+ * for a passing check's births) do the same per counted key, and capture no allocation sites.
  */
 import { requireSlowPath } from './clock';
 import { own } from './own-objects';
-import { endSiteBook } from './allocation';
+import { capturesAllSites, endSiteBook } from './allocation';
 import { liveEntries } from './weak-count';
 
 /** What every open ledger is told of each tracked birth. */
@@ -106,12 +107,25 @@ export class BirthLedger {
     if (this.#open) {
       this.#open = false;
       openLedgers.delete(this);
+      siteUsers--;
       if (requireSlowPath(-1) === 0) endSiteBook();
     }
   }
 }
 
 const openLedgers = new Set<BirthRecorder>();
+
+/** Open ledgers whose births need an allocation site (all but birth sets). */
+let siteUsers = 0;
+
+/**
+ * True when a tracked birth's allocation stack must be captured: some open ledger reports sites, or
+ * `captureAllocationSites(true)` is on. A passing check's birth sets alone need none (a stack per
+ * birth cost more than the rest of such a check).
+ */
+export function sitesWanted(): boolean {
+  return siteUsers > 0 || capturesAllSites();
+}
 
 /**
  * Opens a ledger. With `keepBorn` > 0 it also keeps weak references to up to that many births, so
@@ -120,6 +134,7 @@ const openLedgers = new Set<BirthRecorder>();
 export function openLedger(keepBorn = 0): BirthLedger {
   const ledger = new BirthLedger(keepBorn);
   openLedgers.add(ledger);
+  siteUsers++;
   requireSlowPath(1);
   return ledger;
 }
@@ -168,6 +183,7 @@ export class YoungBirthLedger implements BirthRecorder {
       this.#open = false;
       openLedgers.delete(this);
       this.#accepted.clear();
+      siteUsers--;
       if (requireSlowPath(-1) === 0) endSiteBook();
     }
   }
@@ -180,8 +196,82 @@ export class YoungBirthLedger implements BirthRecorder {
 export function openYoungLedger(counts: (cls: AnyClass) => boolean): YoungBirthLedger {
   const ledger = new YoungBirthLedger(counts);
   openLedgers.add(ledger);
+  siteUsers++;
   requireSlowPath(1);
   return ledger;
+}
+
+/**
+ * Births counted per key (a check's target, or a concrete class) as WeakSet entries: like the
+ * young-first ledger, nothing keeps a birth alive through a scavenge, so after `collectYoung()` a
+ * count of zero proves every birth of that key dead, and after a full collection each count is
+ * exact. Records tracked births (through `recordBirth`) and any object handed to `add` (the
+ * constructor hook's). Holds classes and keys strongly, births never; captures no allocation site.
+ */
+export class BirthSets<K> implements BirthRecorder {
+  readonly #sets = own(new Map<K, WeakSet<object>>());
+  readonly #keysOf: (cls: AnyClass) => readonly K[];
+  readonly #keysCache = own(new Map<AnyClass, readonly K[]>());
+  #open = true;
+
+  /** `keysOf(cls)`: the keys a tracked birth of class `cls` counts toward (asked once per class). */
+  constructor(keysOf: (cls: AnyClass) => readonly K[]) {
+    this.#keysOf = keysOf;
+  }
+
+  record(obj: object, cls: AnyClass): void {
+    let keys = this.#keysCache.get(cls);
+    if (keys === undefined) {
+      keys = own([...this.#keysOf(cls)]);
+      this.#keysCache.set(cls, keys);
+    }
+    for (const key of keys) this.add(obj, key);
+  }
+
+  /** Counts `obj` toward `key` (once, however often it is added). */
+  add(obj: object, key: K): void {
+    let set = this.#sets.get(key);
+    if (set === undefined) {
+      set = own(new WeakSet<object>());
+      this.#sets.set(key, set);
+    }
+    set.add(obj);
+  }
+
+  /** The keys anything was counted toward so far. */
+  keys(): K[] {
+    return [...this.#sets.keys()];
+  }
+
+  /**
+   * Births of `key` not yet collected (as of the last collection that reached them), or undefined
+   * when this Node cannot count a WeakSet's entries.
+   */
+  live(key: K): number | undefined {
+    const set = this.#sets.get(key);
+    return set === undefined ? 0 : liveEntries(set);
+  }
+
+  /** Stops recording tracked births; the counts stay readable. */
+  close(): void {
+    if (this.#open) {
+      this.#open = false;
+      openLedgers.delete(this);
+      this.#keysCache.clear();
+      if (requireSlowPath(-1) === 0) endSiteBook();
+    }
+  }
+}
+
+/**
+ * Opens birth sets (see BirthSets). Check `canCountWeakSets()` (./weak-count) first: where it is
+ * false, `live()` cannot count.
+ */
+export function openBirthSets<K>(keysOf: (cls: AnyClass) => readonly K[]): BirthSets<K> {
+  const sets = new BirthSets(keysOf);
+  openLedgers.add(sets);
+  requireSlowPath(1);
+  return sets;
 }
 
 /** Called from the stamping slow path for every tracked birth while any ledger is open. */

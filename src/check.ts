@@ -1,9 +1,9 @@
 /**
  * `checkLeaks(fn, target?, options?)`: the framework-free leak check behind `toLeak`. Runs `fn`
  * (warm-up, then measured runs), collects garbage, and decides whether each target class grew.
- * Classes are first judged by counting births (cheap: no heap scan when nothing leaked): tracked
- * classes by their stamps, other classes with a JavaScript constructor through a constructor hook
- * (constructor-hook.ts). Classes whose births cannot be counted (built-ins, tracked object
+ * Classes are first judged by counting births (cheap: no heap scan when nothing leaked, and no full
+ * collection when every birth died young): tracked classes by their stamps, other classes with a
+ * JavaScript constructor through a constructor hook (constructor-hook.ts). Classes whose births cannot be counted (built-ins, tracked object
  * literals), and any class that looks like it leaked, are counted on the heap before and after a
  * fresh set of runs (tracked classes need one heap scan: later counts are the scanned instances
  * still alive plus the births since). Never keeps `fn`'s result, and holds counted
@@ -12,11 +12,12 @@
  */
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
-import { AnyClass, BirthLedger, openLedger } from './births';
+import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
 import { BirthWatch, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
-import { backOffWhileFalling, collectGarbage, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
+import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
+import { canCountWeakSets } from './weak-count';
 import { SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
@@ -175,26 +176,68 @@ interface Judged {
 /** Births kept (weakly) by a constructor hook before counting falls back to the heap. */
 const HOOKED_BIRTH_LIMIT = 10_000;
 
-/** Births still alive per row: tracked classes from the ledger, the others from the constructor hook's watch. */
-function birthRows(ledger: BirthLedger, watch: BirthWatch | undefined, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): Array<{ key: unknown; className: string; leaked: number }> {
-  if (resolved !== undefined) {
-    return resolved.map((t) => ({ key: t, className: t.label, leaked: t.stamped ? ledger.aliveOf(t.cls, isIgnored) : (watch?.bornAlive(t.cls)?.length ?? 0) }));
+/** A row of the births pass: what it counts (a target, or a tracked class without targets), its births still alive. */
+interface BirthRow {
+  key: ResolvedTarget | AnyClass;
+  className: string;
+  leaked: number;
+}
+
+/**
+ * The keys each tracked birth counts toward: the targets it is an instance of (tracked births of a
+ * target or its subclasses; the constructor hook counts the others' under their class), or, without
+ * targets, its own class.
+ */
+function birthKeys(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored): (cls: AnyClass) => ReadonlyArray<ResolvedTarget | AnyClass> {
+  if (resolved === undefined) return (cls) => (isIgnored(cls) ? [] : [cls]);
+  return (cls) => (isIgnored(cls) ? [] : resolved.filter((t) => t.stamped && extendsClass(cls, t.cls)));
+}
+
+/** The rows of the births pass as counted now, or undefined when a WeakSet cannot be counted here. */
+function birthRows(sets: BirthSets<ResolvedTarget | AnyClass>, resolved: ResolvedTarget[] | undefined): BirthRow[] | undefined {
+  const rows: BirthRow[] = own([]);
+  const keys = resolved ?? sets.keys();
+  for (const key of keys) {
+    const target = resolved === undefined ? undefined : (key as ResolvedTarget);
+    const live = sets.live(target === undefined || target.stamped ? key : target.cls);
+    if (live === undefined) return undefined;
+    rows.push({ key, className: target?.label ?? ((key as AnyClass).name || '(anonymous class)'), leaked: live });
   }
-  return [...ledger.alive]
-    .filter(([cls]) => !isIgnored(cls))
-    .map(([cls, count]) => ({ key: cls, className: cls.name || '(anonymous class)', leaked: count }));
+  return rows;
+}
+
+/**
+ * Collects as little as decides, and counts: a timer's turn (what fn left for a timer due within a
+ * millisecond is counted too), a scavenge; while the counts do not decide, a full collection; then
+ * a settled one (finalizers and just-finishing work had their turn). `decided` tells whether counts
+ * settle the question as they are.
+ */
+async function settleBirths(count: () => BirthRow[] | undefined, decided: (rows: BirthRow[]) => boolean, settledOnly: boolean): Promise<BirthRow[] | undefined> {
+  await sleep(1);
+  collectYoung();
+  let rows = count();
+  if (rows === undefined || decided(rows)) return rows;
+  if (!settledOnly) {
+    gcFunction()();
+    await nextMacrotask();
+    rows = count();
+    if (rows === undefined || decided(rows)) return rows;
+  }
+  await collectGarbage();
+  return count();
 }
 
 /**
  * Opens a constructor-hook watch on the targets trackref does not stamp (undefined when there are
- * none), or returns 'unhookable' (after closing it) when one of them cannot be watched.
+ * none), or returns 'unhookable' (after closing it) when one of them cannot be watched. With
+ * `counts`, births are counted there (keyed by the target's class) instead of kept as weak references.
  */
-function watchUntracked(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, captureSites: boolean): BirthWatch | 'unhookable' | undefined {
+function watchUntracked(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, captureSites: boolean, counts?: BirthSets<AnyClass>): BirthWatch | 'unhookable' | undefined {
   const untracked = resolved?.filter((t) => !t.stamped && !t.trackedOnly) ?? [];
   if (untracked.length === 0) return undefined;
   const { watch, unhookable } = watchBirths(
     untracked.map((t) => t.cls),
-    { limit: HOOKED_BIRTH_LIMIT, captureSites, isIgnored },
+    { limit: HOOKED_BIRTH_LIMIT, captureSites, isIgnored, ...(counts === undefined ? {} : { counts }) },
   );
   if (unhookable.length === 0) return watch;
   watch.close();
@@ -204,39 +247,49 @@ function watchUntracked(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgn
 /**
  * Counts births during the runs that are still alive after collection: an upper bound of growth.
  * Tracked classes are counted by their stamps, other classes with a JS constructor by a constructor
- * hook. Returns the passing result when no class exceeds the tolerance, 'suspected' when the heap
- * must decide, or 'unusable' when births cannot be counted for some target (nothing was run then).
+ * hook, both as WeakSet entries (births.ts, BirthSets). A young-generation collection comes first:
+ * births that died young are gone after it, and when every row is within the tolerance the check
+ * passes without a full collection; otherwise full collections decide. Returns the passing result
+ * when no class exceeds the tolerance, 'suspected' when the heap must decide, or 'unusable' when
+ * births cannot be counted for some target (nothing was run then, or the hook missed some).
  */
 async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged | 'suspected' | 'unusable'> {
-  const watch = watchUntracked(resolved, isIgnored, false);
-  if (watch === 'unhookable') return 'unusable';
+  if (!canCountWeakSets()) return 'unusable';
+  const sets = openBirthSets(birthKeys(resolved, isIgnored));
+  let watch: BirthWatch | 'unhookable' | undefined;
+  try {
+    watch = watchUntracked(resolved, isIgnored, false, sets as BirthSets<AnyClass>);
+  } catch (error) {
+    sets.close();
+    throw error;
+  }
+  if (watch === 'unhookable') {
+    sets.close();
+    return 'unusable';
+  }
   // Births are counted from here on, so garbage from before needs no collecting.
   const before = memorySample();
-  const ledger = openLedger();
   try {
+    const count = (): BirthRow[] | undefined => birthRows(sets, resolved);
+    const withinTolerance = (list: BirthRow[]): boolean => list.every((row) => row.leaked <= opts.tolerance);
     const perRun = new Map<unknown, number[]>();
-    const rowsNow = (): ReturnType<typeof birthRows> => birthRows(ledger, watch, resolved, isIgnored);
+    let rows: BirthRow[] | undefined = [];
     for (let i = 1; i <= opts.runs; i++) {
       await call(`run ${i} of ${opts.runs}`);
       if (opts.runs > 1) {
-        await collectGarbage();
-        for (const row of rowsNow()) {
+        // Counts per run must be exact (every-run growth compares them): only an all-zero count
+        // after a scavenge is, so anything else waits for a settled full collection.
+        rows = await settleBirths(count, (list) => list.every((row) => row.leaked === 0), true);
+        if (rows === undefined) return 'unusable';
+        for (const row of rows) {
           perRun.set(row.key, [...(perRun.get(row.key) ?? []), row.leaked]);
         }
       }
     }
     // Births the hook missed (too many, or one it could not record): the heap decides.
     if (watch !== undefined && (watch.overflowed || watch.failed)) return 'unusable';
-    if (opts.runs === 1) {
-      // One collection and a turn for finalizers is enough to count what died; a class that still
-      // looks over the tolerance gets a full, settled collection before the verdict. The hook's weak
-      // references keep births made in the current job alive: let that job end first.
-      if (watch !== undefined) await nextMacrotask();
-      gcFunction()();
-      await nextMacrotask();
-      if (rowsNow().some((row) => row.leaked > opts.tolerance)) await collectGarbage();
-    }
-    const rows = rowsNow();
+    if (opts.runs === 1) rows = await settleBirths(count, withinTolerance, false);
+    if (rows === undefined) return 'unusable';
     // A class over the tolerance is not failed here: the heap pass re-measures it, with back-off.
     // Under growth: 'every-run', births that did not rise on some run prove the heap count did not
     // rise on that run either (growth can only be lower than births), so such a class passes here.
@@ -256,7 +309,7 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
     };
   } finally {
     watch?.close();
-    ledger.close();
+    sets.close();
   }
 }
 
@@ -441,6 +494,11 @@ export function oldestInstances(fresh: readonly object[], runsStarted: number, l
 /** The objects behind reported instances, weakly, until their retainer paths are found. */
 const leakedRefs = new WeakMap<LeakedInstance, WeakRef<object>>();
 
+/** The object behind a reported instance, weakly (undefined for instances this module did not make). */
+export function leakedRef(instance: LeakedInstance): WeakRef<object> | undefined {
+  return leakedRefs.get(instance);
+}
+
 /**
  * Adds retainer paths to the reported instances (one heap snapshot for all of them). Call it in a
  * later macrotask than the one that built the rows, so the WeakRefs no longer hold their targets.
@@ -462,6 +520,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
       instance.retainerPath = explanation.retainerPath;
       instance.retainerSteps = explanation.retainerSteps;
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
+      if (explanation.librarySlot !== undefined) instance.librarySlot = explanation.librarySlot;
     }
   });
 }

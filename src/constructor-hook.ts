@@ -11,11 +11,19 @@
  * when asked captures each one's allocation stack: a passing check decides from births without a
  * heap census, a failing one gets a `made at` line for objects it did not stamp. It sees only
  * instances made by a hookable JS constructor (not builtins such as Map or Promise, nor
- * `Object.create(C.prototype)`), and stops keeping references past its limit (`overflowed`).
- * Never holds a strong reference to a birth; removes its breakpoints and its session on `close()`.
+ * `Object.create(C.prototype)`), and stops keeping references past its limit (`overflowed`). A
+ * watch can instead count its births in birth sets (births.ts), which a scavenge can empty.
+ *
+ * Every watch of a thread (of every copy of this module in it) shares one session whose Debugger
+ * domain stays enabled while watches are open and for `IDLE_MS` after the last one closed: enabling
+ * it replays every loaded script (tens of ms in a Jest worker), more than the rest of a passing check. The session never pauses (its pauses
+ * are skipped, so a `debugger;` statement or another debugger's breakpoint does not stop the thread
+ * for it) and is disabled and disconnected once idle. Never holds a strong reference to a birth;
+ * removes its breakpoints and its dispatcher on `close()`.
  */
 import * as inspector from 'node:inspector';
-import { AnyClass } from './births';
+import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
+import { AnyClass, BirthSets } from './births';
 import { captureHookedSite } from './allocation';
 import { Post, realmGlobalOf, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
@@ -42,6 +50,12 @@ export type Unhookable = { cls: AnyClass; reason: string };
 export interface BirthWatchOptions {
   /** Births kept (weakly) at most; past it `overflowed` is set and counting must fall back to the heap. */
   limit: number;
+  /**
+   * Count births here, keyed by the target class they are instances of, instead of keeping weak
+   * references (`bornAlive` and `bornRefs` are then undefined). Unlike a WeakRef, a WeakSet entry
+   * does not keep a birth alive through a scavenge.
+   */
+  counts?: BirthSets<AnyClass>;
   /** Capture each birth's allocation stack into the current site book. */
   captureSites: boolean;
   /** Classes whose instances are not recorded (ignored by the check). */
@@ -89,6 +103,100 @@ function removeRealmUser(global: object): void {
   }
 }
 
+/** How long the shared session keeps its Debugger domain enabled after the last watch closed. */
+const IDLE_MS = 1000;
+
+/** The thread's debugger session shared by the watches (see the header). */
+interface SharedDebugger {
+  session: inspector.Session;
+  post: Post;
+  /** Open watches using it. */
+  users: number;
+  idleTimer: ReturnType<typeof realSetTimeout> | undefined;
+}
+
+/**
+ * Where the shared session is kept: on Node's `inspector.Session` class, the one object every copy
+ * of this module in the thread shares (Jest and Vitest's vm pools load a copy per test file, but
+ * give each the same `node:inspector`), so a test file's first check finds the session the file
+ * before left enabled. A hidden, symbol-keyed property; removed when the session closes.
+ */
+const SHARED_KEY = Symbol.for('trackref.sharedDebugger');
+const sharedHolder = inspector.Session as unknown as Record<symbol, SharedDebugger | undefined>;
+
+function sharedDebugger(): SharedDebugger | undefined {
+  return sharedHolder[SHARED_KEY];
+}
+
+function setSharedDebugger(shared: SharedDebugger | undefined): void {
+  if (shared === undefined) delete sharedHolder[SHARED_KEY];
+  else Object.defineProperty(sharedHolder, SHARED_KEY, { value: shared, configurable: true, enumerable: false, writable: true });
+}
+
+/** The shared session, connected and with Debugger enabled; pair with `releaseDebugger`. */
+function acquireDebugger(): SharedDebugger {
+  let shared = sharedDebugger();
+  if (shared === undefined) {
+    const session = new inspector.Session();
+    session.connect();
+    const post: Post = (method, params) => postSync(session, method, params);
+    try {
+      post('Debugger.enable');
+      // Never pause for this session: not at a `debugger;` statement, not at a breakpoint another
+      // debugger set (that debugger still pauses). Conditions of breakpoints are still evaluated.
+      post('Debugger.setSkipAllPauses', { skip: true });
+    } catch (error) {
+      session.disconnect();
+      throw error;
+    }
+    shared = { session, post, users: 0, idleTimer: undefined };
+    setSharedDebugger(shared);
+  }
+  if (shared.idleTimer !== undefined) {
+    realClearTimeout(shared.idleTimer);
+    shared.idleTimer = undefined;
+  }
+  shared.users++;
+  return shared;
+}
+
+/** Lets go of the shared session: disabled and disconnected once no watch used it for `IDLE_MS`. */
+function releaseDebugger(shared: SharedDebugger): void {
+  if (--shared.users > 0) return;
+  shared.idleTimer = realSetTimeout(() => closeDebugger(shared), IDLE_MS);
+  shared.idleTimer.unref();
+}
+
+function closeDebugger(shared: SharedDebugger): void {
+  if (shared.users > 0) return;
+  if (sharedDebugger() === shared) setSharedDebugger(undefined);
+  try {
+    shared.post('Debugger.disable');
+  } catch {
+    // Disconnecting disables it too.
+  } finally {
+    shared.session.disconnect();
+  }
+}
+
+/** The shared session's state: 'closed' (no session), 'in use' (watches open) or 'idle' (enabled, closing soon). */
+export function debuggerState(): 'closed' | 'in use' | 'idle' {
+  const shared = sharedDebugger();
+  if (shared === undefined) return 'closed';
+  return shared.users > 0 ? 'in use' : 'idle';
+}
+
+/**
+ * Disables and disconnects the shared session now if no watch is open (instead of after `IDLE_MS`).
+ * For tests and benchmarks that measure what a check costs from cold.
+ */
+export function closeIdleDebugger(): void {
+  const shared = sharedDebugger();
+  if (shared === undefined || shared.users > 0) return;
+  if (shared.idleTimer !== undefined) realClearTimeout(shared.idleTimer);
+  closeDebugger(shared);
+}
+
 interface FunctionLocation {
   scriptId: string;
   lineNumber: number;
@@ -96,11 +204,11 @@ interface FunctionLocation {
 }
 
 /** Where and how one class's constructions are hooked. */
-interface HookPlan {
-  /** The function the breakpoints are in (the class itself, or the nearest ancestor with a constructor of its own). */
-  fn: AnyClass;
-  kind: 'call' | 'return';
-}
+type HookPlan =
+  /** The function the breakpoint is on (the class itself, or the nearest ancestor with a constructor of its own). */
+  | { fn: AnyClass; kind: 'call' }
+  /** A derived class's own constructor, hooked where it returns. */
+  | { fn: AnyClass; kind: 'return'; returns: FunctionLocation[] };
 
 export class BirthWatch {
   readonly #targets: AnyClass[];
@@ -108,8 +216,10 @@ export class BirthWatch {
   readonly #seen = new WeakSet<object>();
   #sitesCaptured = 0;
   /** Weak references to the births, while there are at most `limit`; undefined once there are more. */
-  #born: Array<WeakRef<object>> | undefined = own([]);
-  #session: inspector.Session | undefined;
+  #born: Array<WeakRef<object>> | undefined;
+  /** Births recorded so far (each once). */
+  #recorded = 0;
+  #debugger: SharedDebugger | undefined;
   readonly #breakpoints: string[] = own([]);
   readonly #realms: object[] = own([]);
   /** Set when more births came than the watch keeps: counts from it are incomplete. */
@@ -120,6 +230,7 @@ export class BirthWatch {
   constructor(targets: AnyClass[], options: BirthWatchOptions) {
     this.#targets = targets;
     this.#options = options;
+    this.#born = options.counts === undefined ? own([]) : undefined;
   }
 
   /** Called by the dispatcher for every object a hooked constructor is building. */
@@ -129,15 +240,21 @@ export class BirthWatch {
     this.#seen.add(obj);
     const cls = classOf(obj);
     if (cls !== undefined && this.#options.isIgnored?.(cls) === true) return;
-    if (this.#born !== undefined) {
-      if (this.#born.length < this.#options.limit) this.#born.push(new WeakRef(obj));
-      else {
-        this.#born = undefined;
-        this.overflowed = true;
-        // Counting falls back to the heap: stop paying for a hook per construction (not from
-        // inside the breakpoint's condition, where the inspector is busy).
-        queueMicrotask(() => this.#disarm());
-      }
+    if (this.overflowed) return;
+    if (this.#recorded >= this.#options.limit) {
+      this.#born = undefined;
+      this.overflowed = true;
+      // Counting falls back to the heap: stop paying for a hook per construction (not from
+      // inside the breakpoint's condition, where the inspector is busy).
+      queueMicrotask(() => this.#disarm());
+      return;
+    }
+    this.#recorded++;
+    const counts = this.#options.counts;
+    if (counts !== undefined) {
+      for (const target of this.#targets) if (isInstance(obj, target)) counts.add(obj, target);
+    } else {
+      this.#born?.push(new WeakRef(obj));
     }
     if (this.#options.captureSites && this.#sitesCaptured < SITE_LIMIT) {
       this.#sitesCaptured++;
@@ -167,27 +284,15 @@ export class BirthWatch {
 
   /** Arms the breakpoints; returns the classes that cannot be hooked (they are not watched). */
   start(): Unhookable[] {
-    const session = new inspector.Session();
-    session.connect();
-    this.#session = session;
+    const shared = acquireDebugger();
+    this.#debugger = shared;
     openWatches.add(this);
-    const post: Post = (method, params) => postSync(session, method, params);
-    const scripts = new Set<string>();
-    const onScript = (message: { params: { scriptId: string } }): void => {
-      scripts.add(message.params.scriptId);
-    };
-    // Debugger.enable reports every script it can break in, synchronously.
-    session.on('Debugger.scriptParsed', onScript);
-    try {
-      post('Debugger.enable');
-    } finally {
-      session.off('Debugger.scriptParsed', onScript);
-    }
+    const { session } = shared;
     const sources = new Map<string, string>();
     const unhookable: Unhookable[] = own([]);
     const hooked = new Set<AnyClass>();
     for (const cls of this.#targets) {
-      const plan = planHook(session, cls, scripts, sources);
+      const plan = planHook(session, cls, sources);
       if (typeof plan === 'string') {
         unhookable.push({ cls, reason: plan });
         continue;
@@ -201,9 +306,7 @@ export class BirthWatch {
           this.#breakpoints.push(remotePost<{ breakpointId: string }>('Debugger.setBreakpointOnFunctionCall', { objectId, condition: CONDITION }).breakpointId);
           return;
         }
-        const start = functionLocation(remotePost, objectId)!;
-        const { locations } = remotePost<{ locations: Array<FunctionLocation & { type?: string }> }>('Debugger.getPossibleBreakpoints', { start, restrictToFunction: true });
-        for (const location of locations.filter((l) => l.type === 'return')) {
+        for (const location of plan.returns) {
           const { scriptId, lineNumber, columnNumber } = location;
           this.#breakpoints.push(remotePost<{ breakpointId: string }>('Debugger.setBreakpoint', { location: { scriptId, lineNumber, columnNumber }, condition: CONDITION }).breakpointId);
         }
@@ -214,25 +317,24 @@ export class BirthWatch {
     return unhookable;
   }
 
-  /** Removes the breakpoints (the session stays until `close()`). */
+  /** Removes the breakpoints (the watch stays open until `close()`). */
   #disarm(): void {
-    const session = this.#session;
-    if (session === undefined) return;
-    for (const breakpointId of this.#breakpoints.splice(0)) postSync(session, 'Debugger.removeBreakpoint', { breakpointId });
+    const shared = this.#debugger;
+    if (shared === undefined) return;
+    for (const breakpointId of this.#breakpoints.splice(0)) shared.post('Debugger.removeBreakpoint', { breakpointId });
   }
 
-  /** Removes the breakpoints and the session. Safe to call more than once. */
+  /** Removes the breakpoints and the dispatcher, and lets go of the session. Safe to call more than once. */
   close(): void {
     openWatches.delete(this);
     for (const global of this.#realms.splice(0)) removeRealmUser(global);
-    const session = this.#session;
-    if (session === undefined) return;
+    const shared = this.#debugger;
+    if (shared === undefined) return;
     try {
       this.#disarm();
-      postSync(session, 'Debugger.disable');
     } finally {
-      this.#session = undefined;
-      session.disconnect();
+      this.#debugger = undefined;
+      releaseDebugger(shared);
     }
   }
 }
@@ -275,14 +377,20 @@ function isDerivedClass(fn: AnyClass): boolean {
  * Where to hook `cls`: its own constructor, or (for a derived class with the default constructor)
  * the nearest ancestor with one; a string says why it cannot be hooked.
  */
-function planHook(session: inspector.Session, cls: AnyClass, scripts: ReadonlySet<string>, sources: Map<string, string>): HookPlan | string {
+function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string, string>): HookPlan | string {
   const post: Post = (method, params) => postSync(session, method, params);
   for (let fn: unknown = cls, depth = 0; depth < 64; depth++) {
     if (typeof fn !== 'function') return `${cls.name || 'the class'} has no JavaScript constructor to watch`;
     const candidate = fn as AnyClass;
     const location = withRemoteObject(session, realmGlobalOf(candidate), candidate, (objectId, remotePost) => functionLocation(remotePost, objectId));
     if (location === undefined) return `${candidate.name || 'its base class'} is built into the engine (no JavaScript constructor)`;
-    if (!scripts.has(location.scriptId)) return `${candidate.name || 'its constructor'} is in a script the inspector cannot break in`;
+    // The debugger knows the scripts it can break in: for any other, it answers "Script not found".
+    let breaks: Array<FunctionLocation & { type?: string }>;
+    try {
+      breaks = post<{ locations: Array<FunctionLocation & { type?: string }> }>('Debugger.getPossibleBreakpoints', { start: location, restrictToFunction: true }).locations;
+    } catch {
+      return `${candidate.name || 'its constructor'} is in a script the inspector cannot break in`;
+    }
     if (!isDerivedClass(candidate)) return { fn: candidate, kind: 'call' };
     // A derived class without a constructor of its own starts at the `class` keyword: hook its parent.
     let source = sources.get(location.scriptId);
@@ -290,7 +398,7 @@ function planHook(session: inspector.Session, cls: AnyClass, scripts: ReadonlySe
       source = post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: location.scriptId }).scriptSource;
       sources.set(location.scriptId, source);
     }
-    if (!textAt(source, location).startsWith('class')) return { fn: candidate, kind: 'return' };
+    if (!textAt(source, location).startsWith('class')) return { fn: candidate, kind: 'return', returns: breaks.filter((l) => l.type === 'return') };
     fn = Object.getPrototypeOf(candidate);
   }
   return `${cls.name || 'the class'} has too many base classes to watch`;

@@ -15,6 +15,7 @@ import { retainerPath } from './retainers';
 import { takeSnapshotWith } from './snapshot/take';
 import { timerClockNow, timerStateOf } from './timer-state';
 import { judgeSteps } from './verdicts';
+import { type LibrarySlot, librarySlotOf } from './library-slot';
 import type { RetainerStepNote } from './report';
 
 export interface Explanation {
@@ -22,6 +23,8 @@ export interface Explanation {
   retainerSteps: RetainerStepNote[];
   /** What the instance keeps alive (itself included); computed for the first instance asked about. */
   retained?: { bytes: number; objects: number };
+  /** When a library's module variable holds it through properties and closures only (library-slot.ts). */
+  librarySlot?: LibrarySlot;
 }
 
 /**
@@ -93,7 +96,8 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         return note;
       });
       judgeSteps(retainerSteps);
-      return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}) };
+      const librarySlot = librarySlotOf(graph, edges);
+      return { retainerPath: path.text, retainerSteps, ...(index === 0 ? { retained: graph.retainedBy(node) } : {}), ...(librarySlot === undefined ? {} : { librarySlot }) };
     });
   });
 }

@@ -4,7 +4,7 @@
  * Never holds a strong reference to a tracked object.
  */
 import { requireSlowPath, sampleClock, stampNow, stamps } from './clock';
-import { AnyClass, recordBirth } from './births';
+import { AnyClass, recordBirth, sitesWanted } from './births';
 import { TrackrefError } from './errors';
 import { AllocationSite, allocationSiteOf as siteInCurrentBook, captureSite, capturesAllSites, endSiteBook, setCaptureAll } from './allocation';
 
@@ -53,7 +53,7 @@ function stampSlowPath(obj: ObjectRef, cls: AnyClass, seq: number): void {
   sampleClock(seq);
   if (stamps.slowPathUsers > 0) {
     recordBirth(obj, cls);
-    captureSite(obj, cls);
+    if (sitesWanted()) captureSite(obj, cls);
   }
 }
 
@@ -112,7 +112,7 @@ export function track<T extends object>(obj: T): T {
   }
   if (stamps.slowPathUsers > 0) {
     if (cls !== undefined) recordBirth(obj, cls);
-    captureSite(obj, track);
+    if (sitesWanted()) captureSite(obj, track);
   }
   return obj;
 }

@@ -3,6 +3,7 @@
  * and the matcher's failure message. Formatting is pure; colours come from the runner's matcher
  * utilities through a `ReportStyle` (plain text by default). Holds previews and numbers, never objects.
  */
+import type { LibrarySlot } from './library-slot';
 
 export interface LeakedInstance {
   className: string;
@@ -20,6 +21,10 @@ export interface LeakedInstance {
   allocationSite?: { location: string; excerpt: string[]; via?: string };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
+  /** When a library's module variable holds it in a slot of one value (library-slot.ts). */
+  librarySlot?: LibrarySlot;
+  /** A line about its holder printed under \`held by\` (e.g. the guard's library-slot rule, bounded-retention.ts). */
+  holderNote?: string;
   /** Why \`retainerPath\` was not looked up, and how to get it (e.g. the guard's limit per test file). */
   whyNoRetainerPath?: string;
 }
@@ -99,6 +104,8 @@ export interface SelfRelease {
   /** What was waited for, in words. */
   holders: string[];
   released: boolean;
+  /** Instances alive when the wait began and after it (when some were let go and the rest were explained again). */
+  counts?: { before: number; after: number };
 }
 
 export interface MemorySample {
@@ -318,13 +325,17 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
     lines.push(style.dim('  (— : not counted; births during the runs were enough to decide)'));
   }
   if (data.selfRelease !== undefined) {
-    const { waitedMs, holders, released } = data.selfRelease;
+    const { waitedMs, holders, released, counts } = data.selfRelease;
     const waited = `${(waitedMs / 1000).toFixed(1)} s`;
+    const partly =
+      counts !== undefined && counts.after < counts.before
+        ? `${counts.before - counts.after} of ${counts.before} let go, ${counts.after} still held (shown below as held after the wait).`
+        : 'still held.';
     lines.push(
       '',
       released
         ? `  The new instances were held only by ${holders.join(', ')}; they were let go within ${waited}: not a leak.`
-        : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): still held.`,
+        : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): ${partly}`,
     );
   }
   for (const row of leaking) {
@@ -337,6 +348,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       const indent = ' '.repeat(12);
       lines.push(`  ${formatAge(instance.ageMs, instance.ageExact).padEnd(10)}  ${instance.preview}`);
       if (instance.retainerPath !== undefined) lines.push(`${indent}held by  ${style.received(instance.retainerPath)}`);
+      if (instance.holderNote !== undefined) lines.push(style.dim(`${indent}         ${instance.holderNote}`));
       if (instance.retained !== undefined) {
         lines.push(`${indent}retains  ${formatBytes(instance.retained.bytes)} in ${instance.retained.objects.toLocaleString('en-US')} object${instance.retained.objects === 1 ? '' : 's'}`);
       }

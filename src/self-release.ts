@@ -8,6 +8,9 @@
  * listener, a module variable, a timer due later, or anything else a pooled socket holds (its
  * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
  * on through a listener list.
+ * What is still held after the wait may be held by another holder than the one the first paths
+ * showed (behind an idle socket's store, a library's last-value slot): the guard looks the paths of
+ * what is left up again and judges those (bounded-retention.ts for library slots).
  * Pure: reads report data only, never an object.
  */
 import type { LeakedInstance, LeakRow, RetainerHolder } from './report';
@@ -74,6 +77,15 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
     if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
   });
   return best;
+}
+
+/**
+ * For an instance held by a holder that lets go by itself, a line saying so (the guard notes it on
+ * the instances of a test that fails for other objects, so the report shows which ones are not the bug).
+ */
+export function selfReleaseNote(instance: LeakedInstance): string | undefined {
+  const wait = waitForInstance(instance);
+  return wait === undefined ? undefined : `this holder lets go by itself: ${wait.text} (not counted; a holder that keeps it for good, if any, is not shown)`;
 }
 
 /**

@@ -1,13 +1,21 @@
 // Births of classes trackref does not stamp, seen through a constructor hook (conditional
 // breakpoints that never pause): verdicts on clean and leaking functions for each kind of
 // constructor, the fall-back to heap counting past the births kept, a worker thread, and the hook
-// removed whatever happens. Real objects, real garbage collection, no mocks.
+// removed whatever happens; the debugger session the hooks share, closed once idle, next to a
+// session of the user's own. Real objects, real garbage collection, no mocks.
+import * as inspector from 'node:inspector';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import * as vm from 'node:vm';
 import { describe, expect, test } from 'vitest';
 import { checkLeaks } from 'trackref';
 
 const DISPATCH = Symbol.for('trackref.births');
+// The shared session's state, from trackref's build (not public API).
+const hookModule = require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js')) as {
+  debuggerState(): 'closed' | 'in use' | 'idle';
+  closeIdleDebugger(): void;
+};
 const dispatcher = (): unknown => (Symbol as unknown as Record<symbol, unknown>)[DISPATCH];
 
 class Base {
@@ -124,5 +132,110 @@ describe('checks decided by births through a constructor hook', () => {
     });
     await worker.terminate();
     expect(answer).toEqual([false, 'births', true]);
+  });
+
+  test('the shared debugger session stays enabled between checks and closes once idle', async () => {
+    await checkLeaks(() => new Base('a'), Base);
+    expect(hookModule.debuggerState()).toBe('idle');
+    // A second check reuses it.
+    const again = await checkLeaks(() => new Base('b'), Base);
+    expect([again.leaked, again.counting, hookModule.debuggerState()]).toEqual([false, 'births', 'idle']);
+    // Closed about a second after the last check (a real, unref'd timer; generous limit for a loaded machine).
+    const deadline = Date.now() + 30_000;
+    while (hookModule.debuggerState() !== 'closed' && Date.now() < deadline) await sleep(100);
+    expect(hookModule.debuggerState(), 'the idle session was still open 30 s after the last check').toBe('closed');
+  }, 60_000);
+
+  test("a debugger session of the user's own keeps its breakpoints and pauses during and after checks", async () => {
+    const session = new inspector.Session();
+    session.connect();
+    const post = <T>(method: string, params?: object): T => {
+      let answer: unknown;
+      let failure: Error | null = null;
+      session.post(method, params, (error, result) => {
+        failure = error;
+        answer = result;
+      });
+      if (failure) throw failure;
+      return answer as T;
+    };
+    const hits = { count: 0 };
+    (globalThis as { userHits?: typeof hits }).userHits = hits;
+    function userTarget(): void {}
+    const pauses: string[] = [];
+    session.on('Debugger.paused', (message) => pauses.push(message.params.reason));
+    try {
+      post('Debugger.enable');
+      (globalThis as { userTarget?: unknown }).userTarget = userTarget;
+      const { result } = post<{ result: { objectId: string } }>('Runtime.evaluate', { expression: 'globalThis.userTarget' });
+      post('Debugger.setBreakpointOnFunctionCall', { objectId: result.objectId, condition: 'void globalThis.userHits.count++' });
+      const pause = (): void => {
+        // eslint-disable-next-line no-debugger
+        debugger;
+      };
+      const clean = await checkLeaks(() => {
+        userTarget();
+        pause();
+        new Base('x');
+      }, Base);
+      expect([clean.leaked, clean.counting]).toEqual([false, 'births']);
+      const leaky = await checkLeaks(() => void kept.push(new Base('kept')), Base, { paths: false });
+      expect(leaky.leaked).toBe(true);
+      const duringChecks = hits.count;
+      // Warm-up and measured call, at least: the user's breakpoint and pauses saw every call.
+      expect(duringChecks).toBeGreaterThanOrEqual(2);
+      expect(pauses.length).toBeGreaterThanOrEqual(2);
+      const pausesDuringChecks = pauses.length;
+      hookModule.closeIdleDebugger();
+      expect(hookModule.debuggerState()).toBe('closed');
+      userTarget();
+      pause();
+      expect([hits.count, pauses.length]).toEqual([duringChecks + 1, pausesDuringChecks + 1]);
+      expect(pauses.at(-1)).toBe('other');
+      // trackref's own session comes back for the next check, beside the user's.
+      const after = await checkLeaks(() => new Base('y'), Base);
+      expect([after.leaked, after.counting]).toEqual([false, 'births']);
+    } finally {
+      session.disconnect();
+      delete (globalThis as { userHits?: unknown }).userHits;
+      delete (globalThis as { userTarget?: unknown }).userTarget;
+    }
+  });
+
+  test("a user's debugger session that turns its breakpoints off does not hide births from the hook", async () => {
+    // V8 keeps breakpoints active while any session wants them: the user's session turning its own
+    // off leaves trackref's on, so a leak is still caught by births.
+    const session = new inspector.Session();
+    session.connect();
+    try {
+      session.post('Debugger.enable');
+      session.post('Debugger.setBreakpointsActive', { active: false });
+      const leaky = await checkLeaks(() => void kept.push(new Base('kept while off')), Base, { paths: false });
+      expect([leaky.leaked, leaky.rows[0]!.leaked]).toEqual([true, 1]);
+      expect(leaky.rows[0]!.oldest[0]!.allocationSite?.location).toMatch(/constructor-hook\.test\.ts:\d+:\d+$/);
+    } finally {
+      session.disconnect();
+    }
+  });
+
+  test('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
+    await checkLeaks(() => new Base('first copy'), Base);
+    expect(hookModule.debuggerState()).toBe('idle');
+    // A fresh copy of the whole build, as a Jest test file's module registry makes.
+    const dist = require.resolve('trackref').replace(/src[\\/]index\.js$/, '');
+    const saved = Object.keys(require.cache).filter((file) => file.startsWith(dist));
+    const cached = new Map(saved.map((file) => [file, require.cache[file]]));
+    for (const file of saved) delete require.cache[file];
+    try {
+      const copy = require(require.resolve('trackref')) as typeof import('trackref');
+      const copyHook = require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js')) as typeof hookModule;
+      expect(copyHook).not.toBe(hookModule);
+      expect(copyHook.debuggerState()).toBe('idle');
+      const report = await copy.checkLeaks(() => new Base('second copy'), Base);
+      expect([report.leaked, report.counting, hookModule.debuggerState()]).toEqual([false, 'births', 'idle']);
+    } finally {
+      for (const file of Object.keys(require.cache)) if (file.startsWith(dist)) delete require.cache[file];
+      for (const [file, module] of cached) require.cache[file] = module;
+    }
   });
 });

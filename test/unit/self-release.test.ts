@@ -1,8 +1,11 @@
 // The rule for holders that let go by themselves: objects held only through a timeout due soon or an
 // idle keep-alive socket are waited for (at most SELF_RELEASE_LIMIT_MS) and then pass, in checkLeaks
 // and in the per-test guard; objects a later timeout, an interval or a module variable holds fail
-// without waiting. Real timers, a real loopback server, real garbage collection.
+// without waiting. Real timers, a real loopback server, real garbage collection. Then the guard's rule
+// for a library's last-value slot (bounded-retention.ts), with a library loaded from node_modules.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -128,5 +131,127 @@ describe('the per-test guard', () => {
     clearTimeout(timer.deref());
     expect(error?.message).toMatch(/held by {2}setTimeout\(…, 20000\) pending/);
     expect(error?.report.selfRelease).toBeUndefined();
+  }, 60_000);
+});
+
+/**
+ * A library, installed under a node_modules folder at test time and loaded by Node's require: a
+ * validator that keeps the last value it validated (as @sapphire/shapeshift does for crawlee's
+ * request queue), a list it appends every value to, a linked list where each value holds the
+ * previous one, and a plain object used as a dictionary keyed by URL.
+ */
+function installSlotLibrary(): {
+  validate: (value: object) => void;
+  remember: (value: object) => void;
+  link: (value: object) => void;
+  cache: (url: string, value: object) => void;
+} {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trackref-slot-'));
+  const lib = path.join(dir, 'node_modules', 'slot-lib');
+  fs.mkdirSync(lib, { recursive: true });
+  fs.writeFileSync(path.join(lib, 'package.json'), JSON.stringify({ name: 'slot-lib', version: '1.0.0', main: 'index.js' }));
+  fs.writeFileSync(
+    path.join(lib, 'index.js'),
+    [
+      "'use strict';",
+      'const validator = { last: { value: undefined } };',
+      'exports.validate = (value) => { validator.last.value = value; };',
+      'const seen = [];',
+      'exports.remember = (value) => { seen.push(value); };',
+      'const chain = { head: undefined };',
+      'exports.link = (value) => { chain.head = { value, prev: chain.head }; };',
+      'const byUrl = {};',
+      'exports.cache = (url, value) => { byUrl[url] = { value }; };',
+    ].join('\n'),
+  );
+  return createRequire(path.join(dir, 'index.js'))('slot-lib');
+}
+
+/** Objects the user's own module keeps (a module variable of this test file). */
+let lastPage: Page | undefined;
+const keptPages: Page[] = [];
+
+describe("the per-test guard and a library's last-value slot", () => {
+  const lib = installSlotLibrary();
+  // Each test's objects are made in a function of their own: only the library (or the user's
+  // module variable) holds them.
+  const validated = (n: number): void => lib.validate(new Page(n));
+
+  test('an object a library keeps as its last value does not fail the test; the next one replaces it', async () => {
+    const guard = new LeakGuard();
+    for (const name of ['first', 'second', 'third']) {
+      const window = guard.begin({ name, file: 'slot.test.ts' });
+      validated(name.length);
+      expect(await guard.end(window, true)).toBeUndefined();
+    }
+  }, 60_000);
+
+  test('an object held by a timeout and by a library slot: after the wait for the timer, the slot is found and the test passes', async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'timer then slot', file: 'slot.test.ts' });
+    // The timer's path is the shorter one until the timer fires; then only the slot holds the page.
+    ((n: number) => {
+      const page = new Page(n);
+      lib.validate(page);
+      setTimeout(() => void page.n, 2000);
+    })(12);
+    expect(await guard.end(window, true)).toBeUndefined();
+  }, 60_000);
+
+  test('a test that also keeps an object of its own fails, and the report names the slot as not counted', async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'keeps one', file: 'slot.test.ts' });
+    keptPages.push(new Page(10));
+    validated(11);
+    const error = await guard.end(window, true);
+    keptPages.splice(0);
+    expect(error?.message).toMatch(/held by {2}keptPages\[0\]/);
+    expect(error?.message).toMatch(/kept by a library's last-value slot: validator\.last\.value \(slot-lib; not counted: bounded, one per slot\)/);
+  }, 60_000);
+
+  test('a collection a library appends to fails the test', async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'remembers', file: 'slot.test.ts' });
+    ((n: number) => lib.remember(new Page(n)))(20);
+    const error = await guard.end(window, true);
+    expect(error?.message).toMatch(/held by {2}.*seen\[0\]/);
+    expect(error?.message).not.toMatch(/last-value slot/);
+  }, 60_000);
+
+  test('an object a library keeps in a dictionary keyed by URL fails the test', async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'caches', file: 'slot.test.ts' });
+    ((n: number) => lib.cache(`http://127.0.0.1/page/${n}`, new Page(n)))(25);
+    const error = await guard.end(window, true);
+    expect(error?.message).toMatch(/held by {2}.*byUrl\['http:\/\/127\.0\.0\.1\/page\/25'\]\.value/);
+    expect(error?.message).not.toMatch(/last-value slot/);
+  }, 60_000);
+
+  test("a user's module variable holding one object fails the test", async () => {
+    const guard = new LeakGuard();
+    const window = guard.begin({ name: 'user variable', file: 'slot.test.ts' });
+    ((n: number) => (lastPage = new Page(n)))(30);
+    const error = await guard.end(window, true);
+    lastPage = undefined;
+    expect(error?.message).toMatch(/held by {2}lastPage/);
+    expect(error?.message).not.toMatch(/last-value slot/);
+  }, 60_000);
+
+  test("a library's linked list fails: at once when a test adds two, on the next test when each adds one", async () => {
+    const guard = new LeakGuard();
+    const linked = (n: number): void => lib.link(new Page(n));
+    const two = guard.begin({ name: 'links two', file: 'slot.test.ts' });
+    linked(40);
+    linked(41);
+    expect((await guard.end(two, true))?.message).toMatch(/held through a library's variable with 1 more of the test's objects: chain\.head.*counted: not one per slot/);
+    // A fresh guard (a new test file): the first value linked looks like a slot, the second shows
+    // that the slot kept the first one.
+    const next = new LeakGuard();
+    const first = next.begin({ name: 'links one', file: 'slot2.test.ts' });
+    linked(42);
+    expect(await next.end(first, true)).toBeUndefined();
+    const second = next.begin({ name: 'links another', file: 'slot2.test.ts' });
+    linked(43);
+    expect((await next.end(second, true))?.message).toMatch(/which still holds an object of the earlier test "links one" too: it grows, counted/);
   }, 60_000);
 });
