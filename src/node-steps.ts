@@ -5,7 +5,7 @@
  * a timer's live state comes from the caller's reader. Never decides where a path starts.
  */
 import type { RetainerStep } from './retainers';
-import { isTimeout, targetNamed } from './holders';
+import { isTimeout, scriptOfClosure, targetNamed } from './holders';
 import { accessor, mapSlotRole, nameOf, type SlotNamer, stringText, targetOfIndex } from './path-names';
 import type { HeapGraph } from './snapshot/graph';
 
@@ -115,6 +115,9 @@ export function promiseReactionStep(graph: HeapGraph, edges: readonly number[], 
       const fnName = fn >= 0 && graph.nodeName(fn) !== '' ? graph.nodeName(fn) : 'anonymous';
       return { step: { text: ` → await in ${fnName}()`, node: generator, anchor: false, holder }, end: j + 2 };
     }
+    // V8's own handlers (Promise.race's and Promise.all's resolve and reject functions) have no name
+    // or script: the user's code passed them to `then` without naming them.
+    if (graph.nodeName(to) === '' && scriptOfClosure(graph, to) === '') return { step: { text: '.then(…)', node: to, anchor: false, holder }, end: j };
     const handler = graph.nodeName(to) || 'anonymous';
     return { step: { text: field === 0 || field === '0' ? `.catch(${handler})` : `.then(${handler})`, node: to, anchor: false, holder }, end: j };
   }

@@ -73,17 +73,20 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   if (edges === undefined) return undefined;
   const steps: RetainerStep[] = [];
   const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
-  // Whether the path enters the user's code at this variable: its function is held right by a
-  // variable or global of Node's or a runner's own code, or by a module's exports (a runner wraps each
-  // module in a function of its own, so its module variables are one function deep).
-  const entersUserCode = (): boolean => {
+  // Whether the path enters the user's code at this variable (of a function of `script`): its function
+  // is held right by a variable or global of Node's or a runner's own code, or by the exports of the
+  // module the function is in (a runner wraps each module in a function of its own, so its module
+  // variables are one function deep). A function of another module reached through a module's exports
+  // (a callback stored in a library's registry) does not enter that module's scope.
+  const entersUserCode = (script: string): boolean => {
     let k = steps.length - 1;
     while (k >= 0 && steps[k]!.text === '') k--;
     if (k < 0 || !steps[k]!.text.endsWith('()')) return false;
     for (k--; k >= 0; k--) {
       const step = steps[k]!;
       if (step.text === '' || (!step.anchor && step.holder === undefined && !step.text.endsWith('()'))) continue;
-      return step.internal === true || step.holder?.kind === 'module-exports';
+      if (step.internal === true) return true;
+      return step.holder?.kind === 'module-exports' && script !== '' && displayFile(script) === step.holder.file;
     }
     return false;
   };
@@ -105,12 +108,17 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       steps.push({ text, node: to, anchor: true, start: own, internal: !own, ...(own ? { holder: { kind: 'global', selfReleasing: false } as const } : {}) });
     } else if (type === graph.edgeContext || (type === graph.edgeHidden && fromName === 'system / Context')) {
       // A closure or module variable; unnamed when V8's snapshot gives no reliable name for the slot.
-      const variable = type === graph.edgeContext ? String(name) : (contextSlotName(graph, from, Number(name)) ?? nameSlot?.(from, to) ?? '(variable)');
       const depth = contextDepth(graph, from);
       const nested = depth > 1;
       const script = scriptOfContext(graph, from);
+      const slotName = type === graph.edgeContext ? String(name) : (contextSlotName(graph, from, Number(name)) ?? nameSlot?.(from, to));
+      // A context of V8's own functions (a promise's resolve and reject functions, Promise.race's and
+      // Promise.all's helpers): no script, no variable names. Neither a module scope nor where the
+      // user can act.
+      const builtin = slotName === undefined && script === '' && !nested;
+      const variable = slotName ?? (builtin && graph.nodeName(to) === 'Promise' ? '(promise)' : '(variable)');
       const publicName = publicNodeVariable(script, variable);
-      const arrow = lastText().endsWith('()') ? ' → ' : '';
+      const arrow = lastText().endsWith('()') || (builtin && steps.length > 0) ? ' → ' : '';
       if (isNodeInternal(script) && variable === 'gcPersistentSignals' && next !== undefined && graph.edgeName(next) === 'table') {
         // Node keeps an AbortSignal.timeout() / AbortSignal.any() signal that has listeners until it aborts.
         steps.push({ text: 'AbortSignal.timeout() or .any() signal', node: graph.edgeTo(edges[i + 2] ?? next), anchor: true, start: true, holder: { kind: 'abort-signal', selfReleasing: true } });
@@ -119,8 +127,8 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
         steps.push({ text: `${arrow}${publicName}`, node: to, anchor: true, start: true, holder: { kind: 'global', selfReleasing: false } });
       } else {
         const internal = isNodeInternal(script) || isRunnerInternal(script);
-        const entered = !internal && nested && entersUserCode();
-        const start = !internal && (!nested || entered);
+        const entered = !internal && nested && entersUserCode(script);
+        const start = !internal && !builtin && (!nested || entered);
         const moduleLevel = start && (depth === 1 || (entered && depth === 2));
         const file = moduleLevel && script !== '' ? displayFile(script) : undefined;
         steps.push({
@@ -162,7 +170,10 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
         i = j;
       }
     } else if (type === graph.edgeInternal && name === 'context' && graph.nodeType(from) === 'closure') {
-      steps.push({ text: ` → ${fromName || 'anonymous'}()`, node: to, anchor: false });
+      // V8's own functions (a promise's resolve or reject function…) have no script: the variable that
+      // holds one is followed by what it settles, `reject → (promise)`, without a function step.
+      const builtin = fromName === '' && scriptOfClosure(graph, from) === '';
+      steps.push({ text: builtin ? '' : ` → ${fromName || 'anonymous'}()`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && name === '_events') {
       if (next !== undefined && graph.edgeType(next) === graph.edgeProperty) {
         const event = String(graph.edgeName(next));
@@ -196,6 +207,9 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const step = promiseReactionStep(graph, edges, i);
       steps.push(step.step);
       i = step.end;
+    } else if (type === graph.edgeInternal && name === 'reactions_or_result' && fromName === 'Promise') {
+      // A settled promise's value (or rejection reason): what `await promise` gives.
+      steps.push({ text: ' (result)', node: to, anchor: false });
     } else if (graph.nodeName(from) === 'system / PromiseReaction' && graph.nodeName(to) === 'system / PromiseReaction') {
       steps.push({ text: '', node: to, anchor: false });
     } else if ((type === graph.edgeElement || type === graph.edgeProperty) && isTimeout(graph, to)) {
@@ -250,9 +264,36 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   }
   const start = startOfShownPath(graph, steps);
   const shown = steps.slice(start).filter((step, i) => i === 0 || step.text !== '');
-  const parts = shown.length > MAX_SHOWN_STEPS ? [...shown.slice(0, 3), { text: ' … ' }, ...shown.slice(-(MAX_SHOWN_STEPS - 3))] : shown;
   const exportsOf = steps[start]?.holder?.kind === 'module-exports' ? ` (${steps[start]!.file})` : '';
-  return { text: parts.map((step) => step.text).join('').replace(/^ → /, '') + exportsOf, steps, start, edges };
+  return { text: foldSteps(shown) + exportsOf, steps, start, edges };
+}
+
+/**
+ * The shown steps as one text, folded in the middle when longer than MAX_SHOWN_STEPS: the first 3
+ * and the last 5 steps, and between them only the holders (a listener list with the listener's
+ * position, a pooled socket, a timer, a promise reaction…), each run of left-out steps written ` … `.
+ * A step that only qualifies the one before it (` (result)`, ` (Set member)`) is not counted apart.
+ */
+function foldSteps(steps: ReadonlyArray<Pick<RetainerStep, 'text' | 'holder'>>): string {
+  const shown: Array<Pick<RetainerStep, 'text' | 'holder'>> = [];
+  for (const step of steps) {
+    const last = shown[shown.length - 1];
+    if (last !== undefined && step.text.startsWith(' (')) shown[shown.length - 1] = { ...last, text: last.text + step.text };
+    else shown.push(step);
+  }
+  const tail = MAX_SHOWN_STEPS - 3;
+  const keep = (step: Pick<RetainerStep, 'text' | 'holder'>, i: number): boolean =>
+    i < 3 || i >= shown.length - tail || step.holder !== undefined || (shown[i - 1]?.holder?.kind === 'listener' && /^\[\d+\]$/.test(step.text));
+  const kept = shown.length <= MAX_SHOWN_STEPS ? shown : shown.filter(keep);
+  let text = '';
+  let shownIndex = 0;
+  for (const step of kept) {
+    const index = shown.indexOf(step, shownIndex);
+    if (index > shownIndex) text += ' … ';
+    text += text.endsWith(' … ') ? step.text.replace(/^(?: → | )/, '') : step.text;
+    shownIndex = index + 1;
+  }
+  return text.replace(/^ → /, '');
 }
 
 /** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */

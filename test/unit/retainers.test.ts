@@ -7,6 +7,7 @@
 // 3 times per check (1 warm-up, 1 counted by births, 1 measured on the heap): the reported instance is
 // the third made, index [2] / key 2 / 'p2'. This file declares no module-level number or boolean
 // variable before its containers (see 'a module-level counter declared before the container').
+import { EventEmitter } from 'node:events';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
 import { describe, expect, test } from 'vitest';
 import { clearMetaModule, leakIntoMetaModule, setMaker } from '../fixtures/retainers-vitest/import-meta-module.mjs';
@@ -31,6 +32,7 @@ const afterCrawlHooks: Array<() => string> = [];
 const cleanupRegistry = new FinalizationRegistry<HtmlResponse>(() => undefined);
 const liveTab = { tab: 1 };
 const deep = { a: { b: { c: { d: { e: { f: { g: { h: { list: [] as HtmlResponse[] } } } } } } } } };
+const deepBus = { a: { b: { c: { emitter: new EventEmitter().setMaxListeners(0) } } } };
 function makeCrawler() {
   const seenPages: HtmlResponse[] = [];
   return {
@@ -139,6 +141,19 @@ describe('paths', () => {
     deep.a.b.c.d.e.f.g.h.list = [];
     expect(await pathOf(() => void deep.a.b.c.d.e.f.g.h.list.push(page()))).toBe('deep.a.b … .f.g.h.list[2]');
     deep.a.b.c.d.e.f.g.h.list = [];
+  });
+
+  test('a folded path keeps its holders: the listener list and the listener position stay shown', async () => {
+    deepBus.a.b.c.emitter.removeAllListeners();
+    expect(
+      await pathOf(() => {
+        const state = { a: { b: { response: page() } } };
+        deepBus.a.b.c.emitter.on('tick', function onTick() {
+          return state;
+        });
+      }),
+    ).toBe("deepBus.a.b … listeners 'tick'[2] → onTick() → state.a.b.response");
+    deepBus.a.b.c.emitter.removeAllListeners();
   });
 
   test('a variable of a function that returned an object of methods: from the object, through the method', async () => {
