@@ -502,7 +502,9 @@ function oldestNew(instances: object[], baseline: Baseline, grown: number, candi
 export function oldestInstances(fresh: readonly object[], runsStarted: number, limit = OLDEST_SHOWN, sites?: SiteBook, candidates = OLDEST_SHOWN): LeakedInstance[] {
   const stamped = fresh.map((obj) => ({ obj, stamp: stampOf(obj) ?? Number.POSITIVE_INFINITY }));
   stamped.sort((a, b) => a.stamp - b.stamp);
-  return stamped.slice(0, Math.min(candidates, limit)).map(({ obj, stamp }) => {
+  // Candidates beyond what is shown (a traced run) are not capped by the growth: some new instances
+  // are not the user's (a Promise target counts the runner's pending promises too).
+  return stamped.slice(0, candidates > OLDEST_SHOWN ? candidates : Math.min(OLDEST_SHOWN, limit)).map(({ obj, stamp }) => {
     const site = allocationSiteOf(obj, sites);
     const instance: LeakedInstance = {
       className: classOf(obj)?.name ?? 'Object',
@@ -759,7 +761,7 @@ async function judgeByHeapCounts(
       const known = [...born, ...(baseline.tracked ?? [])];
       explain(all, baseline.seq, known);
       trace?.stop();
-      if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, OLDEST_SHOWN));
+      if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, Math.max(1, Math.min(OLDEST_SHOWN, row.leaked))));
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing.
       const wait = selfReleaseWait(all);

@@ -58,10 +58,18 @@ test('a leak of Map instances: made at the function of this file that made them,
 });
 
 test('a leak of promises: made at the arrow function of this file', async () => {
-  const report = await checkLeaks(() => { kept.push(new Promise(() => undefined)); }, Promise); // TRACED-PROMISE
-  expect(report.leaked).toBe(true);
-  const sites = report.rows.find((row) => row.leaking)!.oldest.map((instance) => instance.allocationSite?.location ?? '');
-  expect(sites.filter((location) => location.startsWith(`test/unit/allocation-trace.test.ts:${lineOf('TRACED-PROMISE')}:`))).not.toEqual([]);
+  // 20 a call: a Promise target counts the runner's pending promises too, and one settling during the
+  // traced run would offset a leak of one (the traced run then does not leak and gives no sites).
+  // Under CPU load V8 now and then loses the trace of objects moved by a collection while tracking
+  // (a known limit: that check has no site); three checks in a row without one is a failure.
+  let report;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    report = await checkLeaks(() => { for (let i = 0; i < 20; i++) kept.push(new Promise(() => undefined)); }, Promise); // TRACED-PROMISE
+    expect(report.leaked).toBe(true);
+    if (report.rows.find((row) => row.leaking)!.oldest.some((instance) => instance.allocationSite !== undefined)) break;
+  }
+  const sites = report!.rows.find((row) => row.leaking)!.oldest.map((instance) => instance.allocationSite?.location ?? '');
+  expect(sites.filter((location) => location.startsWith(`test/unit/allocation-trace.test.ts:${lineOf('TRACED-PROMISE')}:`)), report!.format()).not.toEqual([]);
 });
 
 test('a passing check is never traced, and tracking is off after a traced one', async () => {
