@@ -8,7 +8,9 @@
  * through `Error.prepareStackTrace` (Jest, Vitest), and says so (`declaredIn`).
  *
  * Disconnecting any inspector session switches V8's tracking off, so while tracking is on every
- * query of trackref's goes through the one session that started it (heap-query's `lendSession`).
+ * query of trackref's goes through the one session that started it (heap-query's `lendSession`), and
+ * the constructor hook's shared session is not disconnected until tracking stops (it was, after its
+ * 1 s idle time, when a traced run under CPU load took longer: every trace lost).
  * V8 moves an object's trace with it only while the object has no heap snapshot id, and objects
  * get ids while tracking is on (the profiler's periodic heap statistics, any snapshot): a compacting
  * collection then loses the traces of the objects it moves (seen on Node 20: the leaked objects
@@ -21,7 +23,7 @@ import * as inspector from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';
 import { runInThisContext } from 'node:vm';
 import { AllocationSite, siteOfStack } from './allocation';
-import { lendSession } from './heap-query';
+import { lendSession, sessionLent } from './heap-query';
 import { post } from './inspector-post';
 import type { HeapGraph } from './snapshot/graph';
 
@@ -37,7 +39,8 @@ let active: AllocationTrace | undefined;
  * be (no inspector in this Node, or tracking already on for another check).
  */
 export function startAllocationTrace(): AllocationTrace | undefined {
-  if (active !== undefined) return undefined;
+  // Another copy of trackref in this thread (a vm pool's test file) may be tracking.
+  if (active !== undefined || sessionLent()) return undefined;
   let session: inspector.Session | undefined;
   try {
     session = new inspector.Session();
@@ -74,9 +77,6 @@ function pauseCompaction(): { resume(): void } {
   if (startedWithout) return { resume() {} };
   try {
     setFlagsFromString('--no-compact');
-    // Parallel scavenges seemed to lose traces too under CPU load (leaked promises untraced in 2 of 8
-    // checks with the default, 2 of 20 without parallel scavenges): fewer losses, not none.
-    setFlagsFromString('--no-parallel-scavenge');
   } catch {
     return { resume() {} };
   }
@@ -84,7 +84,6 @@ function pauseCompaction(): { resume(): void } {
     resume() {
       try {
         setFlagsFromString('--compact');
-        setFlagsFromString('--parallel-scavenge');
       } catch {
         // Flags frozen meanwhile: nothing to restore that could be.
       }

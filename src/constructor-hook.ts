@@ -25,7 +25,7 @@ import * as inspector from 'node:inspector';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthSets } from './births';
 import { captureHookedSite } from './allocation';
-import { Post, realmGlobalOf, withRemoteObject } from './heap-query';
+import { Post, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
 import { own } from './own-objects';
 import { classOf } from './object-ref';
@@ -163,12 +163,22 @@ function acquireDebugger(): SharedDebugger {
 /** Lets go of the shared session: disabled and disconnected once no watch used it for `IDLE_MS`. */
 function releaseDebugger(shared: SharedDebugger): void {
   if (--shared.users > 0) return;
+  closeWhenIdle(shared);
+}
+
+function closeWhenIdle(shared: SharedDebugger): void {
   shared.idleTimer = realSetTimeout(() => closeDebugger(shared), IDLE_MS);
   shared.idleTimer.unref();
 }
 
 function closeDebugger(shared: SharedDebugger): void {
   if (shared.users > 0) return;
+  // Disconnecting would switch off allocation tracking (a failing check's traced run, which may
+  // outlast IDLE_MS under load): closed once it is over.
+  if (sessionLent()) {
+    closeWhenIdle(shared);
+    return;
+  }
   if (sharedDebugger() === shared) setSharedDebugger(undefined);
   try {
     shared.post('Debugger.disable');

@@ -115,17 +115,28 @@ export interface HeapQueryResult {
 
 /**
  * A session lent by allocation tracking (allocation-trace.ts) while it is on: disconnecting any
- * session stops V8's allocation tracking, so every query uses this one instead of a session of its own.
+ * session stops V8's allocation tracking, so every query uses this one instead of a session of its
+ * own, and the constructor hook's shared session is not disconnected meanwhile. Kept on Node's
+ * `inspector.Session` class, which every copy of this module in the thread shares (Jest and Vitest's
+ * vm pools load a copy per test file): a symbol-keyed property, removed when the loan ends.
  */
-let lent: inspector.Session | undefined;
+const LENT_KEY = Symbol.for('trackref.lentSession');
+const lentHolder = inspector.Session as unknown as Record<symbol, inspector.Session | undefined>;
 
 /** Lends `session` to every later `withSession` (undefined: each opens its own again). */
 export function lendSession(session: inspector.Session | undefined): void {
-  lent = session;
+  if (session === undefined) delete lentHolder[LENT_KEY];
+  else Object.defineProperty(lentHolder, LENT_KEY, { value: session, configurable: true, enumerable: false, writable: true });
+}
+
+/** Whether a session is lent (allocation tracking is on in this thread): no session may disconnect. */
+export function sessionLent(): boolean {
+  return lentHolder[LENT_KEY] !== undefined;
 }
 
 /** Runs `body` with an inspector session connected to this thread's isolate, then disconnects. */
 export function withSession<T>(body: (session: inspector.Session) => T): T {
+  const lent = lentHolder[LENT_KEY];
   if (lent !== undefined) return body(lent);
   const session = new inspector.Session();
   session.connect();

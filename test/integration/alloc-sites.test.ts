@@ -59,32 +59,14 @@ function expectReports(result: RunResult, jsFile: string, tsFile: string): void 
   for (const [name, marker] of TS_CASES) expectSite(result, name, tsFile, marker, true, false);
 }
 
-/**
- * Runs the fixture up to 3 times until its reports are right. Under CPU load V8 now and then loses
- * the allocation trace of objects a collection moved after the inspector's periodic heap statistics
- * gave them an id (a known limit, in docs/limitations.md): that run's reports then have no site.
- * Three runs in a row without the sites fail, with the last run's reports.
- */
-async function expectReportsWithin3Runs(run: () => Promise<RunResult>, jsFile: string, tsFile: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await run();
-    try {
-      expectReports(result, jsFile, tsFile);
-      return;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
-}
-
 describe('allocation sites of objects without a JavaScript constructor', () => {
   test('Jest', async () => {
-    await expectReportsWithin3Runs(() => runJest(FIXTURE), 'jest-sites.test.cjs', 'jest-sites.test.ts');
+    expectReports(await runJest(FIXTURE), 'jest-sites.test.cjs', 'jest-sites.test.ts');
   });
 
   for (const pool of ['forks', 'threads', 'vmThreads', 'vmForks']) {
     test(`Vitest, pool ${pool}`, async () => {
-      await expectReportsWithin3Runs(() => runVitest(FIXTURE, [`--pool=${pool}`]), 'vitest-sites.test.mjs', 'vitest-sites.test.ts');
+      expectReports(await runVitest(FIXTURE, [`--pool=${pool}`]), 'vitest-sites.test.mjs', 'vitest-sites.test.ts');
     });
   }
 });
