@@ -74,7 +74,35 @@ export function captureHookedSite(obj: object): void {
   const stack = stackText(HOOKED_FRAMES, captureHookedSite);
   if (stack === undefined) return;
   const lines = stack.split('\n');
-  let first = lines.findIndex((line) => EVAL_FRAME.test(line)) + 1;
+  recordFromFrame(obj, lines, lines.findIndex((line) => EVAL_FRAME.test(line)) + 1);
+}
+
+/**
+ * Where the promise `obj` being made comes from, seen from inside V8's promise init hook `hook`:
+ * false when trackref's own code made it (a check's awaits: never counted), else true, after
+ * recording its site when `record` (the first frame left is the code that made it: a `new Promise`,
+ * an async function, a `.then`).
+ */
+export function capturePromiseSite(obj: object, hook: Function, record: boolean): boolean {
+  const stack = stackText(record ? HOOKED_FRAMES : MAKER_FRAMES, hook);
+  if (stack === undefined) return true;
+  const lines = stack.split('\n');
+  // Past Node's dispatcher of promise hooks (when async_hooks are on too) and V8's built-ins.
+  let first = 1;
+  while (first < lines.length && PROMISE_MACHINERY.test(lines[first]!)) first++;
+  const maker = parseFrame(lines[first] ?? '');
+  if (maker !== undefined && isTrackrefFrame(maker.file)) return false;
+  if (record) recordFromFrame(obj, lines, first);
+  return true;
+}
+
+/** Frames enough to find the code that made a promise past the machinery making it. */
+const MAKER_FRAMES = 6;
+/** Frames of the machinery that makes a promise: Node's promise-hook dispatcher, V8's built-ins (`new Promise`, `Promise.race`, `.then`). */
+const PROMISE_MACHINERY = /\(node:internal\/(?:promise_hooks|async_hooks)[.:]|\(<anonymous>\)$|^\s*at new Promise \(/;
+
+/** Records `lines` (a stack: its header, then frames) as `obj`'s site from frame `first` on, past the constructors being run. */
+function recordFromFrame(obj: object, lines: string[], first: number): void {
   while (first < lines.length && CONSTRUCTOR_FRAME.test(lines[first]!)) first++;
   // Keep the one constructor frame that made the object when nothing else is left.
   if (first >= lines.length) first = lines.length - 1;

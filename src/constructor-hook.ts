@@ -10,9 +10,13 @@
  * A watch records births (instances of its targets made while it is open) as weak references, and
  * when asked captures each one's allocation stack: a passing check decides from births without a
  * heap census, a failing one gets a `made at` line for objects it did not stamp. It sees only
- * instances made by a hookable JS constructor (not builtins such as Map or Promise, nor
+ * instances made by a hookable JS constructor (not builtins such as Map, nor
  * `Object.create(C.prototype)`), and stops keeping references past its limit (`overflowed`). A
  * watch can instead count its births in birth sets (births.ts), which a scavenge can empty.
+ * A realm's own `Promise` has no JavaScript constructor, but V8 tells of every promise it makes
+ * (`new Promise`, async functions, `.then`, Node's own) through its promise init hook
+ * (`v8.promiseHooks.onInit`, every realm of the thread): a watch on `Promise` uses that instead of a
+ * breakpoint, with no inspector involved.
  *
  * Every watch of a thread (of every copy of this module in it) shares one session whose Debugger
  * domain stays enabled while watches are open and for `IDLE_MS` after the last one closed: enabling
@@ -23,8 +27,9 @@
  */
 import * as inspector from 'node:inspector';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
+import { promiseHooks } from 'node:v8';
 import { AnyClass, BirthSets } from './births';
-import { captureHookedSite } from './allocation';
+import { captureHookedSite, capturePromiseSite } from './allocation';
 import { Post, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
 import { own } from './own-objects';
@@ -232,6 +237,8 @@ export class BirthWatch {
   #debugger: SharedDebugger | undefined;
   readonly #breakpoints: string[] = own([]);
   readonly #realms: object[] = own([]);
+  /** Removes the promise init hook, while one is installed (a target is a realm's `Promise`). */
+  #stopPromiseHook: (() => void) | undefined;
   /** Set when more births came than the watch keeps: counts from it are incomplete. */
   overflowed = false;
   /** Set when recording a birth failed: counts from it are incomplete. */
@@ -243,8 +250,11 @@ export class BirthWatch {
     this.#born = options.counts === undefined ? own([]) : undefined;
   }
 
-  /** Called by the dispatcher for every object a hooked constructor is building. */
-  consider(obj: object): void {
+  /**
+   * Called by the dispatcher for every object a hooked constructor is building (and by the promise
+   * init hook for every new promise); `capture` records its allocation site.
+   */
+  consider(obj: object, capture: (obj: object) => void = captureHookedSite): void {
     if (this.#seen.has(obj)) return;
     if (!this.#targets.some((cls) => isInstance(obj, cls))) return;
     this.#seen.add(obj);
@@ -268,7 +278,7 @@ export class BirthWatch {
     }
     if (this.#options.captureSites && this.#sitesCaptured < SITE_LIMIT) {
       this.#sitesCaptured++;
-      captureHookedSite(obj);
+      capture(obj);
     }
   }
 
@@ -292,16 +302,20 @@ export class BirthWatch {
     return this.#born;
   }
 
-  /** Arms the breakpoints; returns the classes that cannot be hooked (they are not watched). */
+  /** Arms the hooks; returns the classes that cannot be hooked (they are not watched). */
   start(): Unhookable[] {
+    openWatches.add(this);
+    const unhookable: Unhookable[] = own([]);
+    const constructors = this.#targets.filter((cls) => !isRealmPromise(cls));
+    if (constructors.length < this.#targets.length) this.#stopPromiseHook = hookPromises(this);
+    // Only constructors need the debugger (enabling it is the expensive part of a cold watch).
+    if (constructors.length === 0) return unhookable;
     const shared = acquireDebugger();
     this.#debugger = shared;
-    openWatches.add(this);
     const { session } = shared;
     const sources = new Map<string, string>();
-    const unhookable: Unhookable[] = own([]);
     const hooked = new Set<AnyClass>();
-    for (const cls of this.#targets) {
+    for (const cls of constructors) {
       const plan = planHook(session, cls, sources);
       if (typeof plan === 'string') {
         unhookable.push({ cls, reason: plan });
@@ -327,26 +341,53 @@ export class BirthWatch {
     return unhookable;
   }
 
-  /** Removes the breakpoints (the watch stays open until `close()`). */
+  /** Removes the breakpoints and the promise hook (the watch stays open until `close()`). */
   #disarm(): void {
+    this.#stopPromiseHook?.();
+    this.#stopPromiseHook = undefined;
     const shared = this.#debugger;
     if (shared === undefined) return;
     for (const breakpointId of this.#breakpoints.splice(0)) shared.post('Debugger.removeBreakpoint', { breakpointId });
   }
 
-  /** Removes the breakpoints and the dispatcher, and lets go of the session. Safe to call more than once. */
+  /** Removes the hooks and the dispatcher, and lets go of the session. Safe to call more than once. */
   close(): void {
     openWatches.delete(this);
     for (const global of this.#realms.splice(0)) removeRealmUser(global);
     const shared = this.#debugger;
-    if (shared === undefined) return;
     try {
       this.#disarm();
     } finally {
       this.#debugger = undefined;
-      releaseDebugger(shared);
+      if (shared !== undefined) releaseDebugger(shared);
     }
   }
+}
+
+/** Whether `cls` is the `Promise` of its own realm (no JavaScript constructor: V8 makes its instances). */
+function isRealmPromise(cls: AnyClass): boolean {
+  return (realmGlobalOf(cls) as { Promise?: unknown }).Promise === cls;
+}
+
+/**
+ * Hands every promise V8 makes from now on to `watch`, except those trackref's own code makes (marked
+ * as its own: a check's pending awaits are never counted); returns the function that stops it.
+ */
+function hookPromises(watch: BirthWatch): () => void {
+  const onPromiseInit = (promise: Promise<unknown>): void => {
+    try {
+      if (!capturePromiseSite(promise, onPromiseInit, false)) {
+        own(promise);
+        return;
+      }
+      watch.consider(promise, (obj) => capturePromiseSite(obj, onPromiseInit, true));
+    } catch {
+      // Never throw into the code making the promise; its count is incomplete instead.
+      watch.failed = true;
+    }
+  };
+  const stop = promiseHooks.onInit(onPromiseInit);
+  return () => stop();
 }
 
 function isInstance(obj: object, cls: AnyClass): boolean {

@@ -1,7 +1,8 @@
-// Allocation sites from V8's allocation trace, for objects no constructor hook sees (Map, Promise):
+// Allocation sites for objects without a JavaScript constructor. From V8's allocation trace (Map):
 // the snapshot parser keeps the trace tables, a failing check runs fn again with allocation tracking
 // and names the function of this file that made the leaked objects (its declaration, and says so),
-// a passing check never tracks, and tracking is off again afterwards.
+// a passing check never tracks, and tracking is off again afterwards. From V8's promise init hook
+// (Promise): the exact line, with no traced run, and a check's own promises never counted.
 import { readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -57,13 +58,33 @@ test('a leak of Map instances: made at the function of this file that made them,
   expect(text).toContain("fn was called 3 times: 1 warm-up, 1 measured, then 1 again with V8's allocation tracking, for allocation sites (the counts above).");
 });
 
-test('a leak of promises: made at the arrow function of this file', async () => {
-  // 20 a call: a Promise target counts the runner's pending promises too, and one settling during the
-  // traced run would offset a leak of one (the traced run then does not leak and gives no sites).
-  const report = await checkLeaks(() => { for (let i = 0; i < 20; i++) kept.push(new Promise(() => undefined)); }, Promise); // TRACED-PROMISE
+test('a leak of promises: made at the exact line of this file, from V8\'s promise hook (no traced run)', async () => {
+  const report = await checkLeaks(() => { for (let i = 0; i < 20; i++) kept.push(new Promise(() => undefined)); }, Promise); // HOOKED-PROMISE
   expect(report.leaked).toBe(true);
-  const sites = report.rows.find((row) => row.leaking)!.oldest.map((instance) => instance.allocationSite?.location ?? '');
-  expect(sites.filter((location) => location.startsWith(`test/unit/allocation-trace.test.ts:${lineOf('TRACED-PROMISE')}:`)), report.format()).not.toEqual([]);
+  const row = report.rows.find((r) => r.leaking)!;
+  // The check's own pending promises are not counted: exactly the 20 of the measured call.
+  expect(row.leaked, report.format()).toBe(20);
+  expect(report.traced).toBeUndefined();
+  const line = lineOf('HOOKED-PROMISE');
+  const column = readFileSync(__filename, 'utf8').split('\n')[line - 1]!.indexOf('new Promise') + 1;
+  for (const instance of row.oldest) {
+    expect(instance.allocationSite?.location, report.format()).toBe(`test/unit/allocation-trace.test.ts:${line}:${column}`);
+    expect(instance.allocationSite?.declaredIn).toBeUndefined();
+  }
+});
+
+test('a check on promises that does not leak passes by births, and one made by an async function fails at its line', async () => {
+  async function settle(): Promise<number> {
+    await null;
+    return 1;
+  }
+  const clean = await checkLeaks(async () => { await settle(); }, Promise);
+  expect([clean.leaked, clean.counting], clean.format()).toEqual([false, 'births']);
+  const leaky = await checkLeaks(() => { kept.push(settle()); }, Promise); // HOOKED-ASYNC
+  expect(leaky.leaked).toBe(true);
+  const site = leaky.rows.find((r) => r.leaking)!.oldest[0]!.allocationSite;
+  // An async function's promise is made as it starts: the site is its own frame, its caller under it.
+  expect(site?.location, leaky.format()).toMatch(new RegExp(`^test/unit/allocation-trace\\.test\\.ts:${lineOf('async function settle')}:\\d+$`));
 });
 
 test('a traced run longer than the constructor hook\'s idle second keeps its trace (the hook\'s session stays connected)', async () => {
