@@ -102,7 +102,7 @@ export function installJestGuard(options: GuardOptions | undefined, getState: ()
         const window = windows.get(test);
         if (window === undefined) return;
         windows.delete(test);
-        const error = await installed.end(window, test.errors.length === 0 && !failsOnExpectState(getState()), declaredAt(test));
+        const error = await installed.end(window, test.errors.length === 0 && !failsOnExpectState(getState()), () => declaredAt(test));
         if (error !== undefined) test.errors.push(error);
       }
     } catch (error) {

@@ -10,6 +10,10 @@
  * as large as the most objects any check ever had alive at once. A new book starts when capture
  * starts, and the module lets go of it when capture stops; a holder that reads sites later (the
  * guard, for a test it reports at the end of the file) keeps its own reference to the book.
+ * A stack already formatted for the same frames (same file, line, column, function…) is reused, so a
+ * site is formatted once per test file, not once per birth. Reading the frames sets this realm's
+ * `Error.prepareStackTrace` for one capture and puts the previous value back (an own `undefined`
+ * where there was none, which V8 and Node treat the same). Never keeps a frame's receiver or function.
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
@@ -50,10 +54,80 @@ function stackText(frames: number, skipAbove: Function): string | undefined {
   }
 }
 
+/**
+ * Sites already formatted, by the signature of their frames. Formatting goes through the runner's
+ * source maps (under Jest, about 40 µs a stack): a loop of `new`s at one line would pay it for every
+ * object. A signature holds everything a V8 CallSite tells a formatter except the receiver and the
+ * function (strings only), so two births with one signature get the same text. This module is loaded
+ * once per test file under Jest and Vitest, and so is the cache; it is emptied past its limit.
+ */
+const formattedSites = new Map<string, string>();
+const FORMATTED_LIMIT = 2_048;
+
+interface CallSiteLike {
+  getFileName(): unknown;
+  getLineNumber(): unknown;
+  getColumnNumber(): unknown;
+  getFunctionName(): unknown;
+  getMethodName(): unknown;
+  getTypeName(): unknown;
+  getEvalOrigin(): unknown;
+  getScriptNameOrSourceURL(): unknown;
+  isConstructor(): unknown;
+  isNative(): unknown;
+  isEval(): unknown;
+  isAsync(): unknown;
+  isToplevel(): unknown;
+  isPromiseAll(): unknown;
+  getPromiseIndex(): unknown;
+}
+
+const callSites = (_error: Error, sites: unknown): unknown => sites;
+
+/**
+ * The signature of the frames `stackText(frames, skipAbove)` would format, read from V8's CallSites
+ * without formatting them; undefined when they cannot be read (then the stack is formatted).
+ */
+function stackSignature(frames: number, skipAbove: Function): string | undefined {
+  const holder: { stack?: unknown } = {};
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.stackTraceLimit = frames;
+    // Only for this capture: an own formatter on this realm's Error comes before the runner's.
+    Error.prepareStackTrace = callSites as typeof Error.prepareStackTrace;
+    Error.captureStackTrace(holder, skipAbove);
+    const sites = holder.stack;
+    if (!Array.isArray(sites)) return undefined;
+    let signature = '';
+    for (const site of sites as CallSiteLike[]) {
+      signature +=
+        `${site.getFileName()}\0${site.getLineNumber()}\0${site.getColumnNumber()}\0${site.getFunctionName()}\0${site.getMethodName()}\0` +
+        `${site.getTypeName()}\0${site.getEvalOrigin()}\0${site.getScriptNameOrSourceURL()}\0${site.isConstructor()}${site.isNative()}` +
+        `${site.isEval()}${site.isAsync()}${site.isToplevel()}${site.isPromiseAll()}${site.getPromiseIndex()}\n`;
+    }
+    return signature;
+  } catch {
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Captures where `obj` is being created; `skipAbove` is the outermost frame to leave out (the `new` target). */
 export function captureSite(obj: object, skipAbove: Function): void {
-  const stack = stackText(FRAMES, skipAbove);
-  if (stack !== undefined) currentSiteBook().set(obj, stack);
+  const signature = stackSignature(FRAMES, skipAbove);
+  let stack = signature === undefined ? undefined : formattedSites.get(signature);
+  if (stack === undefined) {
+    stack = stackText(FRAMES, skipAbove);
+    if (stack === undefined) return;
+    if (signature !== undefined) {
+      if (formattedSites.size >= FORMATTED_LIMIT) formattedSites.clear();
+      formattedSites.set(signature, stack);
+    }
+  }
+  currentSiteBook().set(obj, stack);
 }
 
 /**

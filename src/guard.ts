@@ -94,6 +94,11 @@ interface Window extends GuardWindow {
   ended: boolean;
 }
 
+/** The stack lines to show under a failing test's report (read only for tests that fail). */
+interface FramesOf {
+  get(window: Window): string | undefined;
+}
+
 /** A test the guard failed, and the error to fail it with. */
 export interface GuardFailure {
   window: GuardWindow;
@@ -242,9 +247,11 @@ export class LeakGuard {
    * Closes a test's window once it has finished (after its afterEach hooks). For a test that passed
    * and leaked, resolves to the error to fail it with ('each-test'), or keeps the window for
    * `settlePending` ('end-of-file'). Rejects only if the check itself broke.
-   * `frames`: stack lines for the error (where the test is declared).
+   * `frames`: stack lines for the error (where the test is declared), or a function giving them,
+   * called only when the test fails (reading a runner's captured stack formats it through source
+   * maps, which costs more than a passing test's whole check under Jest).
    */
-  async end(handle: GuardWindow, passed: boolean, frames?: string): Promise<LeakGuardError | undefined> {
+  async end(handle: GuardWindow, passed: boolean, frames?: string | (() => string | undefined)): Promise<LeakGuardError | undefined> {
     const window = handle as Window;
     if (window.ended) return undefined;
     window.ended = true;
@@ -268,25 +275,18 @@ export class LeakGuard {
       return undefined;
     }
     if ((await this.#afterScavenge([window])).length === 0) return undefined;
-    const [failure] = await this.#settle([window], frames === undefined ? undefined : new Map([[window, frames]]));
+    const [failure] = await this.#settle([window], { get: () => (typeof frames === 'function' ? frames() : frames) });
     return failure?.error;
   }
 
   /**
    * Judges the windows kept by 'end-of-file' (call it once the file's tests and afterAll hooks are
-   * done) and returns the tests to fail. `framesOf` gives stack lines for each test's error.
+   * done) and returns the tests to fail. `framesOf` gives stack lines for each failing test's error.
    */
   async settlePending(framesOf?: (window: GuardWindow) => string | undefined): Promise<GuardFailure[]> {
     const windows = await this.#afterScavenge(this.#pending);
     this.#pending = [];
-    const frames = new Map<Window, string>();
-    if (framesOf !== undefined) {
-      for (const window of windows) {
-        const lines = framesOf(window);
-        if (lines !== undefined) frames.set(window, lines);
-      }
-    }
-    return this.#settle(windows, frames);
+    return this.#settle(windows, framesOf === undefined ? undefined : { get: framesOf });
   }
 
   /** Writes this test file's guard records (tests checked, skipped) to the CI report, if one is on. */
@@ -325,7 +325,7 @@ export class LeakGuard {
     return left;
   }
 
-  async #settle(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
+  async #settle(windows: Window[], frames: FramesOf | undefined): Promise<GuardFailure[]> {
     const started = now();
     try {
       return await this.#settleFully(windows, frames);
@@ -334,7 +334,7 @@ export class LeakGuard {
     }
   }
 
-  async #settleFully(windows: Window[], frames: Map<Window, string> | undefined): Promise<GuardFailure[]> {
+  async #settleFully(windows: Window[], frames: FramesOf | undefined): Promise<GuardFailure[]> {
     const alive = (list: Window[]): Window[] => list.filter((window) => this.#survivors(window) > 0);
     const total = (list: Window[]): number => list.reduce((sum, window) => sum + this.#survivors(window), 0);
     // V8 runs the callbacks of one FinalizationRegistry per task, and other registries (the user's)

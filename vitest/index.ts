@@ -146,7 +146,7 @@ export function guardLeaks(options?: GuardOptions): void {
     taskOf.set(window, task);
     // After every afterEach hook, cleanup and fixture teardown of the test, when its state is known.
     context.onTestFinished(async () => {
-      const error = await installed.end(window, task.result?.state === 'pass', declaredAt(task));
+      const error = await installed.end(window, task.result?.state === 'pass', () => declaredAt(task));
       if (error !== undefined) throw error;
     }, GUARD_HOOK_TIMEOUT_MS);
   });

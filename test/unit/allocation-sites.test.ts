@@ -67,3 +67,24 @@ test('an object that is not tracked has no site; a non-object is refused with wh
   expect(() => allocationSiteOf(null as never)).toThrow(/allocationSiteOf\(\) takes a tracked object, but received null\. Pass an instance, e\.g\. allocationSiteOf\(getOldest\('HtmlResponse'\)\)/);
   expect(() => captureAllocationSites('yes' as never)).toThrow(/captureAllocationSites\(\) takes true or false, but received the string "yes"\. Pass true to record/);
 });
+
+test('objects made at one line share its site, other lines and callers get theirs; Error.prepareStackTrace is left as it was', () => {
+  const before = Error.prepareStackTrace;
+  const make = (url: string): Request => new Request(url);
+  captureAllocationSites(true);
+  try {
+    const looped = [0, 1, 2].map((i) => new Request(`http://a/${i}`));
+    const other = new Request('http://b/');
+    const viaHelper = make('http://c/');
+    const sites = looped.map((request) => allocationSiteOf(request)!);
+    expect(new Set(sites.map((site) => site.location)).size).toBe(1);
+    expect(sites[0]!.excerpt[1]).toContain('new Request(`http://a/${i}`)');
+    expect(allocationSiteOf(other)!.line).toBe(sites[0]!.line + 1);
+    expect(allocationSiteOf(other)!.excerpt[1]).toContain("new Request('http://b/')");
+    expect(allocationSiteOf(viaHelper)!.excerpt[1]).toContain('new Request(url)');
+    expect(allocationSiteOf(viaHelper)!.line).toBeLessThan(sites[0]!.line);
+    expect(Error.prepareStackTrace).toBe(before);
+  } finally {
+    captureAllocationSites(false);
+  }
+});
