@@ -84,11 +84,8 @@ interface CallSiteLike {
 
 const callSites = (_error: Error, sites: unknown): unknown => sites;
 
-/**
- * The signature of the frames `stackText(frames, skipAbove)` would format, read from V8's CallSites
- * without formatting them; undefined when they cannot be read (then the stack is formatted).
- */
-function stackSignature(frames: number, skipAbove: Function): string | undefined {
+/** The current stack's V8 CallSites, at most `frames` deep, above `skipAbove`, without formatting them; undefined when they cannot be read. */
+function callSitesOf(frames: number, skipAbove: Function): CallSiteLike[] | undefined {
   const holder: { stack?: unknown } = {};
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
@@ -98,9 +95,25 @@ function stackSignature(frames: number, skipAbove: Function): string | undefined
     Error.prepareStackTrace = callSites as typeof Error.prepareStackTrace;
     Error.captureStackTrace(holder, skipAbove);
     const sites = holder.stack;
-    if (!Array.isArray(sites)) return undefined;
+    return Array.isArray(sites) ? (sites as CallSiteLike[]) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * The signature of the frames `stackText(frames, skipAbove)` would format, read from V8's CallSites
+ * without formatting them; undefined when they cannot be read (then the stack is formatted).
+ */
+function stackSignature(frames: number, skipAbove: Function): string | undefined {
+  const sites = callSitesOf(frames, skipAbove);
+  if (sites === undefined) return undefined;
+  try {
     let signature = '';
-    for (const site of sites as CallSiteLike[]) {
+    for (const site of sites) {
       signature +=
         `${site.getFileName()}\0${site.getLineNumber()}\0${site.getColumnNumber()}\0${site.getFunctionName()}\0${site.getMethodName()}\0` +
         `${site.getTypeName()}\0${site.getEvalOrigin()}\0${site.getScriptNameOrSourceURL()}\0${site.isConstructor()}${site.isNative()}` +
@@ -109,9 +122,6 @@ function stackSignature(frames: number, skipAbove: Function): string | undefined
     return signature;
   } catch {
     return undefined;
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
   }
 }
 
@@ -152,28 +162,41 @@ export function captureHookedSite(obj: object): void {
 }
 
 /**
- * Where the promise `obj` being made comes from, seen from inside V8's promise init hook `hook`:
- * false when trackref's own code made it (a check's awaits: never counted), else true, after
- * recording its site when `record` (the first frame left is the code that made it: a `new Promise`,
- * an async function, a `.then`).
+ * Whether trackref's own code is making the promise whose init hook `hook` runs now (a check's
+ * awaits: never counted). Reads V8's CallSites, unformatted (no source maps: this runs for every
+ * promise made during a check on `Promise`), past the machinery that makes a promise: Node's
+ * dispatcher of promise hooks (when async_hooks are on too) and V8's built-ins (no file).
  */
-export function capturePromiseSite(obj: object, hook: Function, record: boolean): boolean {
-  const stack = stackText(record ? HOOKED_FRAMES : MAKER_FRAMES, hook);
-  if (stack === undefined) return true;
+export function promiseMadeByTrackref(hook: Function): boolean {
+  const sites = callSitesOf(MAKER_FRAMES, hook);
+  if (sites === undefined) return false;
+  for (const site of sites) {
+    const file = site.getFileName();
+    if (typeof file !== 'string' || PROMISE_MACHINERY.test(file)) continue;
+    return isTrackrefFrame(file.startsWith('file://') ? fileURLToPath(file) : file);
+  }
+  return false;
+}
+
+/**
+ * Records where the promise `obj` is being made, seen from inside V8's promise init hook `hook`:
+ * the first frame kept is the code that made it (a `new Promise`, an async function, a `.then`).
+ */
+export function capturePromiseSite(obj: object, hook: Function): void {
+  const stack = stackText(HOOKED_FRAMES, hook);
+  if (stack === undefined) return;
   const lines = stack.split('\n');
-  // Past Node's dispatcher of promise hooks (when async_hooks are on too) and V8's built-ins.
   let first = 1;
-  while (first < lines.length && PROMISE_MACHINERY.test(lines[first]!)) first++;
-  const maker = parseFrame(lines[first] ?? '');
-  if (maker !== undefined && isTrackrefFrame(maker.file)) return false;
-  if (record) recordFromFrame(obj, lines, first);
-  return true;
+  while (first < lines.length && PROMISE_FRAME.test(lines[first]!)) first++;
+  recordFromFrame(obj, lines, first);
 }
 
 /** Frames enough to find the code that made a promise past the machinery making it. */
 const MAKER_FRAMES = 6;
-/** Frames of the machinery that makes a promise: Node's promise-hook dispatcher, V8's built-ins (`new Promise`, `Promise.race`, `.then`). */
-const PROMISE_MACHINERY = /\(node:internal\/(?:promise_hooks|async_hooks)[.:]|\(<anonymous>\)$|^\s*at new Promise \(/;
+/** Files of Node's dispatchers of promise hooks. */
+const PROMISE_MACHINERY = /^node:internal\/(?:promise_hooks|async_hooks)$/;
+/** Formatted frames of the machinery that makes a promise: Node's dispatchers, V8's built-ins (`new Promise`, `Promise.race`, `.then`). */
+const PROMISE_FRAME = /\(node:internal\/(?:promise_hooks|async_hooks)[.:]|\(<anonymous>\)$|^\s*at new Promise \(/;
 
 /** Records `lines` (a stack: its header, then frames) as `obj`'s site from frame `first` on, past the constructors being run. */
 function recordFromFrame(obj: object, lines: string[], first: number): void {

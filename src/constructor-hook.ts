@@ -29,7 +29,7 @@ import * as inspector from 'node:inspector';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { promiseHooks } from 'node:v8';
 import { AnyClass, BirthSets } from './births';
-import { captureHookedSite, capturePromiseSite } from './allocation';
+import { captureHookedSite, capturePromiseSite, promiseMadeByTrackref } from './allocation';
 import { Post, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
 import { own } from './own-objects';
@@ -376,11 +376,11 @@ function isRealmPromise(cls: AnyClass): boolean {
 function hookPromises(watch: BirthWatch): () => void {
   const onPromiseInit = (promise: Promise<unknown>): void => {
     try {
-      if (!capturePromiseSite(promise, onPromiseInit, false)) {
+      if (promiseMadeByTrackref(onPromiseInit)) {
         own(promise);
         return;
       }
-      watch.consider(promise, (obj) => capturePromiseSite(obj, onPromiseInit, true));
+      watch.consider(promise, (obj) => capturePromiseSite(obj, onPromiseInit));
     } catch {
       // Never throw into the code making the promise; its count is incomplete instead.
       watch.failed = true;
