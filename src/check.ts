@@ -16,7 +16,7 @@ import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedg
 import { BirthWatch, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
-import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
+import { backOffWhileFalling, collectAgain, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
 import { canCountWeakSets } from './weak-count';
 import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
@@ -232,7 +232,8 @@ function birthRows(sets: BirthSets<ResolvedTarget | AnyClass>, resolved: Resolve
 /**
  * Collects as little as decides, and counts: a timer's turn (what fn left for a timer due within a
  * millisecond is counted too), a scavenge; while the counts do not decide, a full collection; then
- * a settled one (finalizers and just-finishing work had their turn). `decided` tells whether counts
+ * a second one after the finalizers' turn, which makes it a settled collection (`settledOnly`: a
+ * settled collection straight after the scavenge). `decided` tells whether counts
  * settle the question as they are.
  */
 async function settleBirths(count: () => BirthRow[] | undefined, decided: (rows: BirthRow[]) => boolean, settledOnly: boolean): Promise<BirthRow[] | undefined> {
@@ -240,13 +241,16 @@ async function settleBirths(count: () => BirthRow[] | undefined, decided: (rows:
   collectYoung();
   let rows = count();
   if (rows === undefined || decided(rows)) return rows;
-  if (!settledOnly) {
-    gcFunction()();
-    await nextMacrotask();
-    rows = count();
-    if (rows === undefined || decided(rows)) return rows;
+  if (settledOnly) {
+    await collectGarbage();
+    return count();
   }
-  await collectGarbage();
+  gcFunction()();
+  await nextMacrotask();
+  rows = count();
+  if (rows === undefined || decided(rows)) return rows;
+  // That collection and its turn were the first half of a settled collection: one more completes it.
+  await collectAgain();
   return count();
 }
 
@@ -721,8 +725,11 @@ async function judgeByHeapCounts(
       }
       await collectGarbage();
       rows = count(baseline);
-      await backOffWhileFalling(excess(rows), async () => {
-        await collectGarbage();
+      await backOffWhileFalling(excess(rows), async (mayBeLast) => {
+        // After the wait (the finalizers' turn after the last collection) one collection settles
+        // what was pending then; a count the verdict may stand on is settled as fully as ever.
+        if (mayBeLast) await collectGarbage();
+        else await collectAgain();
         // Counted again only when watched instances (kept after a heap scan) show that some died.
         const recounted = recountWatched(rows);
         if (recounted !== undefined && excess(recounted) >= excess(rows)) return excess(rows);

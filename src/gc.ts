@@ -65,6 +65,17 @@ export async function collectGarbage(): Promise<void> {
 }
 
 /**
+ * One full collection and a turn for the finalizers and WeakRef clearing it triggered. Settled only
+ * when what came before was a collection followed by a turn (e.g. a sleep after `collectGarbage`):
+ * then this is the second collection a settled one needs, and running `collectGarbage` would
+ * collect a third time for nothing.
+ */
+export async function collectAgain(): Promise<void> {
+  gcFunction()();
+  await nextMacrotask();
+}
+
+/**
  * Waits before re-collecting while a grown count may still shrink: about 0.1 s when nothing falls
  * (two re-counts), up to about 0.5 s in all while the count keeps falling.
  */
@@ -77,15 +88,18 @@ const PATIENCE = 2;
  * The bounded back-off before a leak verdict: while `excess` (what is over the tolerance) is above
  * zero, wait, let `remeasure` collect and count again, and stop once the count has not fallen on
  * `PATIENCE` re-counts in a row, so pending finalization or just-finishing async work (a timer that
- * releases the object shortly after fn returns) cannot cause a false failure.
+ * releases the object shortly after fn returns) cannot cause a false failure. `remeasure` is told
+ * whether its count may be the last (the back-off ends after it unless the count fell): that count
+ * must follow a settled collection; the others may follow one collection after the wait (the wait
+ * was the turn for the finalizers of the collection before it).
  */
-export async function backOffWhileFalling(excess: number, remeasure: () => Promise<number>): Promise<void> {
+export async function backOffWhileFalling(excess: number, remeasure: (mayBeLast: boolean) => Promise<number>): Promise<void> {
   let current = excess;
   let unchanged = 0;
-  for (const delay of BACK_OFF_MS) {
+  for (const [i, delay] of BACK_OFF_MS.entries()) {
     if (current === 0) return;
     await sleep(delay);
-    const next = await remeasure();
+    const next = await remeasure(unchanged + 1 >= PATIENCE || i === BACK_OFF_MS.length - 1);
     if (next < current) {
       current = next;
       unchanged = 0;
