@@ -234,7 +234,16 @@ export interface AllocationSite {
    * line of the `new`.
    */
   declaredIn?: string;
+  /**
+   * Set when no frame of the user's code was on the stack (a library's own loop or a timer made the
+   * object): the site's function and up to `CALLERS_SHOWN` callers after it (`file:line:column (fn)`),
+   * innermost first, so the report says which library work made it.
+   */
+  from?: string[];
 }
+
+/** Callers shown under a site that is not in the user's code. */
+const CALLERS_SHOWN = 3;
 
 const FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 
@@ -298,7 +307,8 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
   const site = user ?? frames.find((frame) => !frame.file.startsWith('node:')) ?? made;
   if (site === undefined) return undefined;
   const location = `${shownPath(site.file)}:${site.line}:${site.column}`;
-  const via = library === undefined || library === site ? undefined : `${shownPath(library.file)}:${library.line}:${library.column}${library.fn === '' ? '' : ` (${library.fn})`}`;
+  const via = library === undefined || library === site ? undefined : frameText(library);
+  const from = user === undefined ? frames.slice(frames.indexOf(site), frames.indexOf(site) + 1 + CALLERS_SHOWN).map(frameText) : undefined;
   return {
     location,
     file: site.file,
@@ -307,7 +317,13 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
     excerpt: site.file.startsWith('node:') ? [] : excerpt(site.file, site.line),
     ...(via === undefined ? {} : { via }),
     ...(declared ? { declaredIn: site.fn === '' ? '(anonymous function)' : site.fn } : {}),
+    ...(from === undefined ? {} : { from }),
   };
+}
+
+/** A frame as the report shows it: `file:line:column (function)`. */
+function frameText(frame: Frame): string {
+  return `${shownPath(frame.file)}:${frame.line}:${frame.column}${frame.fn === '' ? '' : ` (${frame.fn})`}`;
 }
 
 function excerpt(file: string, line: number): string[] {

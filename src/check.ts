@@ -530,6 +530,7 @@ function reportedSite(site: AllocationSite): NonNullable<LeakedInstance['allocat
     excerpt: site.excerpt,
     ...(site.via === undefined ? {} : { via: site.via }),
     ...(site.declaredIn === undefined ? {} : { declaredIn: site.declaredIn }),
+    ...(site.from === undefined ? {} : { from: site.from }),
   };
 }
 

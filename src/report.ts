@@ -27,6 +27,8 @@ export interface LeakedInstance {
      * without a JavaScript constructor): its name; `location` is where it is declared, not the `new`.
      */
     declaredIn?: string;
+    /** No frame of the user's code was on the stack: the site (as `location`, with its function) and its callers (`file:line:column (fn)`), innermost first. */
+    from?: string[];
   };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
@@ -376,9 +378,15 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         const { declaredIn } = instance.allocationSite;
         const which = declaredIn === undefined || declaredIn.startsWith('(') ? 'the function' : `${declaredIn}()`;
         const inFunction = declaredIn === undefined ? '' : style.dim(`  in ${which} declared here (allocation tracking gives the function, not the line)`);
-        lines.push(`${indent}made at  ${instance.allocationSite.location}${inFunction}`);
+        // Made with no frame of the user's code on the stack: the site with its function, then its callers.
+        const [made, ...callers] = instance.allocationSite.from ?? [instance.allocationSite.location];
+        lines.push(`${indent}made at  ${made}${inFunction}`);
         if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
         if (instance.allocationSite.via !== undefined) lines.push(style.dim(`${indent}    via  ${instance.allocationSite.via}`));
+        if (index === 0 && callers.length > 0) {
+          lines.push(...callers.map((frame) => style.dim(`${indent}   from  ${frame}`)));
+          lines.push(style.dim(`${indent}         (no frame of your code was on the stack: the library's own work made it)`));
+        }
       }
     });
     const whyNot = row.oldest.find((instance) => instance.whyNoRetainerPath !== undefined)?.whyNoRetainerPath;

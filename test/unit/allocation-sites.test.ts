@@ -88,3 +88,36 @@ test('objects made at one line share its site, other lines and callers get their
     captureAllocationSites(false);
   }
 });
+
+test("an object a library's own loop made (no frame of the test's code on the stack): the library's frame, its callers and a note", async () => {
+  // A library under node_modules/ that makes its objects from a setImmediate loop, as a crawler's
+  // task pool fetches its next request: the test's frames are not on those stacks.
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createRequire } = await import('node:module');
+  const dir = join(mkdtempSync(join(tmpdir(), 'trackref-loop-')), 'node_modules', 'loop-lib');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'index.js'),
+    [
+      'class Job { constructor(n) { this.n = n; } }',
+      'const done = [];',
+      'function fetchNext(n) { return new Job(n); }',
+      'function tick(left, resolve) { done.push(fetchNext(left)); if (left > 1) setImmediate(tick, left - 1, resolve); else resolve(); }',
+      'function run(count) { return new Promise((resolve) => setImmediate(tick, count, resolve)); }',
+      'module.exports = { Job, run };',
+    ].join('\n'),
+  );
+  const lib = createRequire(import.meta.url)(join(dir, 'index.js')) as { Job: new (n: number) => object; run(count: number): Promise<void> };
+  const report = await checkLeaks(() => lib.run(3), lib.Job);
+  expect(report.leaked).toBe(true);
+  const site = report.rows[0]!.oldest[0]!.allocationSite!;
+  expect(site.location).toMatch(/node_modules\/loop-lib\/index\.js:3:\d+$/);
+  expect(site.from![0]).toMatch(/loop-lib\/index\.js:3:\d+ \(fetchNext\)$/);
+  expect(site.from![1]).toMatch(/loop-lib\/index\.js:4:\d+ \(Immediate\.tick \[as _onImmediate\]\)$/);
+  const text = report.format();
+  expect(text).toMatch(/made at {2}\S*loop-lib\/index\.js:3:\d+ \(fetchNext\)/);
+  expect(text).toMatch(/from {2}\S*loop-lib\/index\.js:4:\d+ \(Immediate\.tick/);
+  expect(text).toContain("no frame of your code was on the stack: the library's own work made it");
+});
