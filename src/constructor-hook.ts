@@ -30,7 +30,7 @@ import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from '
 import { promiseHooks } from 'node:v8';
 import { AnyClass, BirthSets } from './births';
 import { captureHookedSite, capturePromiseSite, promiseMadeByTrackref } from './allocation';
-import { Post, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
+import { Post, codeRealmGlobalOf, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
 import { own } from './own-objects';
 import { classOf } from './object-ref';
@@ -324,7 +324,8 @@ export class BirthWatch {
       // Two targets sharing a constructor (a class and its subclass without one) need one hook.
       if (hooked.has(plan.fn)) continue;
       hooked.add(plan.fn);
-      const global = realmGlobalOf(plan.fn);
+      // The realm the condition runs in: the constructor's code's, not its base class's.
+      const global = codeRealmGlobalOf(plan.fn);
       withRemoteObject(session, global, plan.fn, (objectId, remotePost) => {
         if (plan.kind === 'call') {
           this.#breakpoints.push(remotePost<{ breakpointId: string }>('Debugger.setBreakpointOnFunctionCall', { objectId, condition: CONDITION }).breakpointId);

@@ -32,12 +32,43 @@ let nextRealmTag = 1;
 const contextIds = new WeakMap<object, number>();
 const realmGlobals = new WeakMap<object, object>();
 
-/** The global object of the realm (main context, worker, vm context) a class was created in. */
+/**
+ * The global object of the realm (main context, worker, vm context) a class was created in, as its
+ * `constructor` property tells (a function's realm `Function`). For a derived class that property is
+ * inherited from its base class, which may come from another realm: see `codeRealmGlobalOf`.
+ */
 export function realmGlobalOf(cls: AnyClass): object {
   const realmFunction: unknown = (cls as unknown as { constructor: unknown }).constructor;
-  if (typeof realmFunction !== 'function') {
-    return globalThis;
+  return typeof realmFunction === 'function' ? globalOfRealmFunction(realmFunction) : globalThis;
+}
+
+/**
+ * The global object of the realm whose code `fn` runs in: where a breakpoint condition set in it is
+ * evaluated. For a class, the realm its `class` was evaluated in, even when it extends a class of
+ * another realm (a vm context's class extending Node's `EventEmitter`): calling a class constructor
+ * without `new` throws a TypeError made in the class's own realm before any of its code runs
+ * (ECMA-262, [[Call]] of a class constructor). Other functions are never called.
+ */
+export function codeRealmGlobalOf(fn: AnyClass): object {
+  let source = '';
+  try {
+    source = Function.prototype.toString.call(fn);
+  } catch {
+    // Not a plain function (a revoked proxy): its `constructor` is all there is to go by.
   }
+  if (source.startsWith('class')) {
+    try {
+      Reflect.apply(fn, undefined, []);
+    } catch (error) {
+      const realmFunction: unknown = (error as { constructor?: { constructor?: unknown } } | null)?.constructor?.constructor;
+      if (typeof realmFunction === 'function') return globalOfRealmFunction(realmFunction);
+    }
+  }
+  return realmGlobalOf(fn);
+}
+
+/** The global object of the realm whose `Function` constructor is `realmFunction`. */
+function globalOfRealmFunction(realmFunction: Function): object {
   let global = realmGlobals.get(realmFunction);
   if (global === undefined) {
     try {

@@ -7,6 +7,7 @@ import * as inspector from 'node:inspector';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import * as vm from 'node:vm';
+import { EventEmitter } from 'node:events';
 import { describe, expect, test } from 'vitest';
 import { checkLeaks } from 'trackref';
 
@@ -78,6 +79,18 @@ describe('checks decided by births through a constructor hook', () => {
     const clean = await checkLeaks(() => make(false), Made);
     const leaky = await checkLeaks(() => make(true), Made, { paths: false });
     expect([clean.leaked, clean.counting, leaky.leaked]).toEqual([false, 'births', true]);
+  });
+
+  test("a vm context's class with a constructor of its own, extending a class of this realm (as Jest's test files extend Node's EventEmitter)", async () => {
+    // Its inherited `constructor` property names this realm; the breakpoint's condition runs in the
+    // vm context's, which must be where the dispatcher is found.
+    const context = vm.createContext({ kept, Base, EventEmitter });
+    for (const base of ['Base', 'EventEmitter']) {
+      const Made = vm.runInContext(`(class Made extends ${base} { constructor(n) { super(); this.n = n; } })`, context) as new (n: number) => object;
+      const clean = await checkLeaks(() => void new Made(1), Made);
+      const leaky = await checkLeaks(() => void kept.push(new Made(2)), Made, { paths: false });
+      expect([base, clean.leaked, clean.counting, leaky.leaked, leaky.rows[0]!.leaked]).toEqual([base, false, 'births', true, 1]);
+    }
   });
 
   test('a debugger statement in the code under test does not stop it', async () => {
