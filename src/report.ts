@@ -54,7 +54,7 @@ export type RetainerHolder =
   /** A Node timer: a timeout releases its callback when it fires (`dueInMs` from now), an interval never. */
   | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; selfReleasing: boolean }
   /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners). */
-  | { kind: 'abort-signal'; selfReleasing: true }
+  | { kind: 'abort-signal'; timeout: boolean; selfReleasing: true }
   /** A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed. */
   | { kind: 'listener'; emitter: 'EventEmitter' | 'EventTarget'; event: string; selfReleasing: false }
   /** A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout). */

@@ -18,6 +18,7 @@ import {
   publicNodeVariable,
   scriptOfClosure,
   scriptOfContext,
+  targetNamed,
   timerRepeats,
 } from './holders';
 import { eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timerListDelay, timerText } from './node-steps';
@@ -120,8 +121,14 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const publicName = publicNodeVariable(script, variable);
       const arrow = lastText().endsWith('()') || (builtin && steps.length > 0) ? ' → ' : '';
       if (isNodeInternal(script) && variable === 'gcPersistentSignals' && next !== undefined && graph.edgeName(next) === 'table') {
-        // Node keeps an AbortSignal.timeout() / AbortSignal.any() signal that has listeners until it aborts.
-        steps.push({ text: 'AbortSignal.timeout() or .any() signal', node: graph.edgeTo(edges[i + 2] ?? next), anchor: true, start: true, holder: { kind: 'abort-signal', selfReleasing: true } });
+        // Node keeps an AbortSignal.timeout() / AbortSignal.any() signal that has listeners until it
+        // aborts; a timeout signal (Node marks it kTimeout) aborts by itself.
+        const signal = graph.edgeTo(edges[i + 2] ?? next);
+        // Set on timeout signals only; when the snapshot gives the oddball's text, it must be true.
+        const timeout = targetNamed(graph, signal, '<symbol kTimeout>');
+        const timeoutText = timeout < 0 ? -1 : targetNamed(graph, timeout, 'to_string');
+        const timesOut = timeout >= 0 && (timeoutText < 0 || graph.nodeName(timeoutText) === 'true');
+        steps.push({ text: timesOut ? 'AbortSignal.timeout() signal' : 'AbortSignal.timeout() or .any() signal', node: signal, anchor: true, start: true, holder: { kind: 'abort-signal', timeout: timesOut, selfReleasing: true } });
         i += edges[i + 2] === undefined ? 1 : 2;
       } else if (publicName !== undefined) {
         steps.push({ text: `${arrow}${publicName}`, node: to, anchor: true, start: true, holder: { kind: 'global', selfReleasing: false } });

@@ -7,7 +7,8 @@
  * long, re-collects and re-counts, and fails only if the objects are still held. An interval, a
  * listener, a module variable, a timer due later, or anything else a pooled socket holds (its
  * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
- * on through a listener list.
+ * on through a listener list, except the timeout signal's own `'abort'` listeners (they go with it;
+ * an `AbortSignal.any()` signal's do not: it lives as long as its sources).
  * What is still held after the wait may be held by another holder than the one the first paths
  * showed (behind an idle socket's store, a library's last-value slot): the guard looks the paths of
  * what is left up again and judges those (bounded-retention.ts for library slots).
@@ -44,7 +45,7 @@ function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefin
       // (listeners, properties) piles up as it is reused.
       return undefined;
     case 'abort-signal':
-      return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
+      return { ms: SELF_RELEASE_LIMIT_MS, text: holder.timeout ? 'an AbortSignal.timeout() signal (released when it aborts)' : 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
     case 'async-context':
       return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AsyncLocalStorage store carried by a timer or a pooled socket (released with it)' };
     default:
@@ -62,7 +63,9 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
   const steps = instance.retainerSteps ?? [];
   let lastListener = -1;
   steps.forEach((step, index) => {
-    if (step.holder?.kind === 'listener') lastListener = index;
+    // The listener list of an AbortSignal.timeout() signal is its own: it goes when the signal aborts.
+    const ofTimeoutSignal = index > 0 && steps[index - 1]!.holder?.kind === 'abort-signal' && (steps[index - 1]!.holder as { timeout?: boolean }).timeout === true;
+    if (step.holder?.kind === 'listener' && !ofTimeoutSignal) lastListener = index;
   });
   let best: { ms: number; text: string } | undefined;
   steps.forEach((step, index) => {

@@ -70,6 +70,26 @@ describe('checkLeaks', () => {
     keptJobs.length = 0;
   }, 60_000);
 
+  test("an object an AbortSignal.timeout() signal's listener holds is waited for until it aborts, and passes", async () => {
+    const report = await checkLeaks(() => {
+      const command = new Command(3);
+      AbortSignal.timeout(500).addEventListener('abort', () => void command.n);
+    }, Command);
+    expect(report.leaked).toBe(false);
+    expect(report.selfRelease).toMatchObject({ released: true, holders: ['an AbortSignal.timeout() signal (released when it aborts)'] });
+  }, 60_000);
+
+  test("an object the listener of an AbortSignal.any() signal holds is a leak while its source does not abort", async () => {
+    const shutdown = new AbortController();
+    const report = await checkLeaks(() => {
+      const command = new Command(4);
+      AbortSignal.any([shutdown.signal]).addEventListener('abort', () => void command.n);
+    }, Command);
+    shutdown.abort();
+    expect(report.leaked).toBe(true);
+    expect(report.rows[0]!.oldest[0]!.retainerPath).toMatch(/^AbortSignal\.timeout\(\) or \.any\(\) signal listeners 'abort'/);
+  }, 60_000);
+
   test('an object a timeout holds for 20 s is a leak, with no wait', async () => {
     const report = await checkLeaks(() => {
       const command = new Command(2);
