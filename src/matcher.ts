@@ -53,7 +53,7 @@ export async function toLeak(this: MatcherContextLike, received: unknown, ...exp
   const hint = this.utils.matcherHint('toLeak', 'fn', args.label, { isNot, promise: this.promise ?? '' });
   const plainHint = call(args.label);
   if (typeof received !== 'function') {
-    throw new Error(
+    throw new TrackrefError(
       `${hint}\n\n${this.utils.BOLD_WEIGHT('Matcher error')}: the received value must be a function that runs the code to check.\n\n` +
         `Received: ${this.utils.RECEIVED_COLOR(describeValue(received))}\n` +
         `Wrap the code in a function: await expect(() => crawl(spider)).not.toLeak(${args.label || 'HtmlResponse'})`,

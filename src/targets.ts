@@ -224,7 +224,9 @@ export function parseOptions(options: unknown): ParsedOptions {
     return { ...DEFAULTS, ignore: [], growth: 'any' };
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TrackrefError(`Options must be an object like { runs: 3, tolerance: 0 }, but they are ${describeValue(options)}.`);
+    // A second class where the options go (`toLeak(Map, Set)`): several targets go in one array.
+    const several = typeof options === 'function' ? ` To check several classes, pass them as one array: toLeak([A, ${options.name || 'B'}]).` : '';
+    throw new TrackrefError(`Options must be an object like { runs: 3, tolerance: 0 }, but they are ${describeValue(options)}.${several}`);
   }
   const record = options as Record<string, unknown>;
   const unknownKeys = Object.keys(record).filter((key) => !(OPTION_KEYS as readonly string[]).includes(key));

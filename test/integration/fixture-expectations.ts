@@ -87,6 +87,8 @@ export function expectMisuseMessages(result: RunResult): void {
   expect(notFunction, describeRun(result)).toContain('expect(fn).not.toLeak(HtmlResponse)');
   expect(notFunction).toContain('the number 42');
   expect(notFunction).toContain('await expect(() =>');
+  // Misuse is a TrackrefError, like every other bad input.
+  expect(notFunction).toContain('TrackrefError');
 
   const badTarget = messageOf(result, 'target is a number (must fail)');
   expect(badTarget).toContain('the number 42');

@@ -134,6 +134,10 @@ describe('checkLeaks: options', () => {
     await expectTrackrefError(() => checkLeaks(() => {}, HtmlResponse, 3 as never), 'the number 3', /Options must be an object like \{/);
   });
 
+  test('a second class where the options go: told to pass the classes as one array', async () => {
+    await expectTrackrefError(() => checkLeaks(() => {}, Map, Set as never), /Options must be an object like \{/, 'pass them as one array: toLeak([A, Set])');
+  });
+
   test.each([
     ['negative runs', { runs: -1 }, 'runs', 'the number -1', /Pass e\.g\. \{ runs: 1 \}/],
     ['zero runs', { runs: 0 }, 'runs', 'the number 0', /Pass e\.g\. \{ runs: 1 \}/],
