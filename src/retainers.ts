@@ -336,6 +336,12 @@ function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   const closureText = steps[closure]?.text ?? '';
   // A variable of a function that is running or suspended: the variable itself is the best start.
   if (!closureText.endsWith('()')) return last;
+  // A function an object's property holds, that object reached from a variable of the user's code
+  // (`client.interceptors.request.handlers[2].fulfilled → anonymous() → ctx`): start at that variable.
+  let owner = closure - 1;
+  while (owner > 0 && /^[.[]/.test(steps[owner]!.text)) owner--;
+  const ownerStep = steps[owner];
+  if (owner < closure - 1 && ownerStep?.anchor === true && ownerStep.internal !== true && /^(?: → )?[\w$]+$/.test(ownerStep.text)) return owner;
   // An anonymous function counts only when a container holds it (`hooks[1] → anonymous()`); one held
   // otherwise is often a runner's wrapper (`fn → anonymous()`), and the variable is the better start.
   const anonymous = closureText === ' → anonymous()';

@@ -130,6 +130,17 @@ describe('containers', () => {
     afterCrawlHooks.length = 0;
   });
 
+  test("a function a local object's property holds (an HTTP client's interceptor), the object a variable of the running test: from that variable", async () => {
+    // Held only through the test's own suspended function: no module variable on the path.
+    const client = { interceptors: { request: { handlers: [] as Array<{ fulfilled: () => string }> } } };
+    expect(
+      await pathOf(() => {
+        const response = page();
+        client.interceptors.request.handlers.push({ fulfilled: () => response.url });
+      }),
+    ).toBe('client.interceptors.request.handlers[2].fulfilled → fulfilled() → response');
+  });
+
   test('a FinalizationRegistry held value whose target lives', async () => {
     expect(await pathOf(() => cleanupRegistry.register(liveTab, page(), liveTab))).toBe('cleanupRegistry (FinalizationRegistry held value)');
     cleanupRegistry.unregister(liveTab);
