@@ -300,6 +300,11 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
     .slice(1)
     .map(parseFrame)
     .filter((frame): frame is Frame => frame !== undefined && !isTrackrefFrame(frame.file));
+  // From a trace, a class's constructor (declared at its `class` or `constructor` keyword) is not
+  // where the object was made: its caller is, when the trace has one.
+  if (declared) {
+    while (frames.length > 1 && !isLibraryFrame(frames[0]!.file) && CONSTRUCTOR_DECLARATION.test(sourceAt(frames[0]!))) frames.shift();
+  }
   const user = frames.find((frame) => !isLibraryFrame(frame.file));
   const made = frames[0];
   const library = made !== undefined && made !== user && isLibraryFrame(made.file) ? made : undefined;
@@ -324,6 +329,18 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
 /** A frame as the report shows it: `file:line:column (function)`. */
 function frameText(frame: Frame): string {
   return `${shownPath(frame.file)}:${frame.line}:${frame.column}${frame.fn === '' ? '' : ` (${frame.fn})`}`;
+}
+
+/** Source text at a class's constructor's declaration. */
+const CONSTRUCTOR_DECLARATION = /^(?:class\b|constructor\s*\()/;
+
+/** The source text of `frame`'s file from its line and column on ('' when the file cannot be read). */
+function sourceAt(frame: Frame): string {
+  try {
+    return (readFileSync(frame.file, 'utf8').split('\n')[frame.line - 1] ?? '').slice(frame.column - 1);
+  } catch {
+    return '';
+  }
 }
 
 function excerpt(file: string, line: number): string[] {

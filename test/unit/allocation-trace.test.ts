@@ -45,6 +45,17 @@ function lineOf(marker: string): number {
   return readFileSync(__filename, 'utf8').split('\n').findIndex((line) => line.includes(marker) && !line.includes('lineOf(')) + 1;
 }
 
+/** A Map subclass without a constructor of its own: nothing to hook (Map is built in), so traced. */
+class Registry extends Map<string, number> {}
+
+test("a subclass of a built-in with the default constructor: made at the function that called new, not the class line", async () => {
+  const report = await checkLeaks(function keepRegistries() { kept.push(new Registry()); }, Registry); // TRACED-REGISTRY
+  expect(report.leaked).toBe(true);
+  const site = report.rows.find((row) => row.leaking)!.oldest[0]!.allocationSite!;
+  expect(site.location).toMatch(new RegExp(`^test/unit/allocation-trace\\.test\\.ts:${lineOf('TRACED-REGISTRY')}:\\d+$`));
+  expect(site.declaredIn).toBe('keepRegistries');
+});
+
 test('a leak of Map instances: made at the function of this file that made them, from a traced run', async () => {
   const report = await checkLeaks(function keepMaps() { kept.push(new Map()); }, Map); // TRACED-MAP
   expect(report.leaked).toBe(true);
