@@ -301,9 +301,10 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
     .map(parseFrame)
     .filter((frame): frame is Frame => frame !== undefined && !isTrackrefFrame(frame.file));
   // From a trace, a class's constructor (declared at its `class` or `constructor` keyword) is not
-  // where the object was made: its caller is, when the trace has one.
+  // where the object was made: the user's function that called it is, when the trace has one.
   if (declared) {
-    while (frames.length > 1 && !isLibraryFrame(frames[0]!.file) && CONSTRUCTOR_DECLARATION.test(sourceAt(frames[0]!))) frames.shift();
+    const isOwnConstructor = (frame: Frame): boolean => !isLibraryFrame(frame.file) && CONSTRUCTOR_DECLARATION.test(sourceAt(frame));
+    while (frames.length > 0 && isOwnConstructor(frames[0]!) && frames.slice(1).some((frame) => !isLibraryFrame(frame.file))) frames.shift();
   }
   const user = frames.find((frame) => !isLibraryFrame(frame.file));
   const made = frames[0];
