@@ -30,6 +30,7 @@ import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from '
 import { promiseHooks } from 'node:v8';
 import { AnyClass, BirthSets } from './births';
 import { captureHookedSite, capturePromiseSite, promiseMadeByTrackref } from './allocation';
+import { watchAsyncOrigins } from './async-origin';
 import { Post, codeRealmGlobalOf, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
 import { own } from './own-objects';
@@ -239,6 +240,8 @@ export class BirthWatch {
   readonly #realms: object[] = own([]);
   /** Removes the promise init hook, while one is installed (a target is a realm's `Promise`). */
   #stopPromiseHook: (() => void) | undefined;
+  /** Stops noting async resources' origins, while the watch captures sites (async-origin.ts). */
+  #stopAsyncOrigins: (() => void) | undefined;
   /** Set when more births came than the watch keeps: counts from it are incomplete. */
   overflowed = false;
   /** Set when recording a birth failed: counts from it are incomplete. */
@@ -305,6 +308,8 @@ export class BirthWatch {
   /** Arms the hooks; returns the classes that cannot be hooked (they are not watched). */
   start(): Unhookable[] {
     openWatches.add(this);
+    // A birth in a callback (a response made when its headers arrive) gets the line that started its work.
+    if (this.#options.captureSites) this.#stopAsyncOrigins = watchAsyncOrigins();
     const unhookable: Unhookable[] = own([]);
     const constructors = this.#targets.filter((cls) => !isRealmPromise(cls));
     if (constructors.length < this.#targets.length) this.#stopPromiseHook = hookPromises(this);
@@ -354,6 +359,8 @@ export class BirthWatch {
   /** Removes the hooks and the dispatcher, and lets go of the session. Safe to call more than once. */
   close(): void {
     openWatches.delete(this);
+    this.#stopAsyncOrigins?.();
+    this.#stopAsyncOrigins = undefined;
     for (const global of this.#realms.splice(0)) removeRealmUser(global);
     const shared = this.#debugger;
     try {

@@ -69,7 +69,14 @@ const MAX_SHOWN_STEPS = 8;
 
 const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
 
-export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath | undefined {
+/**
+ * Reads, from the live objects, the key under which the Map reached by `edges[index - 1]` holds the
+ * value `edges[index + 1]` reaches (its table is `edges[index]`): for keys the snapshot does not
+ * show (small integers) or shows without a value (other numbers). Undefined when it cannot tell.
+ */
+export type MapKeyReader = (edges: readonly number[], index: number) => string | undefined;
+
+export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader, mapKey?: MapKeyReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
   const steps: RetainerStep[] = [];
@@ -163,7 +170,11 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       }
     } else if (type === graph.edgeInternal && name === 'table' && (fromName === 'Map' || fromName === 'Set')) {
       if (next !== undefined) {
-        const text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
+        let text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
+        if (text === '.get(…)' || text === '.get(heap number)') {
+          const key = mapKey?.(edges, i);
+          if (key !== undefined) text = `.get(${key})`;
+        }
         steps.push({ text, node: graph.edgeTo(next), anchor: false });
         i++;
       }
