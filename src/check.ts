@@ -362,6 +362,8 @@ interface CensusRow {
   oldest: LeakedInstance[];
   /** Grew by more than the tolerance since the baseline. */
   grew: boolean;
+  /** With a baseline: the instances counted that were not alive at the baseline (new ones). */
+  fresh?: number;
   /**
    * Weak references to every instance counted, for a grown row (when there are not too many): a
    * re-count after a collection that needs no heap scan (it sees deaths, not births).
@@ -374,6 +376,12 @@ interface CensusRow {
  * the births since, or the instances of grown rows. Above it, counts scan the heap.
  */
 const WATCH_LIMIT = 100_000;
+
+/**
+ * Rounds of runs at most when counting births suspected a leak the heap count does not show (older
+ * instances dying meanwhile can hide new ones): see `judgeByHeapCounts`.
+ */
+const HIDDEN_ROUNDS = 4;
 
 /**
  * Every live tracked object a census may count, before it is filtered by class, from one heap scan:
@@ -451,12 +459,16 @@ function census(
   tracked?: object[],
   untracked?: UntrackedWithoutScan,
   candidates = OLDEST_SHOWN,
+  byNewInstances?: ReadonlySet<unknown>,
 ): CensusRow[] {
   const rows: CensusRow[] = own([]);
   let watchable = tracked === undefined && untracked === undefined ? WATCH_LIMIT : -1;
   for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored, tracked, untracked)) {
-    const grown = baseline === undefined ? 0 : instances.length - (baseline.counts.get(key) ?? 0);
+    const fresh = baseline === undefined ? undefined : instances.filter((obj) => isNewSince(obj, baseline)).length;
+    // Growth is the count's, except for rows judged by their new instances (see `judgeByHeapCounts`).
+    const grown = baseline === undefined ? 0 : byNewInstances?.has(key) === true ? fresh! : instances.length - (baseline.counts.get(key) ?? 0);
     const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
+    if (fresh !== undefined) row.fresh = fresh;
     if (baseline !== undefined && row.grew) {
       row.oldest = own(oldestNew(instances, baseline, grown, candidates));
       watchable -= instances.length;
@@ -484,12 +496,15 @@ function recountWatched(rows: CensusRow[]): CensusRow[] | undefined {
 }
 
 /** The oldest instances created since the baseline, at most as many as the class grew by. */
+/** Whether `obj` was not alive at `baseline` (stamped after it, or not among its untracked instances). */
+function isNewSince(obj: object, baseline: Baseline): boolean {
+  const stamp = stampOf(obj);
+  return stamp !== undefined ? stamp > baseline.seq : !baseline.known.has(obj);
+}
+
 function oldestNew(instances: object[], baseline: Baseline, grown: number, candidates: number): LeakedInstance[] {
   return oldestInstances(
-    instances.filter((obj) => {
-      const stamp = stampOf(obj);
-      return stamp !== undefined ? stamp > baseline.seq : !baseline.known.has(obj);
-    }),
+    instances.filter((obj) => isNewSince(obj, baseline)),
     baseline.runsStarted,
     grown,
     undefined,
@@ -688,7 +703,11 @@ async function judgeByHeapCounts(
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
   const baseline = takeBaseline(resolved, isIgnored, typeof siteWatch === 'object');
-  const growth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);
+  // Classes whose new instances kept surviving round after round while older instances died
+  // meanwhile (freed by something else than fn), hiding them from the count: judged by their new
+  // instances, with how many older ones were freed (see the rounds below).
+  const byNewInstances = own(new Map<unknown, number>());
+  const growth = (row: CensusRow): number => (byNewInstances.has(row.key) ? (row.fresh ?? 0) : row.count - (baseline.counts.get(row.key) ?? 0));
   const perRun = own(new Map<unknown, number[]>());
   // Under growth: 'every-run', a class that did not grow on every run is not leaking, whatever its total.
   const growsEveryRun = (key: unknown): boolean => opts.growth === 'any' || grewEveryRun(perRun.get(key) ?? []);
@@ -697,7 +716,11 @@ async function judgeByHeapCounts(
     list.reduce((sum, row) => sum + (growsEveryRun(row.key) ? Math.max(0, growth(row) - opts.tolerance) : 0), 0);
   let runs = 0;
   let rows: CensusRow[] = own([]);
-  const rounds = birthsSuspected ? 2 : 1;
+  // One round of runs; when counting births suspected a leak, a second against the same baseline,
+  // and more (up to HIDDEN_ROUNDS) while new instances keep surviving but the count does not grow.
+  const rounds = birthsSuspected ? HIDDEN_ROUNDS : 1;
+  const freshAfter = own(new Map<unknown, number>());
+  const freshGrewRounds = own(new Map<unknown, number>());
   // Open from the baseline on: it captures allocation sites for objects the runs create and, with
   // only tracked targets, keeps the births weakly so counts need no heap scan.
   const ledger = openLedger(baseline.tracked === undefined ? 0 : WATCH_LIMIT);
@@ -708,7 +731,7 @@ async function judgeByHeapCounts(
   let lastCallMs = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
-    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN);
+    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances);
   // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
   const trace = traceAllocations ? startAllocationTrace() : undefined;
   try {
@@ -739,6 +762,22 @@ async function judgeByHeapCounts(
         return excess(rows);
       });
       if (rows.some(isLeaking)) break;
+      // Older instances that die during the runs (released by a timer or a socket of an earlier
+      // test) offset new ones that survive: a count that does not grow proves nothing while new
+      // instances keep surviving, round after round. A cache that replaces its entries stops
+      // adding new survivors; a leak hidden this way shows once the older instances are gone, or
+      // is judged by its new instances when they survived every round.
+      const hidden = rows.filter((row) => (row.fresh ?? 0) > opts.tolerance && (row.fresh ?? 0) > (freshAfter.get(row.key) ?? 0));
+      for (const row of hidden) freshGrewRounds.set(row.key, (freshGrewRounds.get(row.key) ?? 0) + 1);
+      for (const row of rows) freshAfter.set(row.key, row.fresh ?? 0);
+      if (round === 1) continue;
+      if (hidden.length === 0) break;
+      if (round === rounds) {
+        for (const row of hidden) {
+          if (freshGrewRounds.get(row.key) === rounds) byNewInstances.set(row.key, (row.fresh ?? 0) - (row.count - (baseline.counts.get(row.key) ?? 0)));
+        }
+        if (byNewInstances.size > 0) rows = count(baseline);
+      }
     }
     const toLeakRows = (list: CensusRow[]): Array<[CensusRow, LeakRow]> => {
       const seen = new Set(list.map((row) => row.key));
@@ -752,6 +791,7 @@ async function judgeByHeapCounts(
           before: baseline.counts.get(row.key) ?? 0,
           after: row.count,
           leaked: growth(row),
+          ...(byNewInstances.has(row.key) ? { freedMeanwhile: byNewInstances.get(row.key)! } : {}),
           leaking: isLeaking(row),
           oldest: isLeaking(row) ? row.oldest : [],
           ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
@@ -801,7 +841,8 @@ async function judgeByHeapCounts(
     }
     const cheap = lastCallMs * MORE_RUNS <= MORE_RUNS_BUDGET_MS && (trackedWithoutScan(baseline, ledger) !== undefined || untracked !== undefined);
     if (opts.runs === 1 && rows.some(isLeaking) && cheap) {
-      const moreRuns = await growthOnMoreRuns(call, rows.filter(isLeaking), growth, () => count(undefined));
+      // Against the baseline: a class judged by its new instances needs to know which are new.
+      const moreRuns = await growthOnMoreRuns(call, rows.filter(isLeaking), growth, () => count(byNewInstances.size > 0 ? baseline : undefined));
       for (const [census, row] of leakRows) {
         const series = moreRuns.get(census.key);
         if (series !== undefined) row.moreRuns = series;

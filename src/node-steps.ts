@@ -124,3 +124,51 @@ export function promiseReactionStep(graph: HeapGraph, edges: readonly number[], 
   if (graph.nodeName(to) === 'Promise') return { step: { text: `.then(${fulfilName(graph, reaction)})`, node: to, anchor: false, holder }, end: j };
   return { step: { text: '', node: to, anchor: false }, end: j };
 }
+
+/** Timers followed at most along a timer list to find the list (and so its delay). */
+const TIMER_LIST_STEPS = 10_000;
+
+/**
+ * The delay of an `AbortSignal.timeout(delay)` signal, from the snapshot: Node aborts it from a
+ * Timeout whose callback holds the signal through a WeakRef; that Timeout waits in the timer list of
+ * its delay (`timerListMap[delay]`). Undefined when the timer is not found (the signal aborted, or
+ * Node made it another way).
+ */
+export function timeoutSignalDelay(graph: HeapGraph, signal: number): number | undefined {
+  let timer = -1;
+  graph.forEachRetainer(signal, (weakRef) => {
+    if (timer >= 0 || graph.nodeName(weakRef) !== 'WeakRef') return;
+    graph.forEachRetainer(weakRef, (context, toWeakRef) => {
+      if (timer >= 0 || graph.edgeType(toWeakRef) !== graph.edgeContext) return;
+      graph.forEachRetainer(context, (closure, toContext) => {
+        if (timer >= 0 || graph.nodeType(closure) !== 'closure' || graph.edgeName(toContext) !== 'context') return;
+        graph.forEachRetainer(closure, (holder, toClosure) => {
+          if (timer < 0 && graph.edgeName(toClosure) === '_onTimeout' && isTimeout(graph, holder)) timer = holder;
+        });
+      });
+    });
+  });
+  if (timer < 0) return undefined;
+  // Along the list's links (`_idleNext`, `_idlePrev`) to the TimersList, which timerListMap holds by delay.
+  const seen = new Set<number>([timer]);
+  const queue = [timer];
+  for (let head = 0; head < queue.length && head < TIMER_LIST_STEPS; head++) {
+    let delay: number | undefined;
+    graph.forEachRetainer(queue[head]!, (retainer, edge) => {
+      if (delay !== undefined || seen.has(retainer)) return;
+      const name = graph.edgeName(edge);
+      if (name !== '_idleNext' && name !== '_idlePrev') return;
+      seen.add(retainer);
+      if (graph.nodeName(retainer) !== 'TimersList') {
+        if (isTimeout(graph, retainer)) queue.push(retainer);
+        return;
+      }
+      graph.forEachRetainer(retainer, (_map, toList) => {
+        const key = graph.edgeName(toList);
+        if (delay === undefined && graph.edgeType(toList) === graph.edgeElement && typeof key === 'number') delay = key;
+      });
+    });
+    if (delay !== undefined) return delay;
+  }
+  return undefined;
+}

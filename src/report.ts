@@ -55,8 +55,8 @@ export type RetainerHolder =
   | { kind: 'weakmap-value'; selfReleasing: false }
   /** A Node timer: a timeout releases its callback when it fires (`dueInMs` from now), an interval never. */
   | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; selfReleasing: boolean }
-  /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners). */
-  | { kind: 'abort-signal'; timeout: boolean; selfReleasing: true }
+  /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners); a timeout signal's delay when found. */
+  | { kind: 'abort-signal'; timeout: boolean; delayMs?: number; selfReleasing: true }
   /** A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed. */
   | { kind: 'listener'; emitter: 'EventEmitter' | 'EventTarget'; event: string; selfReleasing: false }
   /** A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout). */
@@ -99,6 +99,12 @@ export interface LeakRow {
   leaked: number;
   /** Growth after each run, when runs > 1. */
   perRun?: number[];
+  /**
+   * Set when older instances (alive before the runs) were freed during them, by something else than
+   * fn, while new ones kept surviving every round: `leaked` then counts the new instances, and this
+   * how many older ones were freed meanwhile (the count alone grew by `leaked − freedMeanwhile`).
+   */
+  freedMeanwhile?: number;
   /**
    * For a leaking class of a check with runs: 1 (when counting was cheap): its growth after the
    * measured run and after each of a few extra runs made after the verdict, to tell a pool or cache
@@ -155,8 +161,8 @@ export interface LeakReportData {
   /** Measured runs asked for (the \`runs\` option). */
   runs: number;
   /**
-   * Runs the heap counts (before → after) span, when the heap decided: \`runs\`, or twice that when
-   * counting births suspected a leak and the first set of runs showed no growth on the heap.
+   * Runs the heap counts (before → after) span, when the heap decided: \`runs\`, or two to four times
+   * that when counting births suspected a leak and the first set of runs showed no growth on the heap.
    */
   heapRuns?: number;
   tolerance: number;
@@ -364,6 +370,13 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   }
   for (const row of leaking) {
     if (row.moreRuns !== undefined && row.moreRuns.length > 1) lines.push('', ...growthOnMoreRuns(row, row.moreRuns, data, style));
+    if (row.freedMeanwhile !== undefined) {
+      lines.push(
+        '',
+        `  ${style.bold(row.className)}: ${plural(row.leaked, 'new instance')} survived every round of runs, while ${plural(row.freedMeanwhile, 'older instance')} (alive before the runs) ${row.freedMeanwhile === 1 ? 'was' : 'were'} freed meanwhile by something else:`,
+        `  the count alone changed by ${signed(row.leaked - row.freedMeanwhile)}, so the new instances are counted instead.`,
+      );
+    }
   }
   for (const row of leaking) {
     if (row.oldest.length === 0) continue;

@@ -21,7 +21,7 @@ import {
   targetNamed,
   timerRepeats,
 } from './holders';
-import { eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timerListDelay, timerText } from './node-steps';
+import { eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
 import { IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { HeapGraph } from './snapshot/graph';
 
@@ -135,7 +135,9 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
         const timeout = targetNamed(graph, signal, '<symbol kTimeout>');
         const timeoutText = timeout < 0 ? -1 : targetNamed(graph, timeout, 'to_string');
         const timesOut = timeout >= 0 && (timeoutText < 0 || graph.nodeName(timeoutText) === 'true');
-        steps.push({ text: timesOut ? 'AbortSignal.timeout() signal' : 'AbortSignal.timeout() or .any() signal', node: signal, anchor: true, start: true, holder: { kind: 'abort-signal', timeout: timesOut, selfReleasing: true } });
+        const delayMs = timesOut ? timeoutSignalDelay(graph, signal) : undefined;
+        const text = timesOut ? `AbortSignal.timeout(${delayMs ?? '…'}) signal` : 'AbortSignal.timeout() or .any() signal';
+        steps.push({ text, node: signal, anchor: true, start: true, holder: { kind: 'abort-signal', timeout: timesOut, selfReleasing: true, ...(delayMs === undefined ? {} : { delayMs }) } });
         i += edges[i + 2] === undefined ? 1 : 2;
       } else if (publicName !== undefined) {
         steps.push({ text: `${arrow}${publicName}`, node: to, anchor: true, start: true, holder: { kind: 'global', selfReleasing: false } });

@@ -44,8 +44,13 @@ function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefin
       // Only as the carrier of an AsyncLocalStorage store (below): what else a pooled socket holds
       // (listeners, properties) piles up as it is reused.
       return undefined;
-    case 'abort-signal':
-      return { ms: SELF_RELEASE_LIMIT_MS, text: holder.timeout ? 'an AbortSignal.timeout() signal (released when it aborts)' : 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
+    case 'abort-signal': {
+      if (!holder.timeout) return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
+      if (holder.delayMs === undefined) return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AbortSignal.timeout() signal (released when it aborts)' };
+      // It aborts at most its delay after it was made: one that aborts later is not waited for.
+      if (holder.delayMs + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
+      return { ms: holder.delayMs + TIMER_SLACK_MS, text: `an AbortSignal.timeout(${holder.delayMs}) signal (released when it aborts, within ${(holder.delayMs / 1000).toFixed(1)} s)` };
+    }
     case 'async-context':
       return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AsyncLocalStorage store carried by a timer or a pooled socket (released with it)' };
     default:

@@ -25,7 +25,7 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
       if (holder.repeat) return { leaking: 'no', reason: 'interval: runs until cleared' };
       return { leaking: 'no', reason: holder.dueInMs === undefined ? 'pending timer: released when it fires' : `pending timer: released when it fires in ${(Math.max(0, holder.dueInMs) / 1000).toFixed(1)} s` };
     case 'abort-signal':
-      return { leaking: 'no', reason: 'kept by Node until it aborts' };
+      return { leaking: 'no', reason: holder.delayMs === undefined ? 'kept by Node until it aborts' : `kept by Node until it aborts, within ${(holder.delayMs / 1000).toFixed(1)} s of being made` };
     case 'listener':
       return { leaking: 'unknown', reason: `${holder.emitter === 'EventTarget' ? 'EventTarget' : 'EventEmitter'} listener: held until removed` };
     case 'idle-socket':

@@ -276,6 +276,53 @@ describe('a failing check with runs: 1 shows how the count moves on more runs', 
   });
 });
 
+describe('older instances freed during the runs do not hide new ones', () => {
+  // Instances alive before the check (an earlier test's, held by a timer or an idle socket) that die
+  // while it runs offset the new ones in the count: the new instances decide while they keep
+  // surviving. A replaced last value and a full cache that evicts as it adds still pass.
+  for (const [kind, cls] of [['tracked', Request], ['untracked', PlainItem]] as const) {
+    test(`a leak while older instances are freed by a timer 0-600 ms into the check (${kind} class)`, async () => {
+      const kept: object[] = [];
+      for (const delay of [0, 50, 150, 300, 600]) {
+        let older: object[] | undefined = Array.from({ length: 5 }, () => new cls('old' as never));
+        const timer = setTimeout(() => void (older = undefined), delay);
+        const report = await checkLeaks(() => void kept.push(new cls('new' as never)), cls, { paths: false });
+        clearTimeout(timer);
+        expect([delay, report.leaked], report.format()).toEqual([delay, true]);
+        void older;
+      }
+    }, 120_000);
+
+    test(`a replaced last value and a full cache that evicts as it adds pass (${kind} class)`, async () => {
+      let last: object | undefined;
+      const slot = await checkLeaks(() => void (last = new cls('last' as never)), cls);
+      const cache = new Map<number, object>();
+      for (let i = 0; i < 3; i++) cache.set(i, new cls('cached' as never));
+      let next = 3;
+      const full = await checkLeaks(() => {
+        cache.set(next, new cls('cached' as never));
+        cache.delete(next - 3);
+        next++;
+      }, cls);
+      expect([slot.leaked, full.leaked, last !== undefined]).toEqual([false, false, true]);
+    });
+  }
+
+  test('the report says how many older instances were freed and that the new ones are counted', async () => {
+    // Deterministic: each call keeps a new instance and lets go of one made before the check.
+    const kept: PlainItem[] = [];
+    const older = Array.from({ length: 8 }, () => new PlainItem(0));
+    const report = await checkLeaks(() => {
+      kept.push(new PlainItem(1));
+      older.pop();
+    }, PlainItem, { paths: false });
+    expect(report.leaked).toBe(true);
+    expect([row(report, 'PlainItem').leaked, row(report, 'PlainItem').freedMeanwhile]).toEqual([4, 4]);
+    expect(report.format()).toContain('PlainItem: 4 new instances survived every round of runs, while 4 older instances (alive before the runs) were freed meanwhile by something else:');
+    expect(report.format()).toContain('the count alone changed by 0, so the new instances are counted instead.');
+  });
+});
+
 describe('targets', () => {
   test('subclass instances count toward a base class target', async () => {
     const kept: HtmlResponse[] = [];

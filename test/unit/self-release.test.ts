@@ -76,7 +76,18 @@ describe('checkLeaks', () => {
       AbortSignal.timeout(500).addEventListener('abort', () => void command.n);
     }, Command);
     expect(report.leaked).toBe(false);
-    expect(report.selfRelease).toMatchObject({ released: true, holders: ['an AbortSignal.timeout() signal (released when it aborts)'] });
+    expect(report.selfRelease, report.format()).toMatchObject({ released: true, holders: ['an AbortSignal.timeout(500) signal (released when it aborts, within 0.5 s)'] });
+    expect(report.selfRelease!.waitedMs).toBeLessThan(6_000);
+  }, 60_000);
+
+  test("an object the listener of a 10-minute AbortSignal.timeout() signal holds is a leak, with no wait (its delay is read)", async () => {
+    const report = await checkLeaks(() => {
+      const command = new Command(5);
+      AbortSignal.timeout(600_000).addEventListener('abort', () => void command.n);
+    }, Command);
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.selfRelease).toBeUndefined();
+    expect(report.rows[0]!.oldest[0]!.retainerPath).toMatch(/^AbortSignal\.timeout\(600000\) signal listeners 'abort'/);
   }, 60_000);
 
   test("an object the listener of an AbortSignal.any() signal holds is a leak while its source does not abort", async () => {
