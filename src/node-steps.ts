@@ -98,6 +98,12 @@ export function fulfilName(graph: HeapGraph, reaction: number): string {
  * ` → await in crawl()` (an async function suspended at an `await`; its variables come next).
  * V8 numbers a reaction's fields: 0 the reject handler, 1 the fulfil handler, 2 the derived promise.
  */
+/** ` → await in crawl()`: the async function whose suspended state (its generator object) is `generator`. */
+export function awaitIn(graph: HeapGraph, generator: number): string {
+  const fn = targetNamed(graph, generator, 'function');
+  return ` → await in ${fn >= 0 && graph.nodeName(fn) !== '' ? graph.nodeName(fn) : 'anonymous'}()`;
+}
+
 export function promiseReactionStep(graph: HeapGraph, edges: readonly number[], index: number): { step: RetainerStep; end: number } {
   const holder = { kind: 'promise-reaction', selfReleasing: false } as const;
   let j = index + 1;
@@ -111,9 +117,7 @@ export function promiseReactionStep(graph: HeapGraph, edges: readonly number[], 
     const context = targetNamed(graph, to, 'context');
     const generator = context < 0 ? -1 : targetNamed(graph, context, 'extension');
     if (graph.nodeName(to) === '' && generator >= 0 && graph.nodeName(generator) === 'Generator' && edges[j + 2] !== undefined && graph.edgeTo(edges[j + 2]!) === generator) {
-      const fn = targetNamed(graph, generator, 'function');
-      const fnName = fn >= 0 && graph.nodeName(fn) !== '' ? graph.nodeName(fn) : 'anonymous';
-      return { step: { text: ` → await in ${fnName}()`, node: generator, anchor: false, holder }, end: j + 2 };
+      return { step: { text: awaitIn(graph, generator), node: generator, anchor: false, holder }, end: j + 2 };
     }
     // V8's own handlers (Promise.race's and Promise.all's resolve and reject functions) have no name
     // or script: the user's code passed them to `then` without naming them.

@@ -21,7 +21,7 @@ import {
   targetNamed,
   timerRepeats,
 } from './holders';
-import { eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
+import { awaitIn, eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
 import { IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { HeapGraph } from './snapshot/graph';
 
@@ -89,7 +89,8 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   const entersUserCode = (script: string): boolean => {
     let k = steps.length - 1;
     while (k >= 0 && steps[k]!.text === '') k--;
-    if (k < 0 || !steps[k]!.text.endsWith('()')) return false;
+    // A suspended async function (` → await in crawl()`) is running code, not a module's scope.
+    if (k < 0 || !steps[k]!.text.endsWith('()') || steps[k]!.holder?.kind === 'promise-reaction') return false;
     for (k--; k >= 0; k--) {
       const step = steps[k]!;
       if (step.text === '' || (!step.anchor && step.holder === undefined && !step.text.endsWith('()'))) continue;
@@ -263,6 +264,10 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
+    } else if (type === graph.edgeProperty && fromName === 'Promise' && graph.nodeName(to) === 'Generator') {
+      // V8 links a promise to the async function awaiting it (for async stack traces): that
+      // function, suspended, holds its variables until the promise settles.
+      steps.push({ text: awaitIn(graph, to), node: to, anchor: false, holder: { kind: 'promise-reaction', selfReleasing: false } });
     } else if (type === graph.edgeElement || type === graph.edgeProperty) {
       steps.push({ text: accessor(name), node: to, anchor: false });
     } else if (typeof name === 'string' && EPHEMERON.test(name)) {
@@ -273,10 +278,15 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
       const table = found.get(Number(tableId));
       const owner = table === undefined ? undefined : ownerOfTable(graph, table);
       const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner, nameSlot) ?? 'WeakMap';
-      const keyName = key === undefined ? '…' : nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`;
+      // Reached through its key (the edge that keeps a value alive): the key is named by the path
+      // that reaches it, when the user can act there (`meta.get(keys[2])`).
+      const keyStart = key === from ? startOfShownPath(graph, steps) : -1;
+      const keyPath = keyStart >= 0 && steps[keyStart]?.start === true ? foldSteps(steps.slice(keyStart).filter((step, k) => k === 0 || step.text !== '')) : undefined;
+      const keyName = keyPath ?? (key === undefined ? '…' : (nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`));
+      if (keyPath !== undefined) for (const step of steps) step.start = false;
       // A runner's own WeakMap (e.g. of hooks by test file) is not where the user can act.
       const lastAnchor = [...steps].reverse().find((step) => step.anchor);
-      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true, start: lastAnchor?.internal !== true, holder: { kind: 'weakmap-value', selfReleasing: false } });
+      steps.push({ text: `${mapName}.get(${keyName})`, node: to, anchor: true, start: keyPath !== undefined || lastAnchor?.internal !== true, holder: { kind: 'weakmap-value', selfReleasing: false } });
     } else {
       // Other VM-internal steps (suspended functions' registers…) are left out.
       steps.push({ text: '', node: to, anchor: false });

@@ -6,6 +6,9 @@
  */
 import { AllocationTraceTables, ParsedSnapshot } from './parser';
 
+/** The table's id in V8's name for an ephemeron edge. */
+const EPHEMERON_TABLE = / pair in WeakMap \(table @(\d+)\)$/;
+
 export class HeapGraph {
   readonly nodeCount: number;
   readonly strings: string[];
@@ -39,6 +42,7 @@ export class HeapGraph {
   #retainerEdges: Uint32Array | undefined;
   #retainerNodes: Uint32Array | undefined;
   #parentEdge: Int32Array | undefined;
+  #ephemeronTable: Uint32Array | undefined;
 
   constructor(snapshot: ParsedSnapshot) {
     const { meta } = snapshot;
@@ -161,8 +165,36 @@ export class HeapGraph {
   }
 
   /**
+   * By edge name (a string index): the id of the WeakMap table whose ephemeron edge it names (0 for
+   * other names). V8 gives a WeakMap value two edges, from the table and from the key (`N / part of
+   * key (K @k) -> value (V @v) pair in WeakMap (table @t)`); only the key's keeps the value alive.
+   */
+  #ephemeronTables(): Uint32Array {
+    if (this.#ephemeronTable !== undefined) return this.#ephemeronTable;
+    const tables = new Uint32Array(this.strings.length);
+    this.strings.forEach((text, index) => {
+      if (!text.includes(' pair in WeakMap (table @')) return;
+      const match = EPHEMERON_TABLE.exec(text);
+      if (match !== null) tables[index] = Number(match[1]);
+    });
+    this.#ephemeronTable = tables;
+    return tables;
+  }
+
+  /**
+   * Whether edge `e` of node `from` is a WeakMap table's edge to a value: it does not keep the value
+   * alive (the key's edge does), so paths and retained sizes never use it.
+   */
+  #isTableSideEphemeron(from: number, e: number): boolean {
+    if (this.edgeType(e) !== this.edgeInternal) return false;
+    const table = this.#ephemeronTables()[this.#edges[e * this.#edgeFieldCount + this.#edgeNameOffset]!]!;
+    return table !== 0 && this.nodeId(from) === table;
+  }
+
+  /**
    * For every node, the edge through which a shortest path from the roots reaches it (-1 for the
-   * root and unreachable nodes). Weak edges are never used. Paths from global objects are preferred,
+   * root and unreachable nodes). Weak edges are never used, nor a WeakMap table's edges to its values
+   * (a value is reached through its key). Paths from global objects are preferred,
    * then paths from the other roots, and hidden edges (VM-internal slots such as suspended function
    * registers, which have no name to show) only for objects no other path reaches.
    */
@@ -180,7 +212,7 @@ export class HeapGraph {
         const n = queue[head++]!;
         for (let e = this.firstEdge[n]!; e < this.firstEdge[n + 1]!; e++) {
           const type = this.edgeType(e);
-          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden)) continue;
+          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden) || this.#isTableSideEphemeron(n, e)) continue;
           const to = this.edgeTo(e);
           if (visited[to] === 0) {
             visited[to] = 1;
@@ -242,7 +274,7 @@ export class HeapGraph {
     while (head < tail) {
       const node = queue[head++]!;
       for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
-        if (this.edgeType(e) === this.edgeWeak) continue;
+        if (this.edgeType(e) === this.edgeWeak || this.#isTableSideEphemeron(node, e)) continue;
         const to = this.edgeTo(e);
         if (reached[to] === 0) {
           reached[to] = 1;

@@ -48,6 +48,13 @@ const crawler = makeCrawler();
 const globals = globalThis as unknown as Record<string, HtmlResponse[] | undefined>;
 
 /** The reported path of the leaked instance, checked against report.format() too. */
+const metaByKey = new WeakMap<object, HtmlResponse>();
+const metaKeys: object[] = [];
+/** Private state of each response, keyed by the response itself (as compiled `#private` fields are). */
+const privateState = new WeakMap<object, () => HtmlResponse>();
+let releaseGate: () => void = () => undefined;
+let gate = new Promise<void>((resolve) => (releaseGate = resolve));
+
 async function pathOf(leak: () => void): Promise<string | undefined> {
   made.count = 0;
   const report: LeakReport = await checkLeaks(leak, HtmlResponse);
@@ -115,6 +122,35 @@ describe('property names and keys', () => {
       }),
     ).toMatch(/^byId\.get\(\d+\.5\)$/);
     byId.clear();
+  });
+});
+
+describe('WeakMap values and awaiting functions', () => {
+  test('a WeakMap value is reached through its key, named by the path to the key', async () => {
+    metaKeys.length = 0;
+    expect(
+      await pathOf(() => {
+        const key = {};
+        metaKeys.push(key);
+        metaByKey.set(key, page());
+      }),
+    ).toBe('metaByKey.get(metaKeys[2])');
+    metaKeys.length = 0;
+  });
+
+  test("a WeakMap entry keyed by the object itself does not hold it: the path is the one that does (an async function awaiting a pending promise)", async () => {
+    gate = new Promise<void>((resolve) => (releaseGate = resolve));
+    expect(
+      await pathOf(() => {
+        const response = page();
+        privateState.set(response, () => response);
+        void (async function readLoop() {
+          await gate;
+          return response;
+        })();
+      }),
+    ).toBe('gate → await in readLoop() → response');
+    releaseGate();
   });
 });
 
