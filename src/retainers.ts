@@ -22,7 +22,8 @@ import {
   timerRepeats,
 } from './holders';
 import { eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timerListDelay, timerText } from './node-steps';
-import { IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
+import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
+import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
 
 export interface RetainerStep {
@@ -53,6 +54,8 @@ export interface RetainerPath {
   start: number;
   /** The path's edges, from a root (as `HeapGraph.pathTo` gives them); each step's node is reached by one of them. */
   edges: number[];
+  /** When the path shown is not the shortest (see retainerPath): the shortest one's text, from a runtime holder. */
+  alsoHeldBy?: string;
 }
 
 export type { SlotNamer } from './path-names';
@@ -63,15 +66,58 @@ function isUserModule(file: string | undefined): file is string {
   return file !== undefined && !isRunnerInternal(file) && !isNodeInternal(file);
 }
 
-/** V8's edge name for a WeakMap entry: "N / part of key (Class @K) -> value (Class @V) pair in WeakMap (table @T)". */
-const EPHEMERON = /part of key \(.*? @(\d+)\) -> value .* pair in WeakMap \(table @(\d+)\)/;
 const MAX_SHOWN_STEPS = 8;
 
 const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
 
+/** Holders of the user's own code: a path that starts at one of them needs no other. */
+const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-variable', 'global', 'class-static', 'module-exports', 'weakmap-value']);
+/** At most this many other paths are rendered to find one through a holder of the user's code. */
+const MAX_OTHER_PATHS = 16;
+const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
+
+/**
+ * The retainer path of `target`: the shortest one, unless it starts at a runtime holder (an open
+ * socket, a listener of Node's, a promise, a variable of a running function, Node's or a runner's own
+ * variable) while a holder of the user's code (a module variable, a global they set, a class static, a
+ * module's exports, a WeakMap value) holds it too: then the path through that holder, nearest the
+ * object first (holder-paths.ts), with the shortest path's text as `alsoHeldBy`. A shortest path that
+ * starts at a holder that lets go by itself (a timeout, an idle pooled socket) is kept: the check
+ * waits for it, and judges what still holds the object afterwards.
+ */
 export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
+  const shortest = renderPath(graph, edges, nameSlot, timerState);
+  const first = shortest.steps[shortest.start];
+  if (first?.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || first.holder.selfReleasing)) return shortest;
+  let tried = 0;
+  for (const other of pathsThroughHolders(graph, target)) {
+    if (++tried > MAX_OTHER_PATHS) break;
+    // Rendered without live timer state first (it reads live objects); the one chosen with it.
+    const path = renderPath(graph, other, nameSlot);
+    if (startsInUserCode(graph, path)) return { ...(timerState === undefined ? path : renderPath(graph, other, nameSlot, timerState)), alsoHeldBy: shortest.text };
+  }
+  return shortest;
+}
+
+/** Whether the shown path starts at a holder of the user's own code (not a library's, Node's or a runner's). */
+function startsInUserCode(graph: HeapGraph, path: RetainerPath): boolean {
+  const first = path.steps[path.start];
+  if (first?.start !== true || first.holder === undefined || !USER_HOLDERS.has(first.holder.kind)) return false;
+  // A class's static field: the class's own script.
+  if (first.holder.kind === 'class-static') {
+    const edge = path.edges.find((e) => graph.edgeTo(e) === first.node);
+    const script = edge === undefined ? '' : scriptOfClosure(graph, graph.edgeFrom(edge));
+    if (LIBRARY_FILE.test(script) || isNodeInternal(script) || isRunnerInternal(script)) return false;
+  }
+  // A module variable or exports: its module's file; a WeakMap value or a global: that of the nearest variable before it.
+  const file = path.steps.slice(0, path.start + 1).reverse().find((step) => step.file !== undefined)?.file;
+  return file === undefined || !LIBRARY_FILE.test(file);
+}
+
+/** The steps of a path (edges from a root) as the user would write them, and where the shown part starts. */
+function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath {
   const steps: RetainerStep[] = [];
   const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
   // Whether the path enters the user's code at this variable (of a function of `script`): its function
