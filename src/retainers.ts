@@ -94,9 +94,12 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   let tried = 0;
   for (const other of pathsThroughHolders(graph, target)) {
     if (++tried > MAX_OTHER_PATHS) break;
-    // Rendered without live timer state first (it reads live objects); the one chosen with it.
-    const path = renderPath(graph, other, nameSlot);
-    if (startsInUserCode(graph, path)) return { ...(timerState === undefined ? path : renderPath(graph, other, nameSlot, timerState)), alsoHeldBy: shortest.text };
+    // Judged from the snapshot alone first: naming a slot the snapshot leaves unnamed and reading a
+    // timer's state ask V8 about live objects (finding one walks the heap), so only the path chosen does.
+    const judged = renderPath(graph, other);
+    if (!startsInUserCode(graph, judged)) continue;
+    const path = nameSlot === undefined && timerState === undefined ? judged : renderPath(graph, other, nameSlot, timerState);
+    if (startsInUserCode(graph, path)) return { ...path, alsoHeldBy: shortest.text };
   }
   return shortest;
 }
