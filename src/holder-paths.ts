@@ -31,12 +31,18 @@ function mayBeHolder(graph: HeapGraph, from: number, e: number): boolean {
   return typeof graph.edgeName(e) === 'string' && EPHEMERON.test(String(graph.edgeName(e)));
 }
 
+/** A path through a holder: edges from a root to the target; `edges[holder]` is the holder's edge. */
+export interface HolderPath {
+  edges: number[];
+  holder: number;
+}
+
 /**
  * Paths (edges from a root to `target`, as `HeapGraph.pathTo` gives them) through edges that may be
- * holders, nearest holder first; each differs from the shortest path in at least its holder edge.
- * Stops at its bounds. Lazy: the caller stops asking once it has one it likes.
+ * holders, nearest holder first. Stops at its bounds. Lazy: the caller stops asking once it has one
+ * it likes.
  */
-export function* pathsThroughHolders(graph: HeapGraph, target: number): Generator<number[]> {
+export function* pathsThroughHolders(graph: HeapGraph, target: number): Generator<HolderPath> {
   const parents = graph.parentEdges();
   // For each object reached backwards, the edge it holds the next object by, towards the target.
   const toward = new Map<number, number>([[target, -1]]);
@@ -66,7 +72,7 @@ export function* pathsThroughHolders(graph: HeapGraph, target: number): Generato
 }
 
 /** The shortest path to `holder`, then `edge` to `node`, then back to the target; undefined when it would loop. */
-function joined(graph: HeapGraph, holder: number, edge: number, node: number, toward: ReadonlyMap<number, number>): number[] | undefined {
+function joined(graph: HeapGraph, holder: number, edge: number, node: number, toward: ReadonlyMap<number, number>): HolderPath | undefined {
   const tail = [edge];
   const onTail = new Set([node]);
   for (let n = node, e = toward.get(n)!; e >= 0; n = graph.edgeTo(e), e = toward.get(n)!) {
@@ -75,5 +81,5 @@ function joined(graph: HeapGraph, holder: number, edge: number, node: number, to
   }
   const head = graph.pathTo(holder);
   if (head === undefined || onTail.has(holder) || head.some((e) => onTail.has(graph.edgeTo(e)))) return undefined;
-  return [...head, ...tail];
+  return { edges: [...head, ...tail], holder: head.length };
 }

@@ -96,22 +96,35 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     if (++tried > MAX_OTHER_PATHS) break;
     // Judged from the snapshot alone first: naming a slot the snapshot leaves unnamed and reading a
     // timer's state ask V8 about live objects (finding one walks the heap), so only the path chosen does.
-    const judged = renderPath(graph, other);
-    if (!startsInUserCode(graph, judged)) continue;
-    const path = nameSlot === undefined && timerState === undefined ? judged : renderPath(graph, other, nameSlot, timerState);
-    if (startsInUserCode(graph, path)) return { ...path, alsoHeldBy: shortest.text };
+    const judged = renderPath(graph, other.edges);
+    if (!startsInUserCode(graph, judged, other.holder)) continue;
+    const path = nameSlot === undefined && timerState === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState);
+    if (startsInUserCode(graph, path, other.holder)) return { ...path, alsoHeldBy: shortest.text };
   }
   return shortest;
 }
 
-/** Whether the shown path starts at a holder of the user's own code (not a library's, Node's or a runner's). */
-function startsInUserCode(graph: HeapGraph, path: RetainerPath): boolean {
+/**
+ * Globals the runtime (Node, the JavaScript built-ins, the test environment) had defined when this
+ * module was loaded, in its realm: `globalThis.process` or `globalThis.console` reached through the
+ * search are the runtime's, not a holder the user made.
+ */
+const RUNTIME_GLOBALS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(globalThis));
+
+/**
+ * Whether the shown path of a path found through a holder (its edge `edges[holderEdge]`) starts at
+ * that holder or after it, at a holder of the user's own code (not a library's, Node's or a runner's).
+ */
+function startsInUserCode(graph: HeapGraph, path: RetainerPath, holderEdge: number): boolean {
   const first = path.steps[path.start];
   if (first?.start !== true || first.holder === undefined || !USER_HOLDERS.has(first.holder.kind)) return false;
+  // Not a holder on the way to the one found (e.g. `globalThis.console…` on the way to a variable of Node's).
+  const reaching = path.edges.findIndex((e) => graph.edgeTo(e) === first.node);
+  if (reaching < holderEdge) return false;
+  if (first.holder.kind === 'global' && RUNTIME_GLOBALS.has(String(graph.edgeName(path.edges[reaching]!)))) return false;
   // A class's static field: the class's own script.
   if (first.holder.kind === 'class-static') {
-    const edge = path.edges.find((e) => graph.edgeTo(e) === first.node);
-    const script = edge === undefined ? '' : scriptOfClosure(graph, graph.edgeFrom(edge));
+    const script = scriptOfClosure(graph, graph.edgeFrom(path.edges[reaching]!));
     if (LIBRARY_FILE.test(script) || isNodeInternal(script) || isRunnerInternal(script)) return false;
   }
   // A module variable or exports: its module's file; a WeakMap value or a global: that of the nearest variable before it.
