@@ -72,25 +72,31 @@ const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
 
 /** Holders of the user's own code: a path that starts at one of them needs no other. */
 const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-variable', 'global', 'class-static', 'module-exports', 'weakmap-value']);
+/**
+ * Holders of the runtime the user acts on directly, kept as the start even when their code holds the
+ * object too: a pending timer (clear it; the array that also keeps the Timeout is not what keeps it
+ * alive), an AbortSignal Node keeps until it aborts, an idle pooled socket (the check waits for it).
+ */
+const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket']);
 /** At most this many other paths are rendered to find one through a holder of the user's code. */
 const MAX_OTHER_PATHS = 16;
 const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
 
 /**
- * The retainer path of `target`: the shortest one, unless it starts at a runtime holder (an open
- * socket, a listener of Node's, a promise, a variable of a running function, Node's or a runner's own
- * variable) while a holder of the user's code (a module variable, a global they set, a class static, a
- * module's exports, a WeakMap value) holds it too: then the path through that holder, nearest the
- * object first (holder-paths.ts), with the shortest path's text as `alsoHeldBy`. A shortest path that
- * starts at a holder that lets go by itself (a timeout, an idle pooled socket) is kept: the check
- * waits for it, and judges what still holds the object afterwards.
+ * The retainer path of `target`: the shortest one, unless it starts at a runtime holder with no
+ * kind of its own (an open socket, a listener list of Node's, a variable of a running function, Node's
+ * or a runner's own variable) while a holder of the user's code (a module variable, a global they set,
+ * a class static, a module's exports, a WeakMap value) holds it too: then the path through that
+ * holder, nearest the object first (holder-paths.ts), with the shortest path's text as `alsoHeldBy`.
+ * A shortest path that starts at a pending timer, an AbortSignal Node keeps or an idle pooled socket
+ * is kept (RUNTIME_HOLDERS_TO_ACT_ON).
  */
 export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
   const shortest = renderPath(graph, edges, nameSlot, timerState);
   const first = shortest.steps[shortest.start];
-  if (first?.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || first.holder.selfReleasing)) return shortest;
+  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind))) return shortest;
   let tried = 0;
   for (const other of pathsThroughHolders(graph, target)) {
     if (++tried > MAX_OTHER_PATHS) break;
