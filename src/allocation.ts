@@ -16,8 +16,9 @@
  * where there was none, which V8 and Node treat the same). Never keeps a frame's receiver or function.
  */
 import { readFileSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
+import { asyncOriginStack } from './async-origin';
+import { type Frame, callSiteFile, callSitesOf, formattedStack, isLibraryFrame, isTrackrefFrame, isUserFile, parseFrame, stackText } from './stack-frames';
 
 /** The allocation site is the first frame after the constructors; one more gives context for factories. */
 const FRAMES = 2;
@@ -37,107 +38,10 @@ export function endSiteBook(): void {
   current = undefined;
 }
 
-/**
- * The current stack as text, at most `frames` deep, leaving out `skipAbove` and the frames above it.
- * Formatted now (through the runner's source-map-aware prepareStackTrace): V8's lazy stack would
- * otherwise hold every frame's receiver and function, keeping unrelated objects alive.
- */
-function stackText(frames: number, skipAbove: Function): string | undefined {
-  const holder: { stack?: string } = {};
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = frames;
-  try {
-    Error.captureStackTrace(holder, skipAbove);
-    return typeof holder.stack === 'string' ? holder.stack : undefined;
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/**
- * Sites already formatted, by the signature of their frames. Formatting goes through the runner's
- * source maps (under Jest, about 40 µs a stack): a loop of `new`s at one line would pay it for every
- * object. A signature holds everything a V8 CallSite tells a formatter except the receiver and the
- * function (strings only), so two births with one signature get the same text. This module is loaded
- * once per test file under Jest and Vitest, and so is the cache; it is emptied past its limit.
- */
-const formattedSites = new Map<string, string>();
-const FORMATTED_LIMIT = 2_048;
-
-interface CallSiteLike {
-  getFileName(): unknown;
-  getLineNumber(): unknown;
-  getColumnNumber(): unknown;
-  getFunctionName(): unknown;
-  getMethodName(): unknown;
-  getTypeName(): unknown;
-  getEvalOrigin(): unknown;
-  getScriptNameOrSourceURL(): unknown;
-  isConstructor(): unknown;
-  isNative(): unknown;
-  isEval(): unknown;
-  isAsync(): unknown;
-  isToplevel(): unknown;
-  isPromiseAll(): unknown;
-  getPromiseIndex(): unknown;
-}
-
-const callSites = (_error: Error, sites: unknown): unknown => sites;
-
-/** The current stack's V8 CallSites, at most `frames` deep, above `skipAbove`, without formatting them; undefined when they cannot be read. */
-function callSitesOf(frames: number, skipAbove: Function): CallSiteLike[] | undefined {
-  const holder: { stack?: unknown } = {};
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  try {
-    Error.stackTraceLimit = frames;
-    // Only for this capture: an own formatter on this realm's Error comes before the runner's.
-    Error.prepareStackTrace = callSites as typeof Error.prepareStackTrace;
-    Error.captureStackTrace(holder, skipAbove);
-    const sites = holder.stack;
-    return Array.isArray(sites) ? (sites as CallSiteLike[]) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/**
- * The signature of the frames `stackText(frames, skipAbove)` would format, read from V8's CallSites
- * without formatting them; undefined when they cannot be read (then the stack is formatted).
- */
-function stackSignature(frames: number, skipAbove: Function): string | undefined {
-  const sites = callSitesOf(frames, skipAbove);
-  if (sites === undefined) return undefined;
-  try {
-    let signature = '';
-    for (const site of sites) {
-      signature +=
-        `${site.getFileName()}\0${site.getLineNumber()}\0${site.getColumnNumber()}\0${site.getFunctionName()}\0${site.getMethodName()}\0` +
-        `${site.getTypeName()}\0${site.getEvalOrigin()}\0${site.getScriptNameOrSourceURL()}\0${site.isConstructor()}${site.isNative()}` +
-        `${site.isEval()}${site.isAsync()}${site.isToplevel()}${site.isPromiseAll()}${site.getPromiseIndex()}\n`;
-    }
-    return signature;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Captures where `obj` is being created; `skipAbove` is the outermost frame to leave out (the `new` target). */
 export function captureSite(obj: object, skipAbove: Function): void {
-  const signature = stackSignature(FRAMES, skipAbove);
-  let stack = signature === undefined ? undefined : formattedSites.get(signature);
-  if (stack === undefined) {
-    stack = stackText(FRAMES, skipAbove);
-    if (stack === undefined) return;
-    if (signature !== undefined) {
-      if (formattedSites.size >= FORMATTED_LIMIT) formattedSites.clear();
-      formattedSites.set(signature, stack);
-    }
-  }
-  currentSiteBook().set(obj, stack);
+  const stack = formattedStack(FRAMES, skipAbove);
+  if (stack !== undefined) currentSiteBook().set(obj, stack);
 }
 
 /**
@@ -171,9 +75,9 @@ export function promiseMadeByTrackref(hook: Function): boolean {
   const sites = callSitesOf(MAKER_FRAMES, hook);
   if (sites === undefined) return false;
   for (const site of sites) {
-    const file = site.getFileName();
-    if (typeof file !== 'string' || PROMISE_MACHINERY.test(file)) continue;
-    return isTrackrefFrame(file.startsWith('file://') ? fileURLToPath(file) : file);
+    const file = callSiteFile(site);
+    if (file === undefined || PROMISE_MACHINERY.test(file)) continue;
+    return isTrackrefFrame(file);
   }
   return false;
 }
@@ -203,8 +107,20 @@ function recordFromFrame(obj: object, lines: string[], first: number): void {
   while (first < lines.length && CONSTRUCTOR_FRAME.test(lines[first]!)) first++;
   // Keep the one constructor frame that made the object when nothing else is left.
   if (first >= lines.length) first = lines.length - 1;
-  currentSiteBook().set(obj, [lines[0], ...lines.slice(first)].join('\n'));
+  const own = [lines[0], ...lines.slice(first)];
+  // Made in a callback (no frame of the user's code on the stack): where the user's code started
+  // the async work it runs in, when that is known.
+  const inUserCode = own.some((line) => {
+    const frame = parseFrame(line);
+    return frame !== undefined && isUserFile(frame.file);
+  });
+  const origin = inUserCode ? undefined : asyncOriginStack();
+  if (origin !== undefined) own.push(ASYNC_ORIGIN, ...origin.split('\n').slice(1));
+  currentSiteBook().set(obj, own.join('\n'));
 }
+
+/** In a recorded stack, the line after which the stack that started the async work follows. */
+const ASYNC_ORIGIN = '--- async work started at ---';
 
 export function capturesAllSites(): boolean {
   return captureAll;
@@ -237,42 +153,20 @@ export interface AllocationSite {
   /**
    * Set when no frame of the user's code was on the stack (a library's own loop or a timer made the
    * object): the site's function and up to `CALLERS_SHOWN` callers after it (`file:line:column (fn)`),
-   * innermost first, so the report says which library work made it.
+   * innermost first, so the report says which library work made it. With `asyncStart`: the callers
+   * of `via`.
    */
   from?: string[];
+  /**
+   * Set when no frame of the user's code was on the stack but the object was made in a callback of
+   * async work the user's code started (a request, a socket, a timer, a promise, followed through
+   * async_hooks): `location` is the line that started it, `via` the frame that made the object.
+   */
+  asyncStart?: boolean;
 }
 
 /** Callers shown under a site that is not in the user's code. */
 const CALLERS_SHOWN = 3;
-
-const FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
-
-/** trackref's own files (its dist/ folder), whose frames are never an allocation site. */
-const OWN_DIST = resolve(__dirname, '..', '..');
-
-interface Frame {
-  fn: string;
-  file: string;
-  line: number;
-  column: number;
-}
-
-function parseFrame(frameLine: string): Frame | undefined {
-  const match = FRAME.exec(frameLine);
-  if (match === null) return undefined;
-  let file = match[2]!;
-  if (file.startsWith('file://')) file = fileURLToPath(file);
-  return { fn: match[1] ?? '', file, line: Number(match[3]), column: Number(match[4]) };
-}
-
-function isTrackrefFrame(file: string): boolean {
-  return file.startsWith(OWN_DIST + sep) || file.includes('/node_modules/trackref/') || file.includes('/trackref/dist/');
-}
-
-/** A frame in a library or Node itself rather than the user's code. */
-function isLibraryFrame(file: string): boolean {
-  return file.startsWith('node:') || file.includes('/node_modules/') || !file.includes('/');
-}
 
 function shownPath(file: string): string {
   const shown = file.startsWith('/') ? relative(process.cwd(), file) : file;
@@ -295,26 +189,32 @@ export function allocationSiteOf(obj: object, book: SiteBook | undefined = curre
  * the frames are functions' declarations (an allocation trace), not the lines being run.
  */
 export function siteOfStack(stack: string, declared = false): AllocationSite | undefined {
-  const frames = stack
-    .split('\n')
-    .slice(1)
-    .map(parseFrame)
-    .filter((frame): frame is Frame => frame !== undefined && !isTrackrefFrame(frame.file));
+  const [ownStack = '', originStack] = stack.split(`\n${ASYNC_ORIGIN}\n`);
+  const framesOf = (lines: string[]): Frame[] => lines.map(parseFrame).filter((frame): frame is Frame => frame !== undefined && !isTrackrefFrame(frame.file));
+  const frames = framesOf(ownStack.split('\n').slice(1));
   // From a trace, a class's constructor (declared at its `class` or `constructor` keyword) is not
   // where the object was made: the user's function that called it is, when the trace has one.
   if (declared) {
     const isOwnConstructor = (frame: Frame): boolean => !isLibraryFrame(frame.file) && CONSTRUCTOR_DECLARATION.test(sourceAt(frame));
     while (frames.length > 0 && isOwnConstructor(frames[0]!) && frames.slice(1).some((frame) => !isLibraryFrame(frame.file))) frames.shift();
   }
-  const user = frames.find((frame) => !isLibraryFrame(frame.file));
   const made = frames[0];
+  // Made in a callback of async work the user's code started: that line, with the frame that made it.
+  const started = originStack === undefined ? undefined : framesOf(originStack.split('\n')).find((frame) => !isLibraryFrame(frame.file));
+  const user = frames.find((frame) => !isLibraryFrame(frame.file)) ?? started;
   const library = made !== undefined && made !== user && isLibraryFrame(made.file) ? made : undefined;
   // Only library frames were captured (a short stack): the library frame is the best site known.
   const site = user ?? frames.find((frame) => !frame.file.startsWith('node:')) ?? made;
   if (site === undefined) return undefined;
   const location = `${shownPath(site.file)}:${site.line}:${site.column}`;
   const via = library === undefined || library === site ? undefined : frameText(library);
-  const from = user === undefined ? frames.slice(frames.indexOf(site), frames.indexOf(site) + 1 + CALLERS_SHOWN).map(frameText) : undefined;
+  // Without a frame of the user's code on its own stack: the library's work that made it, as callers.
+  const from =
+    user === undefined
+      ? frames.slice(frames.indexOf(site), frames.indexOf(site) + 1 + CALLERS_SHOWN).map(frameText)
+      : user === started && library !== undefined
+        ? frames.slice(1, 1 + CALLERS_SHOWN).map(frameText)
+        : undefined;
   return {
     location,
     file: site.file,
@@ -324,6 +224,7 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
     ...(via === undefined ? {} : { via }),
     ...(declared ? { declaredIn: site.fn === '' ? '(anonymous function)' : site.fn } : {}),
     ...(from === undefined ? {} : { from }),
+    ...(user !== undefined && user === started ? { asyncStart: true } : {}),
   };
 }
 

@@ -531,6 +531,7 @@ function reportedSite(site: AllocationSite): NonNullable<LeakedInstance['allocat
     ...(site.via === undefined ? {} : { via: site.via }),
     ...(site.declaredIn === undefined ? {} : { declaredIn: site.declaredIn }),
     ...(site.from === undefined ? {} : { from: site.from }),
+    ...(site.asyncStart === true ? { asyncStart: true } : {}),
   };
 }
 

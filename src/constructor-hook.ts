@@ -30,6 +30,7 @@ import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from '
 import { promiseHooks } from 'node:v8';
 import { AnyClass, BirthSets } from './births';
 import { captureHookedSite, capturePromiseSite, promiseMadeByTrackref } from './allocation';
+import { watchAsyncOrigins } from './async-origin';
 import { Post, codeRealmGlobalOf, realmGlobalOf, sessionLent, withRemoteObject } from './heap-query';
 import { post as postSync } from './inspector-post';
 import { own } from './own-objects';
@@ -239,6 +240,8 @@ export class BirthWatch {
   readonly #realms: object[] = own([]);
   /** Removes the promise init hook, while one is installed (a target is a realm's `Promise`). */
   #stopPromiseHook: (() => void) | undefined;
+  /** Stops noting async resources' origins, while the watch captures sites (async-origin.ts). */
+  #stopAsyncOrigins: (() => void) | undefined;
   /** Set when more births came than the watch keeps: counts from it are incomplete. */
   overflowed = false;
   /** Set when recording a birth failed: counts from it are incomplete. */
@@ -305,6 +308,8 @@ export class BirthWatch {
   /** Arms the hooks; returns the classes that cannot be hooked (they are not watched). */
   start(): Unhookable[] {
     openWatches.add(this);
+    // A birth in a callback (a response made when its headers arrive) gets the line that started its work.
+    if (this.#options.captureSites) this.#stopAsyncOrigins = watchAsyncOrigins();
     const unhookable: Unhookable[] = own([]);
     const constructors = this.#targets.filter((cls) => !isRealmPromise(cls));
     if (constructors.length < this.#targets.length) this.#stopPromiseHook = hookPromises(this);
@@ -354,6 +359,8 @@ export class BirthWatch {
   /** Removes the hooks and the dispatcher, and lets go of the session. Safe to call more than once. */
   close(): void {
     openWatches.delete(this);
+    this.#stopAsyncOrigins?.();
+    this.#stopAsyncOrigins = undefined;
     for (const global of this.#realms.splice(0)) removeRealmUser(global);
     const shared = this.#debugger;
     try {
@@ -431,38 +438,127 @@ function isDerivedClass(fn: AnyClass): boolean {
  */
 function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string, string>): HookPlan | string {
   const post: Post = (method, params) => postSync(session, method, params);
+  const sourceOf = (scriptId: string): string => {
+    let source = sources.get(scriptId);
+    if (source === undefined) {
+      source = post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId }).scriptSource;
+      sources.set(scriptId, source);
+    }
+    return source;
+  };
   for (let fn: unknown = cls, depth = 0; depth < 64; depth++) {
     if (typeof fn !== 'function') return `${cls.name || 'the class'} has no JavaScript constructor to watch`;
     const candidate = fn as AnyClass;
     const location = withRemoteObject(session, realmGlobalOf(candidate), candidate, (objectId, remotePost) => functionLocation(remotePost, objectId));
     if (location === undefined) return `${candidate.name || 'its base class'} is built into the engine (no JavaScript constructor)`;
+    const blind = (): string | undefined => blindConstructor(candidate, () => constructorSource(sourceOf(location.scriptId), location));
     // The debugger knows the scripts it can break in: for any other, it answers "Script not found".
     let breaks: Array<FunctionLocation & { type?: string }>;
     try {
       breaks = post<{ locations: Array<FunctionLocation & { type?: string }> }>('Debugger.getPossibleBreakpoints', { start: location, restrictToFunction: true }).locations;
-    } catch {
-      return `${candidate.name || 'its constructor'} is in a script the inspector cannot break in`;
+    } catch (error) {
+      if (!STARTUP_SNAPSHOT_SCRIPT.test(String(error))) return `${candidate.name || 'its constructor'} is in a script the inspector cannot break in`;
+      // A script of Node's startup snapshot (EventEmitter, URL, EventTarget…): V8 lists no break
+      // locations in it, but a breakpoint on a call of its functions works. Not for a derived
+      // class, whose hook needs those locations.
+      if (isDerivedClass(candidate)) return `${candidate.name || 'its constructor'} is a derived class in a script of Node's startup snapshot, where the inspector lists no break locations`;
+      return blind() ?? { fn: candidate, kind: 'call' };
     }
-    if (!isDerivedClass(candidate)) return { fn: candidate, kind: 'call' };
+    if (!isDerivedClass(candidate)) return blind() ?? { fn: candidate, kind: 'call' };
     // A derived class without a constructor of its own starts at the `class` keyword: hook its parent.
-    let source = sources.get(location.scriptId);
-    if (source === undefined) {
-      source = post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: location.scriptId }).scriptSource;
-      sources.set(location.scriptId, source);
-    }
-    if (!textAt(source, location).startsWith('class')) return { fn: candidate, kind: 'return', returns: breaks.filter((l) => l.type === 'return') };
+    if (!textAt(sourceOf(location.scriptId), location).startsWith('class')) return blind() ?? { fn: candidate, kind: 'return', returns: breaks.filter((l) => l.type === 'return') };
     fn = Object.getPrototypeOf(candidate);
   }
   return `${cls.name || 'the class'} has too many base classes to watch`;
 }
 
-/** The source text from a (0-based) line and column on. */
-function textAt(source: string, location: FunctionLocation): string {
+/** Why each constructor read so far cannot show its instances (null: it can), by constructor. */
+const blindness = new WeakMap<AnyClass, string | null>();
+
+/**
+ * Why a hook on `fn`'s constructor would not see its instances, read once from its source (`source`
+ * gives the constructor's text, from its `constructor` or `function` keyword): its body starts by
+ * throwing (Node 20's AbortSignal: instances are made as another class and given its prototype), or
+ * it returns another object made from `this` (Node 20's Blob: `return makeTransferable(this)`), which
+ * the hook never sees. Undefined when neither (a `return new Proxy(this, …)` keeps `this` alive with it).
+ */
+function blindConstructor(fn: AnyClass, source: () => string): string | undefined {
+  let reason = blindness.get(fn);
+  if (reason === undefined) {
+    const body = bodyOf(source());
+    reason = /^\s*throw\b/.test(stripComments(body))
+      ? `${fn.name || 'its constructor'} always throws: its instances are made without it`
+      : /\breturn\s+(?!this\b|new\s)[\w$.]+\(\s*this\b/.test(body)
+        ? `${fn.name || 'its constructor'} returns another object made from the one it builds`
+        : null;
+    blindness.set(fn, reason);
+  }
+  return reason ?? undefined;
+}
+
+/** Leading comments removed. */
+function stripComments(text: string): string {
+  return text.replace(/^(?:\s*(?:\/\/[^\n]*\n|\/\*[\s\S]*?\*\/))*/, '');
+}
+
+/**
+ * The body of a function (without its braces), from its text starting at its keyword: from the first
+ * `{` after the parameters' parentheses close to the brace that matches it, skipping strings,
+ * template literals and comments (a regular expression literal with a brace in it can cut it short).
+ */
+function bodyOf(text: string): string {
+  let parens = 0;
+  let opened = false;
+  let start = -1;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    } else if (c === '/' && text[i + 1] === '/') {
+      i = text.indexOf('\n', i);
+      if (i < 0) break;
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2);
+      if (i < 0) break;
+      i++;
+    } else if (start < 0) {
+      if (c === '(') {
+        parens++;
+        opened = true;
+      } else if (c === ')') {
+        parens--;
+      } else if (c === '{' && opened && parens === 0) {
+        start = i + 1;
+        depth = 1;
+      }
+    } else if (c === '{') {
+      depth++;
+    } else if (c === '}' && --depth === 0) {
+      return text.slice(start, i);
+    }
+  }
+  return start < 0 ? '' : text.slice(start);
+}
+
+/** Characters of a constructor's text read at most (enough for any constructor's first statements and returns). */
+const CONSTRUCTOR_TEXT = 20_000;
+
+/** A constructor's text (from its keyword) in its script's source, by its (0-based) location. */
+function constructorSource(source: string, location: FunctionLocation): string {
+  return textAt(source, location, CONSTRUCTOR_TEXT);
+}
+
+/** V8's answer (sic) for break locations in a script of the startup snapshot, which it compiled without a script context. */
+const STARTUP_SNAPSHOT_SCRIPT = /Cannot retri?e?ve script context/;
+
+/** The source text from a (0-based) line and column on (`length` characters). */
+function textAt(source: string, location: FunctionLocation, length = 16): string {
   let offset = 0;
   for (let line = 0; line < location.lineNumber; line++) {
     const next = source.indexOf('\n', offset);
     if (next < 0) return '';
     offset = next + 1;
   }
-  return source.slice(offset + location.columnNumber, offset + location.columnNumber + 16);
+  return source.slice(offset + location.columnNumber, offset + location.columnNumber + length);
 }

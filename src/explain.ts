@@ -7,6 +7,7 @@
  * checks never get here.
  */
 import type * as inspector from 'node:inspector';
+import { types } from 'node:util';
 import { AllocationSite } from './allocation';
 import { tracedSiteOf } from './allocation-trace';
 import { ageOf, now } from './clock';
@@ -76,7 +77,11 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
           scopeVariables.set(closure, names);
         }
         return names.get(graph.nodeId(value));
-      }, timerState);
+      }, timerState, (edges, index) => {
+        const map = live.objectAt(edges, index - 1);
+        const value = index + 2 === edges.length ? obj : live.objectAt(edges, index + 1);
+        return map === undefined || value === undefined ? undefined : numberKeyOf(map, value);
+      });
       const traced = tracedSiteOf(graph, node);
       if (path === undefined) return undefined;
       // The steps the path shows (VM-internal ones have no text), the leaked instance last.
@@ -92,7 +97,9 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         return reaching < 0 ? undefined : live.objectAt(edges, reaching);
       };
       const retainerSteps = shown.map((step, i): RetainerStepNote => {
-        const note: RetainerStepNote = { text: step.text.replace(/^ → /, '').trimStart(), className: graph.nodeName(step.node) || graph.nodeType(step.node) };
+        // The leaked instance by its class's name (a bundler's renamed class reads `_Response` in the snapshot).
+        const className = (i === shown.length - 1 ? classOf(obj!)?.name : undefined) || graph.nodeName(step.node) || graph.nodeType(step.node);
+        const note: RetainerStepNote = { text: step.text.replace(/^ → /, '').trimStart(), className };
         if (step.holder !== undefined) note.holder = step.holder;
         const found = stepObject(i);
         const stamp = found === undefined ? undefined : stampOf(found);
@@ -114,6 +121,24 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       };
     });
   });
+}
+
+/** Map entries looked through at most to find a value's key. */
+const MAP_KEYS_READ = 100_000;
+
+/**
+ * The number (or bigint) key under which `map` (a Map) holds `value`, as source text; undefined for
+ * other keys (the snapshot names those) or when `map` is not a Map. Uses the intrinsic iterator: runs
+ * no code of the map's.
+ */
+function numberKeyOf(map: object, value: object): string | undefined {
+  if (!types.isMap(map)) return undefined;
+  let read = 0;
+  for (const [key, held] of Map.prototype.entries.call(map) as IterableIterator<[unknown, unknown]>) {
+    if (held === value) return typeof key === 'number' ? String(key) : typeof key === 'bigint' ? `${key}n` : undefined;
+    if (++read >= MAP_KEYS_READ) return undefined;
+  }
+  return undefined;
 }
 
 /**

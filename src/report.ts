@@ -31,6 +31,8 @@ export interface LeakedInstance {
     declaredIn?: string;
     /** No frame of the user's code was on the stack: the site (as `location`, with its function) and its callers (`file:line:column (fn)`), innermost first. */
     from?: string[];
+    /** No frame of the user's code was on the stack: `location` is the line that started the async work (a request, a socket, a timer, a promise) in whose callback `via` made it. */
+    asyncStart?: boolean;
   };
   /** What the instance keeps alive, itself included (given for the first instance of a report). */
   retained?: { bytes: number; objects: number };
@@ -378,17 +380,23 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         lines.push(`${indent}retains  ${formatBytes(instance.retained.bytes)} in ${instance.retained.objects.toLocaleString('en-US')} object${instance.retained.objects === 1 ? '' : 's'}`);
       }
       if (instance.allocationSite !== undefined) {
-        const { declaredIn } = instance.allocationSite;
+        const site = instance.allocationSite;
+        const { declaredIn } = site;
         const which = declaredIn === undefined || declaredIn.startsWith('(') ? 'the function' : `${declaredIn}()`;
         const inFunction = declaredIn === undefined ? '' : style.dim(`  in ${which} declared here (allocation tracking gives the function, not the line)`);
-        // Made with no frame of the user's code on the stack: the site with its function, then its callers.
-        const [made, ...callers] = instance.allocationSite.from ?? [instance.allocationSite.location];
+        // Made with no frame of the user's code on the stack: the site with its function (or, for work
+        // the user's code started, that line), then the library's callers.
+        const asyncStart = site.asyncStart === true;
+        const [made, ...callers] = asyncStart ? [site.location, ...(site.from ?? [])] : (site.from ?? [site.location]);
         lines.push(`${indent}made at  ${made}${inFunction}`);
-        if (index === 0) lines.push(...instance.allocationSite.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
-        if (instance.allocationSite.via !== undefined) lines.push(style.dim(`${indent}    via  ${instance.allocationSite.via}`));
-        if (index === 0 && callers.length > 0) {
+        if (index === 0) lines.push(...site.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
+        if (site.via !== undefined) lines.push(style.dim(`${indent}    via  ${site.via}`));
+        if (index === 0 && (callers.length > 0 || asyncStart)) {
           lines.push(...callers.map((frame) => style.dim(`${indent}   from  ${frame}`)));
-          lines.push(style.dim(`${indent}         (no frame of your code was on the stack: the library's own work made it)`));
+          const why = asyncStart
+            ? 'made later, in a callback of the async work this line started: no frame of your code was on the stack'
+            : "no frame of your code was on the stack: the library's own work made it";
+          lines.push(style.dim(`${indent}         (${why})`));
         }
       }
     });

@@ -70,6 +70,13 @@ const MAX_SHOWN_STEPS = 8;
 
 const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
 
+/**
+ * Reads, from the live objects, the key under which the Map reached by `edges[index - 1]` holds the
+ * value `edges[index + 1]` reaches (its table is `edges[index]`): for keys the snapshot does not
+ * show (small integers) or shows without a value (other numbers). Undefined when it cannot tell.
+ */
+export type MapKeyReader = (edges: readonly number[], index: number) => string | undefined;
+
 /** Holders of the user's own code: a path that starts at one of them needs no other. */
 const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-variable', 'global', 'class-static', 'module-exports', 'weakmap-value']);
 /**
@@ -91,20 +98,21 @@ const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
  * A shortest path that starts at a pending timer, an AbortSignal Node keeps or an idle pooled socket
  * is kept (RUNTIME_HOLDERS_TO_ACT_ON).
  */
-export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath | undefined {
+export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader, mapKey?: MapKeyReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
-  const shortest = renderPath(graph, edges, nameSlot, timerState);
+  const shortest = renderPath(graph, edges, nameSlot, timerState, mapKey);
   const first = shortest.steps[shortest.start];
   if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind))) return shortest;
   let tried = 0;
   for (const other of pathsThroughHolders(graph, target)) {
     if (++tried > MAX_OTHER_PATHS) break;
-    // Judged from the snapshot alone first: naming a slot the snapshot leaves unnamed and reading a
-    // timer's state ask V8 about live objects (finding one walks the heap), so only the path chosen does.
+    // Judged from the snapshot alone first: naming a slot the snapshot leaves unnamed, reading a
+    // timer's state or a Map's key ask V8 about live objects (finding one walks the heap), so only the
+    // path chosen does.
     const judged = renderPath(graph, other.edges);
     if (!startsInUserCode(graph, judged, other.holder)) continue;
-    const path = nameSlot === undefined && timerState === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState);
+    const path = nameSlot === undefined && timerState === undefined && mapKey === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState, mapKey);
     if (startsInUserCode(graph, path, other.holder)) return { ...path, alsoHeldBy: shortest.text };
   }
   return shortest;
@@ -139,7 +147,7 @@ function startsInUserCode(graph: HeapGraph, path: RetainerPath, holderEdge: numb
 }
 
 /** The steps of a path (edges from a root) as the user would write them, and where the shown part starts. */
-function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, timerState?: TimerReader): RetainerPath {
+function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, timerState?: TimerReader, mapKey?: MapKeyReader): RetainerPath {
   const steps: RetainerStep[] = [];
   const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
   // Whether the path enters the user's code at this variable (of a function of `script`): its function
@@ -231,7 +239,11 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       }
     } else if (type === graph.edgeInternal && name === 'table' && (fromName === 'Map' || fromName === 'Set')) {
       if (next !== undefined) {
-        const text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
+        let text = fromName === 'Map' ? mapStep(graph, to, Number(graph.edgeName(next))) : ' (Set member)';
+        if (text === '.get(…)' || text === '.get(heap number)') {
+          const key = mapKey?.(edges, i);
+          if (key !== undefined) text = `.get(${key})`;
+        }
         steps.push({ text, node: graph.edgeTo(next), anchor: false });
         i++;
       }

@@ -89,9 +89,12 @@ test('objects made at one line share its site, other lines and callers get their
   }
 });
 
-test("an object a library's own loop made (no frame of the test's code on the stack): the library's frame, its callers and a note", async () => {
-  // A library under node_modules/ that makes its objects from a setImmediate loop, as a crawler's
-  // task pool fetches its next request: the test's frames are not on those stacks.
+/**
+ * A library under node_modules/ that makes its objects from a setImmediate loop, as a crawler's task
+ * pool fetches its next request: the test's frames are not on those stacks. `run(n)` starts a loop
+ * for n jobs; `start()` starts a polling timer that runs the loops `enqueue(n)` asks for.
+ */
+async function loopLibrary(): Promise<{ Job: new (n: number) => object; run(count: number): Promise<void>; start(): void; stop(): void; enqueue(count: number): Promise<void> }> {
   const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -103,21 +106,78 @@ test("an object a library's own loop made (no frame of the test's code on the st
     [
       'class Job { constructor(n) { this.n = n; } }',
       'const done = [];',
+      'const queue = [];',
       'function fetchNext(n) { return new Job(n); }',
       'function tick(left, resolve) { done.push(fetchNext(left)); if (left > 1) setImmediate(tick, left - 1, resolve); else resolve(); }',
       'function run(count) { return new Promise((resolve) => setImmediate(tick, count, resolve)); }',
-      'module.exports = { Job, run };',
+      'let timer;',
+      'function start() { timer = setInterval(() => { const item = queue.shift(); if (item) tick(item.count, item.resolve); }, 1); }',
+      'function stop() { clearInterval(timer); }',
+      'function enqueue(count) { return new Promise((resolve) => queue.push({ count, resolve })); }',
+      'module.exports = { Job, run, start, stop, enqueue };',
     ].join('\n'),
   );
-  const lib = createRequire(import.meta.url)(join(dir, 'index.js')) as { Job: new (n: number) => object; run(count: number): Promise<void> };
+  return createRequire(import.meta.url)(join(dir, 'index.js'));
+}
+
+test("an object a library's loop made, started by the test's call: that call's line, with the library's frame, its callers and a note", async () => {
+  const lib = await loopLibrary();
   const report = await checkLeaks(() => lib.run(3), lib.Job);
   expect(report.leaked).toBe(true);
   const site = report.rows[0]!.oldest[0]!.allocationSite!;
-  expect(site.location).toMatch(/node_modules\/loop-lib\/index\.js:3:\d+$/);
-  expect(site.from![0]).toMatch(/loop-lib\/index\.js:3:\d+ \(fetchNext\)$/);
-  expect(site.from![1]).toMatch(/loop-lib\/index\.js:4:\d+ \(Immediate\.tick \[as _onImmediate\]\)$/);
+  expect(site.location).toMatch(LINE);
+  expect(site.excerpt[1]).toContain('checkLeaks(() => lib.run(3), lib.Job)');
+  expect(site.asyncStart).toBe(true);
+  expect(site.via).toMatch(/loop-lib\/index\.js:4:\d+ \(fetchNext\)$/);
+  expect(site.from![0]).toMatch(/loop-lib\/index\.js:5:\d+ \(Immediate\.tick \[as _onImmediate\]\)$/);
   const text = report.format();
-  expect(text).toMatch(/made at {2}\S*loop-lib\/index\.js:3:\d+ \(fetchNext\)/);
-  expect(text).toMatch(/from {2}\S*loop-lib\/index\.js:4:\d+ \(Immediate\.tick/);
-  expect(text).toContain("no frame of your code was on the stack: the library's own work made it");
+  expect(text).toMatch(/made at {2}test\/unit\/allocation-sites\.test\.ts:\d+:\d+\n/);
+  expect(text).toMatch(/via {2}\S*loop-lib\/index\.js:4:\d+ \(fetchNext\)\n\s+from {2}\S*loop-lib\/index\.js:5:\d+ \(Immediate\.tick/);
+  expect(text).toContain('(made later, in a callback of the async work this line started: no frame of your code was on the stack)');
+});
+
+test("an object a library's own loop made, started before the check: the library's frame, its callers and a note", async () => {
+  const lib = await loopLibrary();
+  lib.start();
+  try {
+    const report = await checkLeaks(() => lib.enqueue(3), lib.Job);
+    expect(report.leaked).toBe(true);
+    const site = report.rows[0]!.oldest[0]!.allocationSite!;
+    expect(site.location).toMatch(/node_modules\/loop-lib\/index\.js:4:\d+$/);
+    expect(site.asyncStart).toBeUndefined();
+    expect(site.from![0]).toMatch(/loop-lib\/index\.js:4:\d+ \(fetchNext\)$/);
+    expect(site.from![1]).toMatch(/loop-lib\/index\.js:5:\d+ \((?:Immediate\.)?tick/);
+    const text = report.format();
+    expect(text).toMatch(/made at {2}\S*loop-lib\/index\.js:4:\d+ \(fetchNext\)/);
+    expect(text).toContain("no frame of your code was on the stack: the library's own work made it");
+  } finally {
+    lib.stop();
+  }
+});
+
+test('an object Node made in a callback (an http response): the line of the request that started it, via Node\'s frame', async () => {
+  const http = await import('node:http');
+  const server = http.createServer((_request, response) => response.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const seen: object[] = [];
+  try {
+    const report = await checkLeaks(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          http.get(`http://127.0.0.1:${port}/`, (response) => { seen.push(response); response.resume(); response.on('end', resolve); }).on('error', reject);
+        }),
+      http.IncomingMessage,
+    );
+    expect(report.leaked).toBe(true);
+    const site = report.rows[0]!.oldest[0]!.allocationSite!;
+    expect(site.location).toMatch(LINE);
+    expect(site.excerpt[1]).toContain('http.get(`http://127.0.0.1:${port}/`');
+    expect(site.asyncStart).toBe(true);
+    expect(site.via).toMatch(/^node:_http_common:\d+:\d+ \(.*parserOnHeadersComplete\)$/);
+  } finally {
+    seen.length = 0;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });

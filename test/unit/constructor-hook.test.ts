@@ -93,6 +93,44 @@ describe('checks decided by births through a constructor hook', () => {
     }
   });
 
+  test("Node's own classes from its startup snapshot (EventEmitter, URL, EventTarget): decided by births, where the inspector lists no break locations", async () => {
+    const makers: Array<[new (...args: never[]) => object, () => object]> = [
+      [EventEmitter, () => new EventEmitter()],
+      [URL, () => new URL('http://x/')],
+      [EventTarget, () => new EventTarget()],
+    ];
+    for (const [cls, make] of makers) {
+      const clean = await checkLeaks(() => void make(), cls);
+      const leaky = await checkLeaks(() => void kept.push(make()), cls, { paths: false });
+      expect([cls.name, clean.leaked, clean.counting, leaky.leaked, leaky.rows[0]!.leaked]).toEqual([cls.name, false, 'births', true, 1]);
+    }
+  });
+
+  test("constructors a hook cannot see instances through are counted on the heap: one that always throws (instances given its prototype later, as Node 20 makes AbortSignal), one that returns another object made from `this` (Node 20's Blob)", async () => {
+    class Illegal {
+      constructor() {
+        throw new TypeError('Illegal constructor');
+      }
+    }
+    const makeIllegal = (): object => Object.setPrototypeOf({}, Illegal.prototype) as object;
+    const wrap = (obj: object): object => Object.setPrototypeOf({ ...obj }, Object.getPrototypeOf(obj) as object) as object;
+    class Wrapped {
+      readonly n = 1;
+      constructor() {
+        // eslint-disable-next-line no-constructor-return
+        return wrap(this);
+      }
+    }
+    for (const [cls, make] of [[Illegal, makeIllegal], [Wrapped, () => new Wrapped()]] as const) {
+      const leaky = await checkLeaks(() => void kept.push(make()), cls, { paths: false });
+      const clean = await checkLeaks(() => void make(), cls);
+      expect([cls.name, leaky.leaked, leaky.rows[0]!.leaked, clean.leaked, clean.counting]).toEqual([cls.name, true, 1, false, 'heap']);
+    }
+    // Node's own: on Node 20 an AbortSignal never runs its constructor.
+    const signals = await checkLeaks(() => void kept.push(new AbortController().signal), AbortSignal, { paths: false });
+    expect([signals.leaked, signals.rows[0]!.leaked]).toEqual([true, 1]);
+  });
+
   test('a debugger statement in the code under test does not stop it', async () => {
     const report = await checkLeaks(() => new Pausing(), Pausing);
     expect([report.leaked, report.counting]).toEqual([false, 'births']);
