@@ -577,6 +577,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
     const explanation = explanations[i];
     if (explanation !== undefined) {
       instance.retainerPath = explanation.retainerPath;
+      if (explanation.alsoHeldBy !== undefined) instance.alsoHeldBy = explanation.alsoHeldBy;
       instance.retainerSteps = explanation.retainerSteps;
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
       if (explanation.librarySlot !== undefined) instance.librarySlot = explanation.librarySlot;

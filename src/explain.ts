@@ -23,6 +23,8 @@ import type { RetainerStepNote } from './report';
 
 export interface Explanation {
   retainerPath: string;
+  /** When the path shown goes through a holder of the user's code rather than the shortest one: the shortest one. */
+  alsoHeldBy?: string;
   retainerSteps: RetainerStepNote[];
   /** What the instance keeps alive (itself included); computed for the first instance asked about. */
   retained?: { bytes: number; objects: number };
@@ -111,6 +113,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       const librarySlot = librarySlotOf(graph, edges);
       return {
         retainerPath: path.text,
+        ...(path.alsoHeldBy === undefined ? {} : { alsoHeldBy: path.alsoHeldBy }),
         retainerSteps,
         ...(index === 0 ? { retained: graph.retainedBy(node) } : {}),
         ...(librarySlot === undefined ? {} : { librarySlot }),

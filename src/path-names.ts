@@ -13,6 +13,9 @@ export type SlotNamer = (context: number, value: number) => string | undefined;
 
 export const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** V8's edge name for a WeakMap entry: "N / part of key (Class @K) -> value (Class @V) pair in WeakMap (table @T)". */
+export const EPHEMERON = /part of key \(.*? @(\d+)\) -> value .* pair in WeakMap \(table @(\d+)\)/;
+
 export function quote(text: string): string {
   const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
   return `'${short.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;

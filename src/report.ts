@@ -15,6 +15,8 @@ export interface LeakedInstance {
   preview: string;
   /** The shortest path from a GC root, as the user would write it (e.g. `scheduler.queue[0].meta.referer`). */
   retainerPath?: string;
+  /** When \`retainerPath\` goes through a holder of the user's code and not the shortest way: the shortest path, from a runtime holder (an open socket…). */
+  alsoHeldBy?: string;
   /** The path's steps from its first named variable, with tracked objects' ages. */
   retainerSteps?: RetainerStepNote[];
   /** Where the instance was created (for objects born during the measured runs). */
@@ -385,6 +387,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       const indent = ' '.repeat(12);
       lines.push(`  ${formatAge(instance.ageMs, instance.ageExact).padEnd(10)}  ${instance.preview}`);
       if (instance.retainerPath !== undefined) lines.push(`${indent}held by  ${style.received(instance.retainerPath)}`);
+      if (instance.alsoHeldBy !== undefined) lines.push(style.dim(`${' '.repeat(7)}also held by  ${instance.alsoHeldBy}`));
       if (instance.holderNote !== undefined) lines.push(style.dim(`${indent}         ${instance.holderNote}`));
       if (instance.retained !== undefined) {
         lines.push(`${indent}retains  ${formatBytes(instance.retained.bytes)} in ${instance.retained.objects.toLocaleString('en-US')} object${instance.retained.objects === 1 ? '' : 's'}`);

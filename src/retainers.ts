@@ -22,7 +22,8 @@ import {
   timerRepeats,
 } from './holders';
 import { awaitIn, eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
-import { IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
+import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
+import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
 
 export interface RetainerStep {
@@ -53,6 +54,8 @@ export interface RetainerPath {
   start: number;
   /** The path's edges, from a root (as `HeapGraph.pathTo` gives them); each step's node is reached by one of them. */
   edges: number[];
+  /** When the path shown is not the shortest (see retainerPath): the shortest one's text, from a runtime holder. */
+  alsoHeldBy?: string;
 }
 
 export type { SlotNamer } from './path-names';
@@ -63,8 +66,6 @@ function isUserModule(file: string | undefined): file is string {
   return file !== undefined && !isRunnerInternal(file) && !isNodeInternal(file);
 }
 
-/** V8's edge name for a WeakMap entry: "N / part of key (Class @K) -> value (Class @V) pair in WeakMap (table @T)". */
-const EPHEMERON = /part of key \(.*? @(\d+)\) -> value .* pair in WeakMap \(table @(\d+)\)/;
 const MAX_SHOWN_STEPS = 8;
 
 const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
@@ -76,9 +77,77 @@ const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
  */
 export type MapKeyReader = (edges: readonly number[], index: number) => string | undefined;
 
+/** Holders of the user's own code: a path that starts at one of them needs no other. */
+const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-variable', 'global', 'class-static', 'module-exports', 'weakmap-value']);
+/**
+ * Holders of the runtime the user acts on directly, kept as the start even when their code holds the
+ * object too: a pending timer (clear it; the array that also keeps the Timeout is not what keeps it
+ * alive), an AbortSignal Node keeps until it aborts, an idle pooled socket (the check waits for it).
+ */
+const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket']);
+/** At most this many other paths are rendered to find one through a holder of the user's code. */
+const MAX_OTHER_PATHS = 16;
+const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
+
+/**
+ * The retainer path of `target`: the shortest one, unless it starts at a runtime holder with no
+ * kind of its own (an open socket, a listener list of Node's, a variable of a running function, Node's
+ * or a runner's own variable) while a holder of the user's code (a module variable, a global they set,
+ * a class static, a module's exports, a WeakMap value) holds it too: then the path through that
+ * holder, nearest the object first (holder-paths.ts), with the shortest path's text as `alsoHeldBy`.
+ * A shortest path that starts at a pending timer, an AbortSignal Node keeps or an idle pooled socket
+ * is kept (RUNTIME_HOLDERS_TO_ACT_ON).
+ */
 export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader, mapKey?: MapKeyReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
+  const shortest = renderPath(graph, edges, nameSlot, timerState, mapKey);
+  const first = shortest.steps[shortest.start];
+  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind))) return shortest;
+  let tried = 0;
+  for (const other of pathsThroughHolders(graph, target)) {
+    if (++tried > MAX_OTHER_PATHS) break;
+    // Judged from the snapshot alone first: naming a slot the snapshot leaves unnamed, reading a
+    // timer's state or a Map's key ask V8 about live objects (finding one walks the heap), so only the
+    // path chosen does.
+    const judged = renderPath(graph, other.edges);
+    if (!startsInUserCode(graph, judged, other.holder)) continue;
+    const path = nameSlot === undefined && timerState === undefined && mapKey === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState, mapKey);
+    if (startsInUserCode(graph, path, other.holder)) return { ...path, alsoHeldBy: shortest.text };
+  }
+  return shortest;
+}
+
+/**
+ * Globals the runtime (Node, the JavaScript built-ins, the test environment) had defined when this
+ * module was loaded, in its realm: `globalThis.process` or `globalThis.console` reached through the
+ * search are the runtime's, not a holder the user made.
+ */
+const RUNTIME_GLOBALS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(globalThis));
+
+/**
+ * Whether the shown path of a path found through a holder (its edge `edges[holderEdge]`) starts at
+ * that holder or after it, at a holder of the user's own code (not a library's, Node's or a runner's).
+ */
+function startsInUserCode(graph: HeapGraph, path: RetainerPath, holderEdge: number): boolean {
+  const first = path.steps[path.start];
+  if (first?.start !== true || first.holder === undefined || !USER_HOLDERS.has(first.holder.kind)) return false;
+  // Not a holder on the way to the one found (e.g. `globalThis.console…` on the way to a variable of Node's).
+  const reaching = path.edges.findIndex((e) => graph.edgeTo(e) === first.node);
+  if (reaching < holderEdge) return false;
+  if (first.holder.kind === 'global' && RUNTIME_GLOBALS.has(String(graph.edgeName(path.edges[reaching]!)))) return false;
+  // A class's static field: the class's own script.
+  if (first.holder.kind === 'class-static') {
+    const script = scriptOfClosure(graph, graph.edgeFrom(path.edges[reaching]!));
+    if (LIBRARY_FILE.test(script) || isNodeInternal(script) || isRunnerInternal(script)) return false;
+  }
+  // A module variable or exports: its module's file; a WeakMap value or a global: that of the nearest variable before it.
+  const file = path.steps.slice(0, path.start + 1).reverse().find((step) => step.file !== undefined)?.file;
+  return file === undefined || !LIBRARY_FILE.test(file);
+}
+
+/** The steps of a path (edges from a root) as the user would write them, and where the shown part starts. */
+function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, timerState?: TimerReader, mapKey?: MapKeyReader): RetainerPath {
   const steps: RetainerStep[] = [];
   const lastText = (): string => [...steps].reverse().find((step) => step.text !== '')?.text ?? '';
   // Whether the path enters the user's code at this variable (of a function of `script`): its function

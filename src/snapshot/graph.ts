@@ -185,7 +185,7 @@ export class HeapGraph {
    * Whether edge `e` of node `from` is a WeakMap table's edge to a value: it does not keep the value
    * alive (the key's edge does), so paths and retained sizes never use it.
    */
-  #isTableSideEphemeron(from: number, e: number): boolean {
+  isWeakMapTableEdge(from: number, e: number): boolean {
     if (this.edgeType(e) !== this.edgeInternal) return false;
     const table = this.#ephemeronTables()[this.#edges[e * this.#edgeFieldCount + this.#edgeNameOffset]!]!;
     return table !== 0 && this.nodeId(from) === table;
@@ -212,7 +212,7 @@ export class HeapGraph {
         const n = queue[head++]!;
         for (let e = this.firstEdge[n]!; e < this.firstEdge[n + 1]!; e++) {
           const type = this.edgeType(e);
-          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden) || this.#isTableSideEphemeron(n, e)) continue;
+          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden) || this.isWeakMapTableEdge(n, e)) continue;
           const to = this.edgeTo(e);
           if (visited[to] === 0) {
             visited[to] = 1;
@@ -274,7 +274,7 @@ export class HeapGraph {
     while (head < tail) {
       const node = queue[head++]!;
       for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
-        if (this.edgeType(e) === this.edgeWeak || this.#isTableSideEphemeron(node, e)) continue;
+        if (this.edgeType(e) === this.edgeWeak || this.isWeakMapTableEdge(node, e)) continue;
         const to = this.edgeTo(e);
         if (reached[to] === 0) {
           reached[to] = 1;
