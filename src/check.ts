@@ -103,6 +103,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     const passed = await judgeByBirths(call, resolved, isIgnored, opts);
     birthsSuspected = passed === 'suspected';
     if (typeof passed === 'object') {
+      refuseIfNothingCounted(targets);
       return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
@@ -122,6 +123,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
       traced = { runs: calls - callsBefore, reported: false };
     }
   }
+  if (!measured.leaked) refuseIfNothingCounted(targets);
   const extraCalls = Math.max(0, ...measured.rows.map((row) => (row.moreRuns?.length ?? 1) - 1));
   return createReport({
     ...measured,
@@ -134,6 +136,20 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     ...summary(opts),
     heapRuns: measured.runs,
   });
+}
+
+/**
+ * A check with no target counts tracked objects only; when none was ever made (no ObjectRef subclass
+ * constructed, nothing passed to track(), before or during the check), it counted nothing, and a
+ * pass would say nothing: it fails with what to pass instead.
+ */
+function refuseIfNothingCounted(targets: ReturnType<typeof validateTargets>): void {
+  if (targets !== undefined || stamps.seq > 0) return;
+  throw new TrackrefError(
+    'toLeak() with no target counts tracked objects (instances of classes that extend ObjectRef, and objects passed to track()), ' +
+      'but none has been made in this process, so the check counted nothing. ' +
+      'Pass the class to count, e.g. toLeak(Map) or toLeak([Request, Response]) (any class works), or track your objects (extend ObjectRef, or track(obj)).',
+  );
 }
 
 function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {

@@ -333,6 +333,9 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
+    } else if (type === graph.edgeInternal && name === 'bound_this') {
+      // A bound function's `this` (a socket's idle timer calls `socket._onTimeout` bound to it).
+      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && fromName === 'Promise' && graph.nodeName(to) === 'Generator') {
       // V8 links a promise to the async function awaiting it (for async stack traces): that
       // function, suspended, holds its variables until the promise settles.

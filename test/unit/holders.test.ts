@@ -138,6 +138,18 @@ describe("Node's holders", () => {
     expect(held.steps[0]).toMatchObject({ leaking: 'no', holder: { kind: 'abort-signal', timeout: true, delayMs: 600_000, selfReleasing: true } });
   });
 
+  test("a pending timer whose callback is bound to an object (a socket's idle timeout): the object it is bound to, then its listeners", async () => {
+    const held = await heldBy(() => {
+      const command = request();
+      const connection = new EventEmitter();
+      connection.on('close', function onClose() {
+        return command;
+      });
+      pendingTimers.push(setTimeout(EventEmitter.prototype.emit.bind(connection, 'timeout'), 30_000).unref());
+    });
+    expect(withoutDueTime(held.path)).toBe("setTimeout(…, 30000) pending, due in N s → (EventEmitter) listeners 'close' → onClose() → command");
+  });
+
   test('a pending setTimeout: the timer, its due time, its callback', async () => {
     const held = await heldBy(() => {
       const command = request();
