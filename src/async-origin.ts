@@ -24,8 +24,10 @@ const MAX_HOPS = 64;
 
 /** For each resource created while watched: the resource whose work created it. */
 const triggers = new Map<number, number>();
-/** For resources created with the user's code on the stack: that stack, formatted. */
+/** For resources created with the user's code on the stack: that stack, formatted, down to the user's first frame. */
 const userStacks = new Map<number, string>();
+/** Stacks formatted while watched, by their frames' signature (dropped with the notes). */
+const formatted = new Map<string, string>();
 let hook: AsyncHook | undefined;
 let watchers = 0;
 
@@ -34,8 +36,10 @@ function onInit(asyncId: number, _type: string, triggerAsyncId: number): void {
   try {
     triggers.set(asyncId, triggerAsyncId);
     const sites = callSitesOf(ORIGIN_FRAMES, onInit);
-    if (sites === undefined || !sites.some((site) => isUserFile(callSiteFile(site) ?? ''))) return;
-    const stack = formattedStack(ORIGIN_FRAMES, onInit);
+    const user = sites === undefined ? -1 : sites.findIndex((site) => isUserFile(callSiteFile(site) ?? ''));
+    if (user < 0) return;
+    // Formatted down to the user's first frame only (its header line, then the frames).
+    const stack = formattedStack(user + 1, onInit, formatted);
     if (stack !== undefined) userStacks.set(asyncId, stack);
   } catch {
     // A resource without a noted origin: the report shows the library's frame instead.
@@ -57,6 +61,7 @@ export function watchAsyncOrigins(): () => void {
     hook = undefined;
     triggers.clear();
     userStacks.clear();
+    formatted.clear();
   };
 }
 

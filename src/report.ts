@@ -404,7 +404,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         lines.push(`${indent}made at  ${made}${inFunction}`);
         if (index === 0) lines.push(...site.excerpt.map((line) => style.dim(`${indent}         ${line}`)));
         if (site.via !== undefined) lines.push(style.dim(`${indent}    via  ${site.via}`));
-        if (index === 0 && (callers.length > 0 || asyncStart)) {
+        if (index === 0 && (site.from !== undefined || asyncStart)) {
           lines.push(...callers.map((frame) => style.dim(`${indent}   from  ${frame}`)));
           const why = asyncStart
             ? 'made later, in a callback of the async work this line started: no frame of your code was on the stack'

@@ -127,17 +127,18 @@ export function isLibraryFrame(file: string): boolean {
 
 
 /**
- * The current stack formatted, at most `frames` deep, above `skipAbove`: reused from the cache when
- * frames with the same signature were formatted before. Undefined when it cannot be captured.
+ * The current stack formatted, at most `frames` deep, above `skipAbove`: reused from `cache` (by
+ * default the module's, which lasts as long as the module) when frames with the same signature were
+ * formatted before. Undefined when it cannot be captured.
  */
-export function formattedStack(frames: number, skipAbove: Function): string | undefined {
+export function formattedStack(frames: number, skipAbove: Function, cache: Map<string, string> = formattedSites): string | undefined {
   const signature = stackSignature(frames, skipAbove);
-  let stack = signature === undefined ? undefined : formattedSites.get(signature);
+  let stack = signature === undefined ? undefined : cache.get(signature);
   if (stack !== undefined) return stack;
   stack = stackText(frames, skipAbove);
   if (stack !== undefined && signature !== undefined) {
-    if (formattedSites.size >= FORMATTED_LIMIT) formattedSites.clear();
-    formattedSites.set(signature, stack);
+    if (cache.size >= FORMATTED_LIMIT) cache.clear();
+    cache.set(signature, stack);
   }
   return stack;
 }
