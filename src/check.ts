@@ -50,6 +50,32 @@ const OLDEST_SHOWN = 3;
  */
 const TRACED_CANDIDATES = 20;
 const PREVIEW_LENGTH = 160;
+/** A preview whose first field is an internal one (`IncomingMessage { _events: …`). */
+const INTERNALS_FIRST = /^[\w$]+ \{ _/;
+/** Fields that name a request, a response or a connection, shown first when present. */
+const IDENTIFYING = ['method', 'url', 'path', 'statusCode', 'statusMessage', 'host', 'protocol', 'remoteAddress', 'remotePort', 'id', 'name'];
+
+/**
+ * An object's own data fields with a string, number or boolean value whose names do not start with
+ * `_`, identifying ones first, as `name: value` (values through util.inspect). Reads own data
+ * properties only: never runs a getter.
+ */
+function identifyingFields(obj: object): string {
+  const fields: Array<[string, unknown]> = [];
+  for (const name of Object.keys(obj)) {
+    if (name.startsWith('_')) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(obj, name);
+    if (descriptor === undefined || !('value' in descriptor)) continue;
+    const value: unknown = descriptor.value;
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number' || typeof value === 'boolean') fields.push([name, value]);
+  }
+  const rank = (name: string): number => {
+    const index = IDENTIFYING.indexOf(name);
+    return index < 0 ? IDENTIFYING.length : index;
+  };
+  fields.sort((a, b) => rank(a[0]) - rank(b[0]));
+  return fields.map(([name, value]) => `${name}: ${inspect(value, { maxStringLength: 80, colors: false })}`).join(', ');
+}
 
 type IsIgnored = (cls: AnyClass) => boolean;
 /** Calls the checked function once (counting the call); `which` names the call in timeout errors. */
@@ -455,6 +481,12 @@ export function preview(obj: object): string {
   let text: string;
   try {
     text = inspect(obj, { depth: 0, breakLength: Infinity, maxStringLength: 80, maxArrayLength: 3, colors: false });
+    // Node's own objects (requests, responses, sockets, streams) list their internals first
+    // (`_events`, `_readableState`…): their identifying fields are shown instead.
+    if (INTERNALS_FIRST.test(text)) {
+      const fields = identifyingFields(obj);
+      if (fields !== '') text = `${text.slice(0, text.indexOf(' {'))} { ${fields} }`;
+    }
   } catch (error) {
     text = `${classOf(obj)?.name ?? 'Object'} (preview failed: ${(error as Error).message})`;
   }

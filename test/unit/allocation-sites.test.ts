@@ -155,7 +155,7 @@ test("an object a library's own loop made, started before the check: the library
   }
 });
 
-test('an object Node made in a callback (an http response): the line of the request that started it, via Node\'s frame', async () => {
+test('an object Node made in a callback (an http response): the line of the request that started it, via Node\'s frame; a preview of its identifying fields', async () => {
   const http = await import('node:http');
   const server = http.createServer((_request, response) => response.end('ok'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -175,6 +175,8 @@ test('an object Node made in a callback (an http response): the line of the requ
     expect(site.excerpt[1]).toContain('http.get(`http://127.0.0.1:${port}/`');
     expect(site.asyncStart).toBe(true);
     expect(site.via).toMatch(/^node:_http_common:\d+:\d+ \(.*parserOnHeadersComplete\)$/);
+    // Its preview shows what identifies it, not Node's internals (`_events`, `_readableState`…).
+    expect(report.rows[0]!.oldest[0]!.preview).toMatch(/^IncomingMessage \{ statusCode: 200, statusMessage: 'OK', /);
   } finally {
     seen.length = 0;
     server.closeAllConnections();
