@@ -769,6 +769,8 @@ async function judgeByHeapCounts(
   // and more (up to HIDDEN_ROUNDS) while new instances keep surviving but the count does not grow.
   const rounds = birthsSuspected ? HIDDEN_ROUNDS : 1;
   const freshAfter = own(new Map<unknown, number>());
+  /** Per row, after each round: older instances (alive at the baseline) freed since. */
+  const freedAfter = own(new Map<unknown, number>());
   const freshGrewRounds = own(new Map<unknown, number>());
   // Open from the baseline on: it captures allocation sites for objects the runs create and, with
   // only tracked targets, keeps the births weakly so counts need no heap scan.
@@ -813,17 +815,26 @@ async function judgeByHeapCounts(
       if (rows.some(isLeaking)) break;
       // Older instances that die during the runs (released by a timer or a socket of an earlier
       // test) offset new ones that survive: a count that does not grow proves nothing while new
-      // instances keep surviving, round after round. A cache that replaces its entries stops
-      // adding new survivors; a leak hidden this way shows once the older instances are gone, or
-      // is judged by its new instances when they survived every round.
+      // instances keep surviving, round after round. A cache that evicts an older entry for each one
+      // it adds loses as many older instances as it gains new ones, round after round (in lockstep):
+      // that passes, as the count says. Older instances freed all at once by something else stop
+      // dying while the new ones go on surviving: once the last round freed none, the new instances
+      // are counted instead.
+      const freedNow = (row: CensusRow): number => (row.fresh ?? 0) - (row.count - (baseline.counts.get(row.key) ?? 0));
       const hidden = rows.filter((row) => (row.fresh ?? 0) > opts.tolerance && (row.fresh ?? 0) > (freshAfter.get(row.key) ?? 0));
+      const inLockstep = hidden.every((row) => freedNow(row) - (freedAfter.get(row.key) ?? 0) === (row.fresh ?? 0) - (freshAfter.get(row.key) ?? 0));
       for (const row of hidden) freshGrewRounds.set(row.key, (freshGrewRounds.get(row.key) ?? 0) + 1);
-      for (const row of rows) freshAfter.set(row.key, row.fresh ?? 0);
+      const freedBefore = new Map(freedAfter);
+      for (const row of rows) {
+        freshAfter.set(row.key, row.fresh ?? 0);
+        freedAfter.set(row.key, freedNow(row));
+      }
       if (round === 1) continue;
-      if (hidden.length === 0) break;
+      if (hidden.length === 0 || inLockstep) break;
       if (round === rounds) {
         for (const row of hidden) {
-          if (freshGrewRounds.get(row.key) === rounds) byNewInstances.set(row.key, (row.fresh ?? 0) - (row.count - (baseline.counts.get(row.key) ?? 0)));
+          const freedInLastRound = freedNow(row) - (freedBefore.get(row.key) ?? 0);
+          if (freshGrewRounds.get(row.key) === rounds && freedInLastRound === 0) byNewInstances.set(row.key, freedNow(row));
         }
         if (byNewInstances.size > 0) rows = count(baseline);
       }
