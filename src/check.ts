@@ -207,7 +207,7 @@ async function runOnce(fn: Function, timeoutMs: number, which: string, control: 
           new TrackrefError(
             `fn did not settle within ${timeoutMs} ms (${which}${elapsedMs >= 100 ? `, after the check had run ${(elapsedMs / 1000).toFixed(1)} s` : ''}). ` +
               `If a call needs longer, pass a larger timeout option: { timeout: ${longer} }, and give the test time for the whole check ` +
-              "(up to warm-up + 3 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done.",
+              "(up to warm-up + 5 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done.",
           ),
         );
       }, timeoutMs);
@@ -423,7 +423,7 @@ const WATCH_LIMIT = 100_000;
  * Rounds of runs at most when counting births suspected a leak the heap count does not show (older
  * instances dying meanwhile can hide new ones): see `judgeByHeapCounts`.
  */
-const HIDDEN_ROUNDS = 4;
+export const HIDDEN_ROUNDS = 4;
 
 /**
  * Every live tracked object a census may count, before it is filtered by class, from one heap scan:

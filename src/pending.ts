@@ -9,6 +9,7 @@
  * shares it. Holds test names, hints, numbers and the adapter's probes; never `fn` or what it made.
  */
 import { performance } from 'node:perf_hooks';
+import { HIDDEN_ROUNDS } from './check';
 
 interface PendingCheck {
   testName: string | undefined;
@@ -204,10 +205,10 @@ export function outOfTimeMessage(check: PendingCheck, ending: TestEnding | undef
   const plan = check.plan;
   if (plan !== undefined) {
     lines.push(
-      `This check calls fn ${plan.warmup} + ${plan.runs} times (warm-up + runs), and up to ${2 * plan.runs} more when counting births suspects a leak ` +
-        '(a confirming set of runs on the heap, repeated once when it shows no growth), with a full garbage collection after each step ' +
+      `This check calls fn ${plan.warmup} + ${plan.runs} times (warm-up + runs), and up to ${HIDDEN_ROUNDS * plan.runs} more when counting births suspects a leak ` +
+        `(a confirming set of runs on the heap, repeated up to ${HIDDEN_ROUNDS - 1} times when it shows no growth while new instances survive), with a full garbage collection after each step ` +
         `and a heap snapshot when a leak is found (then, with runs: 1 and a quick fn, 2 more calls show whether the count keeps growing): ` +
-        `give the test about ${plan.warmup + 3 * plan.runs} times the duration of one call of fn, plus a second or so.`,
+        `give the test about ${plan.warmup + (HIDDEN_ROUNDS + 1) * plan.runs} times the duration of one call of fn, plus a second or so.`,
     );
   }
   const suggested = Math.max(limit === undefined ? 0 : limit * 4, Math.ceil((elapsed * 4) / 1000) * 1000, 10_000);

@@ -52,8 +52,8 @@ describe.each([
     expect(message, context).not.toContain('was not awaited');
     expect(message, context).toMatch(/expect\(fn\)\.not\.toLeak\(Page, options\) did not finish within the test's timeout of 1000 ms: the check had run \d+\.\d s when it saw the test end, during (warm-up call 1 of 1|run \d of 5) \(\d+ calls? of fn begun\)/);
     expect(message, context).toContain('fn is not called again');
-    expect(message, context).toContain('This check calls fn 1 + 5 times (warm-up + runs), and up to 10 more when counting births suspects a leak');
-    expect(message, context).toContain('give the test about 16 times the duration of one call of fn');
+    expect(message, context).toContain('This check calls fn 1 + 5 times (warm-up + runs), and up to 20 more when counting births suspects a leak');
+    expect(message, context).toContain('give the test about 26 times the duration of one call of fn');
     expect(message, context).toContain(perTest);
     expect(message, context).toContain(option);
     expect(message, context).toContain(config);
