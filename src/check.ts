@@ -507,7 +507,7 @@ function census(
   tracked?: object[],
   untracked?: UntrackedWithoutScan,
   candidates = OLDEST_SHOWN,
-  byNewInstances?: ReadonlySet<unknown>,
+  byNewInstances?: ReadonlyMap<unknown, number>,
 ): CensusRow[] {
   const rows: CensusRow[] = own([]);
   let watchable = tracked === undefined && untracked === undefined ? WATCH_LIMIT : -1;
@@ -543,13 +543,13 @@ function recountWatched(rows: CensusRow[]): CensusRow[] | undefined {
   );
 }
 
-/** The oldest instances created since the baseline, at most as many as the class grew by. */
 /** Whether `obj` was not alive at `baseline` (stamped after it, or not among its untracked instances). */
 function isNewSince(obj: object, baseline: Baseline): boolean {
   const stamp = stampOf(obj);
   return stamp !== undefined ? stamp > baseline.seq : !baseline.known.has(obj);
 }
 
+/** The oldest instances created since the baseline, at most as many as the class grew by. */
 function oldestNew(instances: object[], baseline: Baseline, grown: number, candidates: number): LeakedInstance[] {
   return oldestInstances(
     instances.filter((obj) => isNewSince(obj, baseline)),
