@@ -325,11 +325,14 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       } else {
         steps.push({ text: accessor(name), node: to, anchor: false, holder });
       }
-    } else if (type === graph.edgeProperty && name === '<symbol owner_symbol>' && /^(?:TLS)?Socket$/.test(graph.nodeName(to))) {
-      // A socket reached from its native handle (an open connection): named from the http.Agent free
-      // list that holds it, when one does.
-      const pooled = freeSocketName(graph, to, nameSlot);
-      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: true, ...(pooled === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true } as const }) });
+    } else if (type === graph.edgeProperty && name === '<symbol owner_symbol>' && graph.nodeType(to) === 'object') {
+      // An object reached from its native handle: an open connection, a file watcher, a server… held
+      // until it is closed. A socket is named from the http.Agent free list that holds it, when one does.
+      // Other handles' objects (a watcher, a server) are named but start the path only when nothing
+      // else does: a server reached this way leads on to everything its listeners hold.
+      const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
+      const pooled = socket ? freeSocketName(graph, to, nameSlot) : undefined;
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(pooled === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true } as const }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });

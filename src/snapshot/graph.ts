@@ -212,9 +212,10 @@ export class HeapGraph {
         const n = queue[head++]!;
         for (let e = this.firstEdge[n]!; e < this.firstEdge[n + 1]!; e++) {
           const type = this.edgeType(e);
-          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden) || this.isWeakMapTableEdge(n, e)) continue;
+          if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden)) continue;
           const to = this.edgeTo(e);
-          if (visited[to] === 0) {
+          // The WeakMap check last: most edges lead to nodes already reached.
+          if (visited[to] === 0 && !(type === this.edgeInternal && this.isWeakMapTableEdge(n, e))) {
             visited[to] = 1;
             parent[to] = e;
             queue[tail++] = to;
@@ -274,9 +275,9 @@ export class HeapGraph {
     while (head < tail) {
       const node = queue[head++]!;
       for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
-        if (this.edgeType(e) === this.edgeWeak || this.isWeakMapTableEdge(node, e)) continue;
+        if (this.edgeType(e) === this.edgeWeak) continue;
         const to = this.edgeTo(e);
-        if (reached[to] === 0) {
+        if (reached[to] === 0 && !this.isWeakMapTableEdge(node, e)) {
           reached[to] = 1;
           queue[tail++] = to;
         }
