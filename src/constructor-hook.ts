@@ -485,7 +485,14 @@ const blindness = new WeakMap<AnyClass, string | null>();
 function blindConstructor(fn: AnyClass, source: () => string): string | undefined {
   let reason = blindness.get(fn);
   if (reason === undefined) {
-    const body = bodyOf(source());
+    let text: string;
+    try {
+      text = source();
+    } catch {
+      // A source the inspector cannot give: hooked as before this reading existed.
+      return undefined;
+    }
+    const body = bodyOf(text);
     reason = /^\s*throw\b/.test(stripComments(body))
       ? `${fn.name || 'its constructor'} always throws: its instances are made without it`
       : /\breturn\s+(?!this\b|new\s)[\w$.]+\(\s*this\b/.test(body)
