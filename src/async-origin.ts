@@ -39,7 +39,7 @@ function onInit(asyncId: number, _type: string, triggerAsyncId: number): void {
     const user = sites === undefined ? -1 : sites.findIndex((site) => isUserFile(callSiteFile(site) ?? ''));
     if (user < 0) return;
     // Formatted down to the user's first frame only (its header line, then the frames).
-    const stack = formattedStack(user + 1, onInit, formatted);
+    const stack = formattedStack(user + 1, onInit, formatted, sites);
     if (stack !== undefined) userStacks.set(asyncId, stack);
   } catch {
     // A resource without a noted origin: the report shows the library's frame instead.

@@ -756,7 +756,8 @@ async function judgeByHeapCounts(
   // meanwhile (freed by something else than fn), hiding them from the count: judged by their new
   // instances, with how many older ones were freed (see the rounds below).
   const byNewInstances = own(new Map<unknown, number>());
-  const growth = (row: CensusRow): number => (byNewInstances.has(row.key) ? (row.fresh ?? 0) : row.count - (baseline.counts.get(row.key) ?? 0));
+  const countGrowth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);
+  const growth = (row: CensusRow): number => (byNewInstances.has(row.key) ? (row.fresh ?? 0) : countGrowth(row));
   const perRun = own(new Map<unknown, number[]>());
   // Under growth: 'every-run', a class that did not grow on every run is not leaking, whatever its total.
   const growsEveryRun = (key: unknown): boolean => opts.growth === 'any' || grewEveryRun(perRun.get(key) ?? []);
@@ -820,7 +821,7 @@ async function judgeByHeapCounts(
       // that passes, as the count says. Older instances freed all at once by something else stop
       // dying while the new ones go on surviving: once the last round freed none, the new instances
       // are counted instead.
-      const freedNow = (row: CensusRow): number => (row.fresh ?? 0) - (row.count - (baseline.counts.get(row.key) ?? 0));
+      const freedNow = (row: CensusRow): number => (row.fresh ?? 0) - countGrowth(row);
       const hidden = rows.filter((row) => (row.fresh ?? 0) > opts.tolerance && (row.fresh ?? 0) > (freshAfter.get(row.key) ?? 0));
       const inLockstep = hidden.every((row) => freedNow(row) - (freedAfter.get(row.key) ?? 0) === (row.fresh ?? 0) - (freshAfter.get(row.key) ?? 0));
       for (const row of hidden) freshGrewRounds.set(row.key, (freshGrewRounds.get(row.key) ?? 0) + 1);

@@ -355,8 +355,8 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       const mapName = owner === undefined ? 'WeakMap' : nameOf(graph, owner, nameSlot) ?? 'WeakMap';
       // Reached through its key (the edge that keeps a value alive): the key is named by the path
       // that reaches it, when the user can act there (`meta.get(keys[2])`).
-      const keyStart = key === from ? startOfShownPath(graph, steps) : -1;
-      const keyPath = keyStart >= 0 && steps[keyStart]?.start === true ? foldSteps(steps.slice(keyStart).filter((step, k) => k === 0 || step.text !== '')) : undefined;
+      const keyStart = key === from ? lastStart(steps) : -1;
+      const keyPath = keyStart >= 0 ? foldSteps(steps.slice(keyStart).filter((step, k) => k === 0 || step.text !== '')) : undefined;
       const keyName = keyPath ?? (key === undefined ? '…' : (nameOf(graph, key, nameSlot) ?? `{${graph.nodeName(key)}}`));
       if (keyPath !== undefined) for (const step of steps) step.start = false;
       // A runner's own WeakMap (e.g. of hooks by test file) is not where the user can act.
@@ -401,6 +401,14 @@ function foldSteps(steps: ReadonlyArray<Pick<RetainerStep, 'text' | 'holder'>>):
   return text.replace(/^ → /, '');
 }
 
+/** The last step marked as a holder the user can act on (`start`), or -1. */
+function lastStart(steps: readonly RetainerStep[]): number {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i]!.start === true) return i;
+  }
+  return -1;
+}
+
 /** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */
 const HOLDER_SEARCH_STEPS = 4;
 
@@ -412,9 +420,8 @@ const HOLDER_SEARCH_STEPS = 4;
  * function when that is known.
  */
 function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
-  for (let i = steps.length - 1; i >= 0; i--) {
-    if (steps[i]!.start === true) return i;
-  }
+  const start = lastStart(steps);
+  if (start >= 0) return start;
   let last = -1;
   for (let i = steps.length - 1; i >= 0; i--) {
     if (steps[i]!.anchor) {

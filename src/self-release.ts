@@ -69,7 +69,8 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
   let lastListener = -1;
   steps.forEach((step, index) => {
     // The listener list of an AbortSignal.timeout() signal is its own: it goes when the signal aborts.
-    const ofTimeoutSignal = index > 0 && steps[index - 1]!.holder?.kind === 'abort-signal' && (steps[index - 1]!.holder as { timeout?: boolean }).timeout === true;
+    const previous = steps[index - 1]?.holder;
+    const ofTimeoutSignal = previous?.kind === 'abort-signal' && previous.timeout;
     if (step.holder?.kind === 'listener' && !ofTimeoutSignal) lastListener = index;
   });
   let best: { ms: number; text: string } | undefined;

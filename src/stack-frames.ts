@@ -81,7 +81,11 @@ export function callSitesOf(frames: number, skipAbove: Function): CallSiteLike[]
  */
 function stackSignature(frames: number, skipAbove: Function): string | undefined {
   const sites = callSitesOf(frames, skipAbove);
-  if (sites === undefined) return undefined;
+  return sites === undefined ? undefined : signatureOf(sites);
+}
+
+/** The signature of CallSites already read (see `stackSignature`); undefined when they cannot be read. */
+function signatureOf(sites: readonly CallSiteLike[]): string | undefined {
   try {
     let signature = '';
     for (const site of sites) {
@@ -125,14 +129,14 @@ export function isLibraryFrame(file: string): boolean {
   return file.startsWith('node:') || file.includes('/node_modules/') || !file.includes('/');
 }
 
-
 /**
  * The current stack formatted, at most `frames` deep, above `skipAbove`: reused from `cache` (by
  * default the module's, which lasts as long as the module) when frames with the same signature were
- * formatted before. Undefined when it cannot be captured.
+ * formatted before. Undefined when it cannot be captured. `sites`: those frames' CallSites when the
+ * caller has just read them (above the same `skipAbove`), so they are not read again.
  */
-export function formattedStack(frames: number, skipAbove: Function, cache: Map<string, string> = formattedSites): string | undefined {
-  const signature = stackSignature(frames, skipAbove);
+export function formattedStack(frames: number, skipAbove: Function, cache: Map<string, string> = formattedSites, sites?: readonly CallSiteLike[]): string | undefined {
+  const signature = sites === undefined ? stackSignature(frames, skipAbove) : signatureOf(sites.slice(0, frames));
   let stack = signature === undefined ? undefined : cache.get(signature);
   if (stack !== undefined) return stack;
   stack = stackText(frames, skipAbove);
