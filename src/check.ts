@@ -699,6 +699,15 @@ function untrackedWithoutScan(baseline: Baseline, watch: BirthWatch | 'unhookabl
   };
 }
 
+/** Re-counts at most when reported instances were let go before their snapshot (see `judgeByHeapCounts`). */
+const STALE_RECOUNTS = 3;
+
+/** A reported instance whose object was let go before the snapshot that was to explain it. */
+function isGone(instance: LeakedInstance): boolean {
+  const ref = leakedRefs.get(instance);
+  return ref !== undefined && instance.retainerPath === undefined && ref.deref() === undefined;
+}
+
 /** Extra calls of fn after a failing verdict with runs: 1, to show whether the count keeps growing. */
 const MORE_RUNS = 2;
 /** The extra calls are made only when the measured call suggests they take at most this long in all. */
@@ -870,6 +879,18 @@ async function judgeByHeapCounts(
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       const known = [...born, ...(baseline.tracked ?? [])];
       explain(all, baseline.seq, known);
+      // An instance let go between its count and the snapshot (its timer fired or its signal aborted
+      // meanwhile, which takes longer on a busy machine) has no path, and the count that failed it
+      // is stale: count again after a collection, and look the paths of what is left up again.
+      for (let again = 1; again <= STALE_RECOUNTS && all.some((row) => row.oldest.some(isGone)); again++) {
+        await collectGarbage();
+        rows = count(baseline);
+        leakRows = toLeakRows(rows);
+        after = memorySample();
+        if (!rows.some(isLeaking)) break;
+        await nextMacrotask();
+        explain(all, baseline.seq, known);
+      }
       trace?.stop();
       if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, Math.max(1, Math.min(OLDEST_SHOWN, row.leaked))));
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
