@@ -7,7 +7,7 @@
  * the matcher and the guard live in the core.
  */
 import { toLeak } from '../src/matcher';
-import { TestEnding, assertNoPendingChecks, setTimeoutProbe } from '../src/pending';
+import { TestEnding, assertNoPendingChecks, setTimeoutProbe, timeLeft } from '../src/pending';
 import { allowLeaks as allowLeaksCore, parseGuardOptions } from '../src/guard';
 import type { GuardOptions } from '../src/guard';
 import type { ClassTargets, LeakCheckOptions } from '../src/targets';
@@ -35,13 +35,17 @@ afterEach(() => assertNoPendingChecks(expect.getState().currentTestName, testEnd
 // A check stops calling fn as soon as its test's timeout fires, before any afterEach hook runs (the
 // test's own hooks, e.g. one closing a server fn talks to, run before this file's).
 setTimeoutProbe(() => {
-  const test = circusState()?.currentlyRunningTest ?? undefined;
-  return test === undefined ? undefined : () => timedOut(test);
+  const state = circusState();
+  const test = state?.currentlyRunningTest ?? undefined;
+  if (test === undefined) return undefined;
+  return { timedOut: () => timedOut(test), remainingMs: () => timeLeft(test.startedAt, test.timeout ?? state?.testTimeout) };
 });
 
 interface CircusTest {
   errors?: unknown[];
   timeout?: number;
+  /** When the test started (Date.now(); jest-circus sets it at test_start). */
+  startedAt?: number | null;
 }
 interface CircusState {
   currentlyRunningTest?: CircusTest | null;

@@ -86,6 +86,8 @@ export interface CheckControl {
   abandoned(): boolean;
   /** Told before each call of fn: which call, how many have begun (this one included), and the plan. */
   calling?(which: string, calls: number, plan: { warmup: number; runs: number; timeout: number }): void;
+  /** Milliseconds left before the test running the check times out (undefined when not known). */
+  remainingMs?(): number | undefined;
 }
 
 /** Thrown between steps of a check whose caller abandoned it. */
@@ -133,16 +135,39 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
       return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
-  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false);
+  const remainingMs = (): number | undefined => control.remainingMs?.();
+  const heapStarted = now();
+  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false, remainingMs);
+  const heapPassMs = now() - heapStarted;
+  /** Work that only adds to a failing report, skipped because the test's timeout would cut it short. */
+  const skipped: string[] = [];
+  let skippedWithMs = Infinity;
+  const skip = (what: string, left: number): void => {
+    skipped.push(what);
+    skippedWithMs = Math.min(skippedWithMs, Math.max(0, left));
+  };
+  if (measured.moreRunsSkipped !== undefined) skip('2 more runs after the verdict (to see whether the count keeps growing)', measured.moreRunsSkipped.remainingMs);
   // Leaked objects no hook or stamp gave a site to (Map, Promise, functions): the same runs again
   // with V8's allocation tracking, when that is affordable; its verdict is reported if it leaks too.
   let traced: { runs: number; reported: boolean } | undefined;
-  if (measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs)) {
+  const wantsTraced = measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs);
+  // The traced runs cost about what the first heap pass did, and more (fn runs slower while tracked).
+  const leftForTraced = wantsTraced ? remainingMs() : undefined;
+  if (leftForTraced !== undefined && leftForTraced < heapPassMs * 2 + MORE_RUNS_MARGIN_MS) {
+    skip("a traced run (V8's allocation tracking, for the allocation sites of objects no constructor hook sees)", leftForTraced);
+  } else if (wantsTraced) {
     const callsBefore = calls;
     try {
-      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true);
+      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true, remainingMs);
       traced = { runs: calls - callsBefore, reported: again.leaked };
-      if (again.leaked) measured = again;
+      if (again.leaked) {
+        // The first pass's extra runs (the traced pass makes none) still tell how the count moves.
+        for (const row of again.rows) {
+          const series = measured.rows.find((first) => first.className === row.className)?.moreRuns;
+          if (series !== undefined) row.moreRuns = series;
+        }
+        measured = again;
+      }
     } catch (error) {
       // A traced call that timed out or threw: the first verdict stands, without those sites.
       if (error instanceof CheckAbandoned) throw error;
@@ -157,6 +182,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     counting: 'heap',
     calls,
     ...(extraCalls > 0 ? { extraCalls } : {}),
+    ...(skipped.length === 0 ? {} : { skippedForTime: { parts: skipped, remainingMs: skippedWithMs } }),
     ...(traced === undefined ? {} : { traced }),
     durationMs: now() - started,
     ...summary(opts),
@@ -712,6 +738,8 @@ function isGone(instance: LeakedInstance): boolean {
 const MORE_RUNS = 2;
 /** The extra calls are made only when the measured call suggests they take at most this long in all. */
 const MORE_RUNS_BUDGET_MS = 500;
+/** Time the extra calls leave before the test's timeout at least (for the report and the runner's own work). */
+const MORE_RUNS_MARGIN_MS = 1_000;
 
 /**
  * After a failing verdict with `runs: 1`, when counting is cheap (no heap scan) and fn is quick: calls fn
@@ -752,7 +780,8 @@ async function judgeByHeapCounts(
   opts: ParsedOptions,
   birthsSuspected: boolean,
   traceAllocations: boolean,
-): Promise<Judged & { runs: number; lastCallMs: number; selfRelease?: SelfRelease }> {
+  remainingMs: () => number | undefined,
+): Promise<Judged & { runs: number; lastCallMs: number; selfRelease?: SelfRelease; moreRunsSkipped?: { remainingMs: number } }> {
   // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
   // of the baseline collects again): only a first pass needs one here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
@@ -790,6 +819,9 @@ async function judgeByHeapCounts(
   let after = before;
   let selfRelease: SelfRelease | undefined;
   let lastCallMs = 0;
+  /** How long the collection after the last round took. */
+  let collectMs = 0;
+  let moreRunsSkipped: { remainingMs: number } | undefined;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
     census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances);
@@ -809,7 +841,9 @@ async function judgeByHeapCounts(
           }
         }
       }
+      const collectStarted = now();
       await collectGarbage();
+      collectMs = now() - collectStarted;
       rows = count(baseline);
       await backOffWhileFalling(excess(rows), async (mayBeLast) => {
         // After the wait (the finalizers' turn after the last collection) one collection settles
@@ -922,7 +956,14 @@ async function judgeByHeapCounts(
       }
     }
     const cheap = lastCallMs * MORE_RUNS <= MORE_RUNS_BUDGET_MS && (trackedWithoutScan(baseline, ledger) !== undefined || untracked !== undefined);
-    if (opts.runs === 1 && rows.some(isLeaking) && cheap) {
+    // The extra calls only add to the report: they are skipped when the test's timeout would cut
+    // them short (each is a call of fn and a settled collection).
+    // A traced pass makes none: the first pass's are reported with it.
+    const wantsMore = opts.runs === 1 && rows.some(isLeaking) && cheap && !traceAllocations;
+    const left = wantsMore ? remainingMs() : undefined;
+    if (left !== undefined && left < MORE_RUNS * (lastCallMs + collectMs) * 2 + MORE_RUNS_MARGIN_MS) {
+      moreRunsSkipped = { remainingMs: Math.max(0, left) };
+    } else if (wantsMore) {
       // Against the baseline: a class judged by its new instances needs to know which are new.
       const moreRuns = await growthOnMoreRuns(call, rows.filter(isLeaking), growth, () => count(byNewInstances.size > 0 ? baseline : undefined));
       for (const [census, row] of leakRows) {
@@ -936,5 +977,13 @@ async function judgeByHeapCounts(
     if (typeof siteWatch === 'object') siteWatch.close();
     ledger.close();
   }
-  return { leaked: all.some((row) => row.leaking), rows: all, memory: { before, after }, runs, lastCallMs, ...(selfRelease === undefined ? {} : { selfRelease }) };
+  return {
+    leaked: all.some((row) => row.leaking),
+    rows: all,
+    memory: { before, after },
+    runs,
+    lastCallMs,
+    ...(selfRelease === undefined ? {} : { selfRelease }),
+    ...(moreRunsSkipped === undefined ? {} : { moreRunsSkipped }),
+  };
 }

@@ -6,7 +6,7 @@
 import { CheckAbandoned, runCheck } from './check';
 import { TrackrefError } from './errors';
 import { describeValue } from './object-ref';
-import { finishCheck, mustStop, noteCall, startCheck } from './pending';
+import { finishCheck, mustStop, noteCall, remainingMs, startCheck } from './pending';
 import { ReportStyle } from './report';
 import { MatcherArguments, isPlainObject, matcherArguments, targetLabel } from './targets';
 
@@ -65,6 +65,7 @@ export async function toLeak(this: MatcherContextLike, received: unknown, ...exp
     report = await runCheck(received, args.target as never, args.options as never, {
       abandoned: () => mustStop(pending),
       calling: (which, calls, plan) => noteCall(pending, which, calls, plan),
+      remainingMs: () => remainingMs(pending),
     });
   } catch (error) {
     if (error instanceof CheckAbandoned || pending.abandoned) {

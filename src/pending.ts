@@ -18,8 +18,8 @@ interface PendingCheck {
   abandoned: boolean;
   /** The test's end was reported for this check (by `assertNoPendingChecks`). */
   reported: boolean;
-  /** From the adapter: true once the test's timeout has fired. */
-  timedOut: (() => boolean) | undefined;
+  /** From the adapter: whether the test's timeout has fired, and how long it has left. */
+  clock: TestClock | undefined;
   /** Milliseconds from the check's start to when its test was seen to time out. */
   timedOutAfter: number | undefined;
   /** performance.now() when the check began. */
@@ -34,11 +34,22 @@ interface PendingCheck {
   awaited: boolean;
 }
 
-/**
- * Given the test a check starts in, returns a function telling whether that test's timeout has fired
- * (undefined when the adapter cannot tell).
- */
-export type TimeoutProbe = (testName: string | undefined) => (() => boolean) | undefined;
+/** What an adapter can tell of a running test's timeout. */
+export interface TestClock {
+  /** True once the test's timeout has fired. */
+  timedOut(): boolean;
+  /** Milliseconds left before the test's timeout fires (undefined when not known, or no timeout). */
+  remainingMs(): number | undefined;
+}
+
+/** Given the test a check starts in, returns its clock (undefined when the adapter cannot tell). */
+export type TimeoutProbe = (testName: string | undefined) => TestClock | undefined;
+
+/** The time left of a test that started at `startedAt` (Date.now()) with a timeout of `timeoutMs`. */
+export function timeLeft(startedAt: unknown, timeoutMs: unknown): number | undefined {
+  if (typeof startedAt !== 'number' || typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) return undefined;
+  return startedAt + timeoutMs - Date.now();
+}
 
 interface PendingState {
   /** Checks running, and checks stopped by a timeout whose test end was not reported yet. */
@@ -80,7 +91,7 @@ export function startCheck(testName: string | undefined, hint: string): PendingC
     hint,
     abandoned: false,
     reported: false,
-    timedOut: state.probe?.(testName),
+    clock: state.probe?.(testName),
     timedOutAfter: undefined,
     startedAt: performance.now(),
     calls: 0,
@@ -110,11 +121,16 @@ export function setTimeoutProbe(probe: TimeoutProbe): void {
  * it is stopped now, before another call of fn, and the test's end will report it).
  */
 export function mustStop(check: PendingCheck): boolean {
-  if (!check.abandoned && check.timedOut?.() === true) {
+  if (!check.abandoned && check.clock?.timedOut() === true) {
     check.abandoned = true;
     check.timedOutAfter = performance.now() - check.startedAt;
   }
   return check.abandoned;
+}
+
+/** Milliseconds left before the check's test times out (undefined when not known). */
+export function remainingMs(check: PendingCheck): number | undefined {
+  return check.clock?.remainingMs();
 }
 
 /** Records the call of fn a check is about to make (for the message if its test runs out of time). */

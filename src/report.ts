@@ -190,6 +190,11 @@ export interface LeakReportData {
   traced?: { runs: number; reported: boolean };
   /** Of `calls`, those made after a failing verdict to see whether the count keeps growing (see LeakRow.moreRuns). */
   extraCalls?: number;
+  /**
+   * Work that only adds to a failing report (more runs, a traced run), skipped because the test's
+   * timeout would have cut it short: what, and how long the test had left then.
+   */
+  skippedForTime?: { parts: string[]; remainingMs: number };
   /** Set when the report comes from the per-test guard rather than a check of `fn`. */
   guard?: { test: string };
   /** How long the check took, in milliseconds. */
@@ -368,6 +373,13 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       released
         ? `  The new instances were held only by ${holders.join(', ')}; they were let go within ${waited}: not a leak.`
         : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): ${partly}`,
+    );
+  }
+  if (data.skippedForTime !== undefined) {
+    const { parts, remainingMs } = data.skippedForTime;
+    lines.push(
+      '',
+      style.dim(`  Skipped, with ${(remainingMs / 1000).toFixed(1)} s left before the test's timeout: ${parts.join('; ')}. A longer test timeout gives them.`),
     );
   }
   for (const row of leaking) {

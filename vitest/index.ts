@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeEach, chai, expect } from 'vitest';
 import { MatcherContextLike, MatcherResultLike, toLeak } from '../src/matcher';
-import { TestEnding, assertNoPendingChecks, lastStartedCheck, markAwaited, setTimeoutProbe, watchAwait } from '../src/pending';
+import { TestEnding, assertNoPendingChecks, lastStartedCheck, markAwaited, setTimeoutProbe, timeLeft, watchAwait } from '../src/pending';
 import { LeakGuard, allowLeaks as allowLeaksCore, parseGuardOptions } from '../src/guard';
 import { SELF_RELEASE_LIMIT_MS } from '../src/self-release';
 import type { GuardOptions, GuardWindow } from '../src/guard';
@@ -32,7 +32,8 @@ beforeEach((context) => {
 // test's own hooks, e.g. one closing a server fn talks to, run before this file's).
 setTimeoutProbe((testName) => {
   const task = testsByName.get(testName ?? '');
-  return task === undefined ? undefined : () => task.context?.signal?.aborted === true || timedOut(task);
+  if (task === undefined) return undefined;
+  return { timedOut: () => task.context?.signal?.aborted === true || timedOut(task), remainingMs: () => timeLeft(task.result?.startTime, task.timeout) };
 });
 
 /** Whether the test's errors hold Vitest's "Test timed out in … ms" message. */
@@ -96,7 +97,8 @@ interface VitestTask {
   file?: { filepath?: string };
   filepath?: string;
   location?: { line: number; column: number };
-  result?: { state?: string; errors?: Array<{ message?: unknown } | undefined> };
+  /** `startTime`: when the test started (Date.now()). */
+  result?: { state?: string; startTime?: number; errors?: Array<{ message?: unknown } | undefined> };
   timeout?: number;
   /** \`describe > test\` joined as the expect state's currentTestName (Vitest 4+). */
   fullTestName?: string;

@@ -12,6 +12,7 @@ const TESTS = [
   'a suite that closes its server after each test › an awaited check longer than the test timeout (must fail)',
   'the next test waits while a leftover check could go on',
   'an un-awaited check is still reported as not awaited (must fail)',
+  'a check sees how long its test has left',
 ];
 
 interface CallEvent {
@@ -67,6 +68,14 @@ describe.each([
     expect(events.slice(0, closed).filter((event) => event.event === 'call start').length, context).toBeGreaterThanOrEqual(2);
     const lateStarts = events.slice(closed).filter((event) => event.event === 'call start');
     expect(lateStarts, `fn was called after the test's timeout fired\n${context}`).toEqual([]);
+  });
+
+  test("a check sees its test's time left, from the runner's own test start and timeout", () => {
+    const clock = events.find((event) => event.event === 'time left') as (CallEvent & { first?: number; second?: number }) | undefined;
+    expect(clock, `the fixture's clock test did not run\n${describeRun(result)}`).toBeDefined();
+    expect(clock!.first).toBeGreaterThan(0);
+    expect(clock!.first).toBeLessThanOrEqual(8000);
+    expect(clock!.first! - clock!.second!).toBeGreaterThanOrEqual(250);
   });
 
   test('an un-awaited check is still reported as not awaited', () => {

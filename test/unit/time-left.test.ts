@@ -1,0 +1,75 @@
+// Work that only adds to a failing report (two more runs after the verdict, a traced run for
+// allocation sites) is skipped when the test running the check has too little time left, and the
+// report says so; with time to spare it is done. The time left comes from a check control, as the
+// matcher passes it from the runner's adapter (test/integration/check-timeout.test.ts checks that
+// Jest's and Vitest's adapters give it).
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const dist = path.resolve(import.meta.dirname, '../../dist/cjs');
+const { ObjectRef }: typeof import('../../src/index') = require(path.join(dist, 'src/index.js'));
+const { runCheck }: typeof import('../../src/check') = require(path.join(dist, 'src/check.js'));
+
+class Page extends ObjectRef {}
+const keptPages: Page[] = [];
+const keptMaps: Array<Map<string, number>> = [];
+
+const withTimeLeft = (ms: number) => ({ abandoned: () => false, remainingMs: () => ms });
+
+describe('a failing check near its test timeout', () => {
+  test('skips the two extra runs after the verdict, and says so', async () => {
+    let calls = 0;
+    const report = await runCheck(() => {
+      calls++;
+      keptPages.push(new Page());
+    }, Page, undefined, withTimeLeft(500));
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.skippedForTime?.parts, report.format()).toEqual(['2 more runs after the verdict (to see whether the count keeps growing)']);
+    expect(report.rows[0]!.moreRuns).toBeUndefined();
+    expect(calls, 'warm-up, births, heap: no extra runs').toBe(3);
+    expect(report.calls).toBe(3);
+    expect(report.format()).toContain("Skipped, with 0.5 s left before the test's timeout: 2 more runs after the verdict (to see whether the count keeps growing). A longer test timeout gives them.");
+    keptPages.length = 0;
+  }, 60_000);
+
+  test('with time to spare, makes them', async () => {
+    let calls = 0;
+    const report = await runCheck(() => {
+      calls++;
+      keptPages.push(new Page());
+    }, Page, undefined, withTimeLeft(60_000));
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.skippedForTime).toBeUndefined();
+    expect(report.rows[0]!.moreRuns).toEqual([1, 2, 3]);
+    expect(calls).toBe(5);
+    expect(report.format()).not.toContain('Skipped, with');
+    keptPages.length = 0;
+  }, 60_000);
+
+  test('skips the traced run for objects no constructor hook sees (Map), and says so', async () => {
+    const report = await runCheck(() => {
+      keptMaps.push(new Map([['n', keptMaps.length]]));
+    }, Map, undefined, withTimeLeft(300));
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.traced).toBeUndefined();
+    expect(report.skippedForTime?.parts, report.format()).toContain("a traced run (V8's allocation tracking, for the allocation sites of objects no constructor hook sees)");
+    keptMaps.length = 0;
+  }, 60_000);
+
+  test('with time to spare, makes the traced run, and no extra runs in it', async () => {
+    let calls = 0;
+    const report = await runCheck(() => {
+      calls++;
+      keptMaps.push(new Map([['n', keptMaps.length]]));
+    }, Map, undefined, withTimeLeft(60_000));
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.traced, report.format()).toMatchObject({ runs: 1, reported: true });
+    expect(report.skippedForTime).toBeUndefined();
+    // warm-up, births, heap, 2 extra runs, then the traced run (which makes no extra runs of its own)
+    expect(calls, report.format()).toBe(report.calls);
+    expect(report.calls, report.format()).toBeLessThanOrEqual(6);
+    keptMaps.length = 0;
+  }, 60_000);
+});
