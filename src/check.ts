@@ -26,7 +26,7 @@ import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
 import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport, leakedCount } from './report';
-import { selfReleaseWait } from './self-release';
+import { markRearmedTimers, selfReleaseWait } from './self-release';
 import {
   ClassTargets,
   LeakCheckOptions,
@@ -655,6 +655,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
       instance.retainerSteps = explanation.retainerSteps;
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
       if (explanation.librarySlot !== undefined) instance.librarySlot = explanation.librarySlot;
+      if (explanation.holderNote !== undefined && instance.holderNote === undefined) instance.holderNote = explanation.holderNote;
       if (instance.allocationSite === undefined && explanation.allocationSite !== undefined) instance.allocationSite = reportedSite(explanation.allocationSite);
     }
   });
@@ -912,6 +913,7 @@ async function judgeByHeapCounts(
       await nextMacrotask();
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       const known = [...born, ...(baseline.tracked ?? [])];
+      let explainedAt = now();
       explain(all, baseline.seq, known);
       // An instance let go between its count and the snapshot (its timer fired or its signal aborted
       // meanwhile, which takes longer on a busy machine) has no path, and the count that failed it
@@ -923,6 +925,7 @@ async function judgeByHeapCounts(
         after = memorySample();
         if (!rows.some(isLeaking)) break;
         await nextMacrotask();
+        explainedAt = now();
         explain(all, baseline.seq, known);
       }
       trace?.stop();
@@ -951,7 +954,9 @@ async function judgeByHeapCounts(
           // showed (the oldest instances were let go, others are kept by the user's code): the
           // report shows the paths of what is left.
           await nextMacrotask();
+          const sinceMs = now() - explainedAt;
           explain(all, baseline.seq, known);
+          if (markRearmedTimers(all, sinceMs)) selfRelease.rearmed = true;
         }
       }
     }

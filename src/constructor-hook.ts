@@ -433,8 +433,14 @@ function isDerivedClass(fn: AnyClass): boolean {
 }
 
 /**
- * Where to hook `cls`: its own constructor, or (for a derived class with the default constructor)
- * the nearest ancestor with one; a string says why it cannot be hooked.
+ * Where to hook `cls`. A derived class's instance is the `this` its root base class (the first
+ * ancestor that is not derived) builds, so the root base's constructor, hooked on its call, sees
+ * every instance of every class below it, whatever their constructors do after `super()` (the
+ * instances of other subclasses are filtered out). Node 24's V8 never breaks at the implicit return
+ * of a derived class's constructor, so hooking derived constructors where they return would miss
+ * instances there. When the root base is built into the engine (`extends Map`), the derived
+ * constructor nearest it is hooked where it returns, if V8 breaks there (`implicitReturnsBreak`).
+ * A string says why `cls` cannot be hooked.
  */
 function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string, string>): HookPlan | string {
   const post: Post = (method, params) => postSync(session, method, params);
@@ -446,11 +452,18 @@ function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string
     }
     return source;
   };
+  /** The derived constructor nearest the root so far, hooked where it returns (for a root built into the engine). */
+  let atReturns: HookPlan | undefined;
   for (let fn: unknown = cls, depth = 0; depth < 64; depth++) {
     if (typeof fn !== 'function') return `${cls.name || 'the class'} has no JavaScript constructor to watch`;
     const candidate = fn as AnyClass;
     const location = withRemoteObject(session, realmGlobalOf(candidate), candidate, (objectId, remotePost) => functionLocation(remotePost, objectId));
-    if (location === undefined) return `${candidate.name || 'its base class'} is built into the engine (no JavaScript constructor)`;
+    if (location === undefined) {
+      if (atReturns !== undefined) {
+        return implicitReturnsBreak(session) ? atReturns : `${cls.name || 'the class'} extends a class built into the engine, and this V8 does not break where its constructor returns`;
+      }
+      return `${candidate.name || 'its base class'} is built into the engine (no JavaScript constructor)`;
+    }
     const blind = (): string | undefined => blindConstructor(candidate, () => constructorSource(sourceOf(location.scriptId), location));
     // The debugger knows the scripts it can break in: for any other, it answers "Script not found".
     let breaks: Array<FunctionLocation & { type?: string }>;
@@ -460,16 +473,66 @@ function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string
       if (!STARTUP_SNAPSHOT_SCRIPT.test(String(error))) return `${candidate.name || 'its constructor'} is in a script the inspector cannot break in`;
       // A script of Node's startup snapshot (EventEmitter, URL, EventTarget…): V8 lists no break
       // locations in it, but a breakpoint on a call of its functions works. Not for a derived
-      // class, whose hook needs those locations.
+      // class, whose constructor cannot be read there.
       if (isDerivedClass(candidate)) return `${candidate.name || 'its constructor'} is a derived class in a script of Node's startup snapshot, where the inspector lists no break locations`;
       return blind() ?? { fn: candidate, kind: 'call' };
     }
     if (!isDerivedClass(candidate)) return blind() ?? { fn: candidate, kind: 'call' };
-    // A derived class without a constructor of its own starts at the `class` keyword: hook its parent.
-    if (!textAt(sourceOf(location.scriptId), location).startsWith('class')) return blind() ?? { fn: candidate, kind: 'return', returns: breaks.filter((l) => l.type === 'return') };
+    // A derived class with a constructor of its own (one without starts at the `class` keyword): what
+    // it does after `super()` may hide its instances from a hook on the root base.
+    if (!textAt(sourceOf(location.scriptId), location).startsWith('class')) {
+      const reason = blind();
+      if (reason !== undefined) return reason;
+      atReturns = { fn: candidate, kind: 'return', returns: returnLocations(breaks, sourceOf(location.scriptId)) };
+    }
     fn = Object.getPrototypeOf(candidate);
   }
   return `${cls.name || 'the class'} has too many base classes to watch`;
+}
+
+/** Whether V8 breaks at the implicit return of a derived class's constructor (read once per thread by `implicitReturnsBreak`). */
+let implicitReturns: boolean | undefined;
+
+/**
+ * Whether this V8 breaks at the implicit return (the closing brace) of a derived class's
+ * constructor: Node 20's does, Node 24's does not. Found out once, on a probe class compiled for it.
+ */
+function implicitReturnsBreak(session: inspector.Session): boolean {
+  if (implicitReturns !== undefined) return implicitReturns;
+  const post: Post = (method, params) => postSync(session, method, params);
+  const flag = Symbol.for('trackref.implicitReturnProbe');
+  const anchor = Symbol as unknown as Record<symbol, boolean | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const Probe = new Function('return class TrackrefReturnProbe extends Object {\n  constructor() {\n    super();\n  }\n};')() as new () => object;
+  let breakpointId: string | undefined;
+  try {
+    const location = withRemoteObject(session, globalThis, Probe, (objectId, remotePost) => functionLocation(remotePost, objectId));
+    if (location === undefined) return (implicitReturns = false);
+    const breaks = post<{ locations: Array<FunctionLocation & { type?: string }> }>('Debugger.getPossibleBreakpoints', { start: location, restrictToFunction: true }).locations;
+    const end = breaks.filter((l) => l.type === 'return').pop();
+    if (end === undefined) return (implicitReturns = false);
+    const { scriptId, lineNumber, columnNumber } = end;
+    const condition = 'void (globalThis.Symbol[globalThis.Symbol.for("trackref.implicitReturnProbe")] = true)';
+    breakpointId = post<{ breakpointId: string }>('Debugger.setBreakpoint', { location: { scriptId, lineNumber, columnNumber }, condition }).breakpointId;
+    new Probe();
+    implicitReturns = anchor[flag] === true;
+  } catch {
+    implicitReturns = false;
+  } finally {
+    if (breakpointId !== undefined) post('Debugger.removeBreakpoint', { breakpointId });
+    delete anchor[flag];
+  }
+  return implicitReturns;
+}
+
+/**
+ * Where a derived class's constructor returns: the locations V8 types as returns, and every `return`
+ * statement. Node 24's V8 types only the implicit return at the closing brace; a constructor that
+ * ends with an explicit `return;` (node-cache's) never reaches it, and its instances would go unseen.
+ * An instance that passes two of them is recorded once.
+ */
+function returnLocations(breaks: ReadonlyArray<FunctionLocation & { type?: string }>, source: string): FunctionLocation[] {
+  return breaks.filter((l) => l.type === 'return' || /^return(?![\w$])/.test(textAt(source, l, 7)));
 }
 
 /** Why each constructor read so far cannot show its instances (null: it can), by constructor. */

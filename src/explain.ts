@@ -18,6 +18,7 @@ import { retainerPath } from './retainers';
 import { takeSnapshotWith } from './snapshot/take';
 import { timerClockNow, timerStateOf } from './timer-state';
 import { judgeSteps } from './verdicts';
+import { ownTimerHint } from './own-timer';
 import { type LibrarySlot, librarySlotOf } from './library-slot';
 import type { RetainerStepNote } from './report';
 
@@ -32,6 +33,8 @@ export interface Explanation {
   librarySlot?: LibrarySlot;
   /** Where the instance was made, from the snapshot's allocation trace (when allocations were tracked). */
   allocationSite?: AllocationSite;
+  /** A line about its holder, e.g. a library's own timer and the method that clears it (own-timer.ts). */
+  holderNote?: string;
 }
 
 /**
@@ -111,6 +114,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       });
       judgeSteps(retainerSteps);
       const librarySlot = librarySlotOf(graph, edges);
+      const holderNote = ownTimerHint(graph, path, obj!, retainerSteps[retainerSteps.length - 1]!.className);
       return {
         retainerPath: path.text,
         ...(path.alsoHeldBy === undefined ? {} : { alsoHeldBy: path.alsoHeldBy }),
@@ -118,6 +122,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         ...(index === 0 ? { retained: graph.retainedBy(node) } : {}),
         ...(librarySlot === undefined ? {} : { librarySlot }),
         ...(traced === undefined ? {} : { allocationSite: traced }),
+        ...(holderNote === undefined ? {} : { holderNote }),
       };
     });
   });

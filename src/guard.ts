@@ -29,7 +29,7 @@ import { now, stamps } from './clock';
 import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
-import { SelfReleaseWait, selfReleaseNote, selfReleaseWait } from './self-release';
+import { SelfReleaseWait, markRearmedTimers, selfReleaseNote, selfReleaseWait } from './self-release';
 import { classOf, describeValue, stampOf } from './object-ref';
 import { LeakReport, LeakRow, MemorySample, SelfRelease, createReport, leakedCount, noteNoRetainerPaths } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
@@ -369,6 +369,7 @@ export class LeakGuard {
     const memoryAfter = memorySample();
     // Let this job end so the WeakRefs to the reported instances stop keeping them strongly.
     await nextMacrotask();
+    const explainedAt = now();
     for (const window of failing) {
       if (this.#explained >= MAX_EXPLAINED) {
         noteNoRetainerPaths(
@@ -429,7 +430,12 @@ export class LeakGuard {
       }
       if (reexplain.length > 0) {
         await nextMacrotask();
-        for (const window of reexplain) explain(rowsOf.get(window)!, window.seqStart);
+        const sinceMs = now() - explainedAt;
+        for (const window of reexplain) {
+          explain(rowsOf.get(window)!, window.seqStart);
+          const outcome = selfRelease.get(window)!;
+          if (markRearmedTimers(rowsOf.get(window)!, sinceMs)) outcome.rearmed = true;
+        }
       }
     }
     // Tests whose objects are all held by libraries' slots of one value (bounded-retention.ts).

@@ -55,8 +55,12 @@ export type RetainerHolder =
   | { kind: 'global'; selfReleasing: false }
   | { kind: 'class-static'; selfReleasing: false }
   | { kind: 'weakmap-value'; selfReleasing: false }
-  /** A Node timer: a timeout releases its callback when it fires (`dueInMs` from now), an interval never. */
-  | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; selfReleasing: boolean }
+  /**
+   * A Node timer: a timeout releases its callback when it fires (`dueInMs` from now), an interval
+   * never. `rearmed`: still pending after trackref waited past its delay, so it was set again when it
+   * fired (a timer that re-arms itself holds what it holds until it is cleared).
+   */
+  | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; rearmed?: boolean; selfReleasing: boolean }
   /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners); a timeout signal's delay when found. */
   | { kind: 'abort-signal'; timeout: boolean; delayMs?: number; selfReleasing: true }
   /** A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed. */
@@ -132,6 +136,8 @@ export interface SelfRelease {
   released: boolean;
   /** Instances alive when the wait began and after it (when some were let go and the rest were explained again). */
   counts?: { before: number; after: number };
+  /** Some of what is still held is held by a timer that was set again when it fired (see the timer holder's `rearmed`). */
+  rearmed?: boolean;
 }
 
 export interface MemorySample {
@@ -372,7 +378,8 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       '',
       released
         ? `  The new instances were held only by ${holders.join(', ')}; they were let go within ${waited}: not a leak.`
-        : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): ${partly}`,
+        : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): ${partly}` +
+            (data.selfRelease.rearmed === true ? ' The timer was set again when it fired: it re-arms itself, and holds them until it is cleared.' : ''),
     );
   }
   if (data.skippedForTime !== undefined) {

@@ -15,6 +15,7 @@
  * Pure: reads report data only, never an object.
  */
 import type { LeakedInstance, LeakRow, RetainerHolder } from './report';
+import { judgeSteps } from './verdicts';
 
 /** The longest trackref waits for holders that release by themselves. */
 export const SELF_RELEASE_LIMIT_MS = 6_000;
@@ -86,6 +87,33 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
     if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
   });
   return best;
+}
+
+/**
+ * After a wait that did not release the instances of `rows`, explained again since: marks each
+ * timeout on their paths that was set since the paths were first looked up, `sinceMs` before the
+ * second look-up (its delay minus the time it is still due in is within that; without a due time,
+ * `sinceMs` outlasted its delay), as re-armed: no code of the check ran meanwhile, so the timer's
+ * own code set it again when it fired. Judges those paths' steps again. True when it marked one.
+ */
+export function markRearmedTimers(rows: readonly LeakRow[], sinceMs: number): boolean {
+  let marked = false;
+  for (const instance of rows.filter((row) => row.leaking).flatMap((row) => row.oldest)) {
+    const steps = instance.retainerSteps ?? [];
+    let changed = false;
+    for (const step of steps) {
+      const holder = step.holder;
+      if (holder?.kind !== 'timer' || holder.repeat || holder.delayMs === undefined) continue;
+      const setAgo = holder.dueInMs === undefined ? undefined : holder.delayMs - holder.dueInMs;
+      if (setAgo === undefined ? holder.delayMs + TIMER_SLACK_MS > sinceMs : setAgo > sinceMs) continue;
+      holder.rearmed = true;
+      holder.selfReleasing = false;
+      changed = true;
+    }
+    if (changed) judgeSteps(steps);
+    marked ||= changed;
+  }
+  return marked;
 }
 
 /**

@@ -23,6 +23,7 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
       return { leaking: 'unknown', reason: 'WeakMap value: held while its key lives' };
     case 'timer':
       if (holder.repeat) return { leaking: 'no', reason: 'interval: runs until cleared' };
+      if (holder.rearmed === true) return { leaking: 'no', reason: 'timer set again each time it fires: holds until cleared' };
       return { leaking: 'no', reason: holder.dueInMs === undefined ? 'pending timer: released when it fires' : `pending timer: released when it fires in ${(Math.max(0, holder.dueInMs) / 1000).toFixed(1)} s` };
     case 'abort-signal':
       return { leaking: 'no', reason: holder.delayMs === undefined ? 'kept by Node until it aborts' : `kept by Node until it aborts, within ${(holder.delayMs / 1000).toFixed(1)} s of being made` };

@@ -33,6 +33,14 @@ class WithConstructor extends Base {
   }
 }
 class WithoutConstructor extends WithConstructor {}
+class EndsWithReturn extends Base {
+  constructor(url: string) {
+    super(url);
+    // An explicit last `return;`, as CoffeeScript compiles constructors (node-cache's): Node 24 marks
+    // only the closing brace as a return location, which this constructor never reaches.
+    return;
+  }
+}
 class Pausing {
   constructor() {
     // A `debugger` statement while the hook's debugger session is enabled must not stop the thread.
@@ -52,6 +60,7 @@ describe('checks decided by births through a constructor hook', () => {
     ['a base class', Base, (url) => new Base(url)],
     ['a derived class with a constructor of its own', WithConstructor, (url) => new WithConstructor(url)],
     ['a derived class without one', WithoutConstructor, (url) => new WithoutConstructor(url)],
+    ['a derived class whose constructor ends with an explicit return', EndsWithReturn, (url) => new EndsWithReturn(url)],
     ['an ES5 constructor function', LegacyClass as unknown as new (arg: string) => object, (url) => new LegacyClass(url.length)],
   ];
   for (const [kind, cls, make] of kinds) {

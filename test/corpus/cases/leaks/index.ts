@@ -4,6 +4,7 @@ import abortSignalListener from './abort-signal-listener';
 import alsAsyncResource from './als-async-resource';
 import alsKeepaliveTimer from './als-keepalive-timer';
 import batchNeverFlushed from './batch-never-flushed';
+import cacheNeverClosed from './cache-never-closed';
 import boundHandlers from './bound-handlers';
 import classStaticField from './class-static-field';
 import errorLogCause from './error-log-cause';
@@ -64,4 +65,5 @@ export const leaks: readonly LeakCase[] = [
   streamNeverDestroyed,
   proxyWrapper,
   finalizationHeldValue,
+  cacheNeverClosed,
 ];

@@ -1,0 +1,82 @@
+// Library objects kept alive by a library's own timer (own-timer.ts), with real packages from the
+// npm registry: node-cache's check timer and bottleneck's reservoir interval keep every instance
+// made and never closed. The report names the package that set the timer and the instance's own
+// release method; a timer that re-arms itself is named as such after the self-release wait; the
+// user's own timer gets no such hint; closed instances pass.
+import { createRequire } from 'node:module';
+import { describe, expect, test } from 'vitest';
+import { checkLeaks, type LeakReport } from 'trackref';
+
+const require = createRequire(import.meta.url);
+const NodeCache = require('node-cache') as new (options?: object) => { set(key: string, value: unknown): boolean; close(): void };
+const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void> };
+
+function firstInstance(report: LeakReport) {
+  const instance = report.rows.find((row) => row.leaking)?.oldest[0];
+  expect(instance, report.format()).toBeDefined();
+  return instance!;
+}
+
+describe("a library's own timer", () => {
+  test('node-cache instances never closed: a timer that node-cache set keeps each, and NodeCache has close()', async () => {
+    const report = await checkLeaks(() => {
+      const cache = new NodeCache({ stdTTL: 60 });
+      cache.set('user', { id: 1 });
+    }, NodeCache);
+    expect(report.leaked, report.format()).toBe(true);
+    const instance = firstInstance(report);
+    expect(instance.retainerPath, report.format()).toMatch(/^setTimeout\(…, 600000\) pending.* → \(NodeCache\)$/);
+    expect(instance.holderNote, report.format()).toBe(
+      'a timer that node-cache set keeps this NodeCache alive until it is cleared: NodeCache has close(); call it when you are done with the NodeCache',
+    );
+    expect(report.format()).toContain('call it when you are done with the NodeCache');
+  }, 60_000);
+
+  test('node-cache instances closed after use pass', async () => {
+    const report = await checkLeaks(() => {
+      const cache = new NodeCache({ stdTTL: 60 });
+      cache.set('user', { id: 1 });
+      cache.close();
+    }, NodeCache);
+    expect(report.leaked, report.format()).toBe(false);
+  }, 60_000);
+
+  test("node-cache with a 1 s check period: its timer re-arms itself, so the wait for it ends still held, and the report says why", async () => {
+    const report = await checkLeaks(() => {
+      const cache = new NodeCache({ stdTTL: 60, checkperiod: 1 });
+      cache.set('user', { id: 1 });
+    }, NodeCache);
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.selfRelease, report.format()).toMatchObject({ released: false, rearmed: true });
+    expect(report.format()).toContain('The timer was set again when it fired: it re-arms itself, and holds them until it is cleared.');
+    const timerStep = firstInstance(report).retainerSteps?.[0];
+    expect(timerStep, report.format()).toMatchObject({ leaking: 'no', reason: 'timer set again each time it fires: holds until cleared' });
+    expect(firstInstance(report).holderNote, report.format()).toContain('NodeCache has close()');
+  }, 60_000);
+
+  test('bottleneck limiters never stopped: an interval that bottleneck set keeps each, and Bottleneck has stop()', async () => {
+    const report = await checkLeaks(async () => {
+      const limiter = new Bottleneck({ maxConcurrent: 2, reservoir: 10, reservoirRefreshAmount: 10, reservoirRefreshInterval: 60_000 });
+      await limiter.schedule(async () => 1);
+    }, Bottleneck);
+    expect(report.leaked, report.format()).toBe(true);
+    const instance = firstInstance(report);
+    expect(instance.retainerPath, report.format()).toMatch(/^setInterval\(…, 250\) pending/);
+    expect(instance.holderNote, report.format()).toBe(
+      'an interval that bottleneck set keeps this Bottleneck alive until it is cleared: Bottleneck has stop(); call it when you are done with the Bottleneck',
+    );
+  }, 60_000);
+
+  test("the user's own timer holding an object with a close() method gets no such hint", async () => {
+    class Connection {
+      close(): void {}
+    }
+    const report = await checkLeaks(() => {
+      const connection = new Connection();
+      setTimeout(() => void connection, 600_000).unref();
+    }, Connection);
+    expect(report.leaked, report.format()).toBe(true);
+    expect(firstInstance(report).retainerPath, report.format()).toMatch(/^setTimeout\(…, 600000\) pending/);
+    expect(firstInstance(report).holderNote, report.format()).toBeUndefined();
+  }, 60_000);
+});
