@@ -4,8 +4,8 @@
  * test environment when it is used (`handleTestEvent`), otherwise through jest-circus's event handler
  * list (Jest 30) — opens a guard window at `test_start` and closes it at `test_done`, after every
  * afterEach hook, failing the test by adding the guard's error to it (with check: 'end-of-file', at
- * `run_finish`, after the afterAll hooks and before Jest builds the file's results). Only adapts;
- * the guard is core.
+ * `run_finish`, after the afterAll hooks and before Jest builds the file's results); a skipped or
+ * todo test's window is closed unjudged at `test_skip` / `test_todo`. Only adapts; the guard is core.
  */
 import { LeakGuard, GuardOptions, GuardWindow } from '../src/guard';
 import { TrackrefError } from '../src/errors';
@@ -104,6 +104,14 @@ export function installJestGuard(options: GuardOptions | undefined, getState: ()
         windows.delete(test);
         const error = await installed.end(window, test.errors.length === 0 && !failsOnExpectState(getState()), () => declaredAt(test));
         if (error !== undefined) test.errors.push(error);
+      } else if (event.name === 'test_skip' || event.name === 'test_todo') {
+        // jest-circus starts a skipped or todo test (a `.skip`, a `.todo`, one `-t` filters out) and
+        // never reports it done: its window is closed unjudged, or every later test of the file
+        // would overlap it and go unchecked.
+        const window = windows.get(test);
+        if (window === undefined) return;
+        windows.delete(test);
+        await installed.end(window, false);
       }
     } catch (error) {
       // Never break the runner: a guard that could not check fails the test with the reason.

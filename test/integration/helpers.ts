@@ -227,7 +227,8 @@ export async function runVitest(fixture: string, args: string[] = [], options: R
 
 /** Every test's status, by full name. */
 export function statuses(result: RunResult): Record<string, string> {
-  return Object.fromEntries([...result.tests].map(([name, outcome]) => [name, outcome.status]));
+  // A skipped test is `pending` in Jest's JSON report and `skipped` in Vitest's.
+  return Object.fromEntries([...result.tests].map(([name, outcome]) => [name, outcome.status === 'pending' ? 'skipped' : outcome.status]));
 }
 
 /** The failure message of one test (which must exist). */
@@ -240,11 +241,12 @@ export function messageOf(result: RunResult, name: string): string {
 }
 
 /**
- * The expected status of a fixture test from its name: tests named "... (must fail)" fail, the
- * others pass.
+ * The expected status of a fixture test from its name: tests named "... (must fail)" fail, "...
+ * (skipped)" are skipped, "... (todo)" are todo, the others pass.
  */
 export function expectedStatuses(names: string[]): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [name, / \(must fail\)$/.test(name) ? 'failed' : 'passed']));
+  const status = (name: string): string => (/ \(must fail\)$/.test(name) ? 'failed' : / \(skipped\)$/.test(name) ? 'skipped' : / \(todo\)$/.test(name) ? 'todo' : 'passed');
+  return Object.fromEntries(names.map((name) => [name, status(name)]));
 }
 
 /** Explains a run when an assertion about it fails. */
