@@ -88,6 +88,15 @@ export interface CheckControl {
   calling?(which: string, calls: number, plan: { warmup: number; runs: number; timeout: number }): void;
   /** Milliseconds left before the test running the check times out (undefined when not known). */
   remainingMs?(): number | undefined;
+  /** Told what the check is doing between calls of fn (`taking a heap snapshot for retainer paths`). */
+  step?(what: string): void;
+  /** Told how long a call of fn took. */
+  called?(ms: number): void;
+  /**
+   * Given a failing check's report as soon as its verdict and retainer paths are final, before what
+   * only adds to it (more runs, a traced run): a test that runs out of time can still show it.
+   */
+  decided?(report: LeakReport): void;
 }
 
 /** Thrown between steps of a check whose caller abandoned it. */
@@ -113,10 +122,15 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   const started = now();
   let calls = 0;
   const plan = { warmup: opts.warmup, runs: opts.runs, timeout: opts.timeout };
-  const call: CallFn = (which) => {
+  const call: CallFn = async (which) => {
     calls++;
     control.calling?.(which, calls, plan);
-    return runOnce(fn, opts.timeout, which, control, now() - started);
+    const callStarted = now();
+    try {
+      await runOnce(fn, opts.timeout, which, control, now() - started);
+    } finally {
+      control.called?.(now() - callStarted);
+    }
   };
   for (let i = 1; i <= opts.warmup; i++) {
     await call(`warm-up call ${i} of ${opts.warmup}`);
@@ -135,10 +149,15 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
       return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
-  const remainingMs = (): number | undefined => control.remainingMs?.();
+  const decided = (judged: Judged & { runs: number; selfRelease?: SelfRelease }): void => {
+    if (control.decided === undefined) return;
+    control.decided(createReport({ ...judged, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts), heapRuns: judged.runs }));
+  };
   const heapStarted = now();
-  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false, remainingMs);
+  let moreRunCalls = 0;
+  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false, control, decided);
   const heapPassMs = now() - heapStarted;
+  moreRunCalls = measured.moreRunCalls;
   /** Work that only adds to a failing report, skipped because the test's timeout would cut it short. */
   const skipped: string[] = [];
   let skippedWithMs = Infinity;
@@ -152,13 +171,13 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   let traced: { runs: number; reported: boolean } | undefined;
   const wantsTraced = measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs);
   // The traced runs cost about what the first heap pass did, and more (fn runs slower while tracked).
-  const leftForTraced = wantsTraced ? remainingMs() : undefined;
+  const leftForTraced = wantsTraced ? control.remainingMs?.() : undefined;
   if (leftForTraced !== undefined && leftForTraced < heapPassMs * 2 + MORE_RUNS_MARGIN_MS) {
     skip("a traced run (V8's allocation tracking, for the allocation sites of objects no constructor hook sees)", leftForTraced);
   } else if (wantsTraced) {
     const callsBefore = calls;
     try {
-      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true, remainingMs);
+      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true, control, decided);
       traced = { runs: calls - callsBefore, reported: again.leaked };
       if (again.leaked) {
         // The first pass's extra runs (the traced pass makes none) still tell how the count moves.
@@ -175,7 +194,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     }
   }
   if (!measured.leaked) refuseIfNothingCounted(targets);
-  const extraCalls = Math.max(0, ...measured.rows.map((row) => (row.moreRuns?.length ?? 1) - 1));
+  const extraCalls = moreRunCalls;
   return createReport({
     ...measured,
     target: label,
@@ -741,6 +760,8 @@ const MORE_RUNS = 2;
 const MORE_RUNS_BUDGET_MS = 500;
 /** Time the extra calls leave before the test's timeout at least (for the report and the runner's own work). */
 const MORE_RUNS_MARGIN_MS = 1_000;
+/** Time a wait for self-releasing holders leaves before the test's timeout at least (a re-count, the report). */
+const WAIT_MARGIN_MS = 1_000;
 
 /**
  * After a failing verdict with `runs: 1`, when counting is cheap (no heap scan) and fn is quick: calls fn
@@ -753,9 +774,11 @@ async function growthOnMoreRuns(
   leaking: CensusRow[],
   growth: (row: CensusRow) => number,
   count: () => CensusRow[],
-): Promise<Map<unknown, number[]>> {
+): Promise<{ series: Map<unknown, number[]>; calls: number }> {
   const series = own(new Map<unknown, number[]>(leaking.map((row) => [row.key, own([growth(row)])])));
+  let calls = 0;
   for (let i = 1; i <= MORE_RUNS; i++) {
+    calls++;
     try {
       await call(`extra run ${i} of ${MORE_RUNS} (after the verdict, to see whether the count keeps growing)`);
     } catch (error) {
@@ -765,7 +788,7 @@ async function growthOnMoreRuns(
     await collectGarbage();
     for (const row of count()) series.get(row.key)?.push(growth(row));
   }
-  return series;
+  return { series, calls };
 }
 
 /**
@@ -781,13 +804,15 @@ async function judgeByHeapCounts(
   opts: ParsedOptions,
   birthsSuspected: boolean,
   traceAllocations: boolean,
-  remainingMs: () => number | undefined,
-): Promise<Judged & { runs: number; lastCallMs: number; selfRelease?: SelfRelease; moreRunsSkipped?: { remainingMs: number } }> {
+  control: CheckControl,
+  decided: (judged: Judged & { runs: number; selfRelease?: SelfRelease }) => void,
+): Promise<Judged & { runs: number; lastCallMs: number; moreRunCalls: number; selfRelease?: SelfRelease; moreRunsSkipped?: { remainingMs: number } }> {
   // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
   // of the baseline collects again): only a first pass needs one here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
   // the baseline so that the objects the hook itself keeps are counted on both sides.
   const siteWatch = watchUntracked(resolved, isIgnored, true);
+  control.step?.('counting the instances on the heap before a confirming run');
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
   const baseline = takeBaseline(resolved, isIgnored, typeof siteWatch === 'object');
@@ -823,6 +848,8 @@ async function judgeByHeapCounts(
   /** How long the collection after the last round took. */
   let collectMs = 0;
   let moreRunsSkipped: { remainingMs: number } | undefined;
+  /** Calls of fn made after the verdict (one that threw or timed out included). */
+  let moreRunCalls = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
     census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances);
@@ -911,6 +938,7 @@ async function judgeByHeapCounts(
       // Let this job end so the WeakRefs to leaked instances stop keeping them strongly. The paths
       // are those of the verdict's heap: found before any extra run below.
       await nextMacrotask();
+      control.step?.('taking a heap snapshot for the retainer paths');
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       const known = [...born, ...(baseline.tracked ?? [])];
       let explainedAt = now();
@@ -933,7 +961,17 @@ async function judgeByHeapCounts(
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing.
       const wait = selfReleaseWait(all);
+      const left = wait === undefined ? undefined : control.remainingMs?.();
+      if (wait !== undefined && left !== undefined && left < wait.ms + WAIT_MARGIN_MS) {
+        // Waiting would outlast the test: the runner would fail it with a timeout and no verdict.
+        throw new TrackrefError(
+          `could not decide within the test's timeout: the new instances are held only by ${wait.holders.join(', ')}, ` +
+            `which trackref waits for (up to ${(wait.ms / 1000).toFixed(1)} s) before calling them a leak, but the test had ${(Math.max(0, left) / 1000).toFixed(1)} s left. ` +
+            `Raise the test's timeout by ${Math.ceil((wait.ms + WAIT_MARGIN_MS - left) / 1000)} s or more (Jest and Vitest: test(name, fn, ms), or testTimeout in the config).`,
+        );
+      }
       if (wait !== undefined) {
+        control.step?.(`waiting up to ${(wait.ms / 1000).toFixed(1)} s for ${wait.holders.join(', ')} to let go`);
         const waitStarted = now();
         const leakedBefore = leakedCount(all);
         const stillLeaking = await waitWhileHeld(wait.ms, async () => {
@@ -961,18 +999,21 @@ async function judgeByHeapCounts(
       }
     }
     const cheap = lastCallMs * MORE_RUNS <= MORE_RUNS_BUDGET_MS && (trackedWithoutScan(baseline, ledger) !== undefined || untracked !== undefined);
+    // The verdict and its paths are final: what follows only adds to the report.
+    if (all.some((row) => row.leaking)) decided({ leaked: true, rows: all, memory: { before, after }, runs, ...(selfRelease === undefined ? {} : { selfRelease }) });
     // The extra calls only add to the report: they are skipped when the test's timeout would cut
     // them short (each is a call of fn and a settled collection).
     // A traced pass makes none: the first pass's are reported with it.
     const wantsMore = opts.runs === 1 && rows.some(isLeaking) && cheap && !traceAllocations;
-    const left = wantsMore ? remainingMs() : undefined;
+    const left = wantsMore ? control.remainingMs?.() : undefined;
     if (left !== undefined && left < MORE_RUNS * (lastCallMs + collectMs) * 2 + MORE_RUNS_MARGIN_MS) {
       moreRunsSkipped = { remainingMs: Math.max(0, left) };
     } else if (wantsMore) {
       // Against the baseline: a class judged by its new instances needs to know which are new.
       const moreRuns = await growthOnMoreRuns(call, rows.filter(isLeaking), growth, () => count(byNewInstances.size > 0 ? baseline : undefined));
+      moreRunCalls = moreRuns.calls;
       for (const [census, row] of leakRows) {
-        const series = moreRuns.get(census.key);
+        const series = moreRuns.series.get(census.key);
         if (series !== undefined) row.moreRuns = series;
       }
     }
@@ -988,6 +1029,7 @@ async function judgeByHeapCounts(
     memory: { before, after },
     runs,
     lastCallMs,
+    moreRunCalls,
     ...(selfRelease === undefined ? {} : { selfRelease }),
     ...(moreRunsSkipped === undefined ? {} : { moreRunsSkipped }),
   };

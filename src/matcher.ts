@@ -6,7 +6,7 @@
 import { CheckAbandoned, runCheck } from './check';
 import { TrackrefError } from './errors';
 import { describeValue } from './object-ref';
-import { finishCheck, mustStop, noteCall, remainingMs, startCheck } from './pending';
+import { finishCheck, mustStop, noteCall, noteCalled, noteReport, noteStep, remainingMs, startCheck } from './pending';
 import { ReportStyle } from './report';
 import { MatcherArguments, isPlainObject, matcherArguments, targetLabel } from './targets';
 
@@ -60,12 +60,16 @@ export async function toLeak(this: MatcherContextLike, received: unknown, ...exp
     );
   }
   const pending = startCheck(this.currentTestName, plainHint);
+  const style = styleOf(this);
   let report;
   try {
     report = await runCheck(received, args.target as never, args.options as never, {
       abandoned: () => mustStop(pending),
       calling: (which, calls, plan) => noteCall(pending, which, calls, plan),
       remainingMs: () => remainingMs(pending),
+      step: (what) => noteStep(pending, what),
+      called: (ms) => noteCalled(pending, ms),
+      decided: (found) => noteReport(pending, found.format({ isNot, hint, style })),
     });
   } catch (error) {
     if (error instanceof CheckAbandoned || pending.abandoned) {
@@ -81,7 +85,6 @@ export async function toLeak(this: MatcherContextLike, received: unknown, ...exp
     finishCheck(pending);
   }
   if (pending.abandoned) return new Promise<never>(() => undefined);
-  const style = styleOf(this);
   const message = report.format({ isNot, hint, style });
   return { pass: report.leaked, message: () => message };
 }

@@ -28,6 +28,14 @@ interface PendingCheck {
   calls: number;
   /** The call of fn begun last (`warm-up call 1 of 1`, `run 2 of 3`). */
   calling: string | undefined;
+  /** What the check is doing now: a call of fn, or a step between calls (`taking a heap snapshot…`). */
+  activity: string | undefined;
+  /** Milliseconds spent in finished calls of fn so far. */
+  fnMs: number;
+  /** performance.now() when the call of fn running now began (undefined between calls). */
+  callStartedAt: number | undefined;
+  /** A failing check's report, formatted, once its verdict was final (see CheckControl.decided). */
+  report: string | undefined;
   plan: CheckPlanLike | undefined;
   /** The adapter watches whether the promise the user got is awaited (then, catch or finally called). */
   awaitWatched: boolean;
@@ -96,6 +104,10 @@ export function startCheck(testName: string | undefined, hint: string): PendingC
     startedAt: performance.now(),
     calls: 0,
     calling: undefined,
+    activity: undefined,
+    fnMs: 0,
+    callStartedAt: undefined,
+    report: undefined,
     plan: undefined,
     awaitWatched: false,
     awaited: false,
@@ -136,8 +148,27 @@ export function remainingMs(check: PendingCheck): number | undefined {
 /** Records the call of fn a check is about to make (for the message if its test runs out of time). */
 export function noteCall(check: PendingCheck, which: string, calls: number, plan: CheckPlanLike): void {
   check.calling = which;
+  check.activity = `during ${which}`;
+  check.callStartedAt = performance.now();
   check.calls = calls;
   check.plan = plan;
+}
+
+/** Records that the call of fn begun last took `ms`; the check collects and counts next. */
+export function noteCalled(check: PendingCheck, ms: number): void {
+  check.fnMs += ms;
+  check.callStartedAt = undefined;
+  check.activity = `after ${check.calling ?? 'a call of fn'}, collecting garbage and counting`;
+}
+
+/** Records what the check is doing between calls of fn. */
+export function noteStep(check: PendingCheck, what: string): void {
+  check.activity = `while ${what}`;
+}
+
+/** Records a failing check's report once its verdict is final, for a test that then runs out of time. */
+export function noteReport(check: PendingCheck, report: string): void {
+  check.report = report;
 }
 
 /** The check started most recently (an adapter compares it before and after calling the matcher). */
@@ -210,16 +241,23 @@ export function outOfTimeMessage(check: PendingCheck, ending: TestEnding | undef
   const elapsed = check.timedOutAfter ?? performance.now() - check.startedAt;
   const limit = ending?.timeoutMs;
   const within = limit === undefined ? "within the test's timeout" : `within the test's timeout of ${limit} ms`;
-  const progress =
-    check.calling === undefined
-      ? 'before its first call of fn'
-      : `during ${check.calling} (${plural(check.calls, 'call')} of fn begun)`;
+  const progress = check.activity === undefined ? 'before its first call of fn' : `${check.activity} (${plural(check.calls, 'call')} of fn begun)`;
   const lines = [
     `${check.hint} did not finish ${within}: the check had run ${seconds(elapsed)} when it saw the test end, ${progress}. ` +
       'It was stopped there: fn is not called again (a call already running cannot be interrupted; its result is dropped).',
   ];
+  if (check.calls > 0) {
+    const running = check.callStartedAt === undefined ? 0 : Math.max(0, check.startedAt + elapsed - check.callStartedAt);
+    lines.push(
+      `Its calls of fn took ${seconds(check.fnMs + running)} in all${running > 0 ? ` (${seconds(running)} in the one running when the test ended)` : ''}; the rest went to garbage collections, heap counts` +
+        `${check.report === undefined ? '' : ' and the heap snapshot for the retainer paths'} (they take longer as the heap grows, and on a busy machine).`,
+    );
+  }
+  if (check.report !== undefined) {
+    lines.push('It had found a leak before the test ended; its report, as it stood then:', '', check.report, '');
+  }
   const plan = check.plan;
-  if (plan !== undefined) {
+  if (plan !== undefined && check.report === undefined) {
     lines.push(
       `This check calls fn ${plan.warmup} + ${plan.runs} times (warm-up + runs), and up to ${HIDDEN_ROUNDS * plan.runs} more when counting births suspects a leak ` +
         `(a confirming set of runs on the heap, repeated up to ${HIDDEN_ROUNDS - 1} times when it shows no growth while new instances survive), with a full garbage collection after each step ` +

@@ -13,6 +13,7 @@ const TESTS = [
   'the next test waits while a leftover check could go on',
   'an un-awaited check is still reported as not awaited (must fail)',
   'a check sees how long its test has left',
+  'a check whose verdict is in when the test times out still shows its report (must fail)',
 ];
 
 interface CallEvent {
@@ -51,7 +52,10 @@ describe.each([
     const message = messageOf(result, TESTS[0]!);
     const context = `${message}\n${describeRun(result)}`;
     expect(message, context).not.toContain('was not awaited');
-    expect(message, context).toMatch(/expect\(fn\)\.not\.toLeak\(Page, options\) did not finish within the test's timeout of 1000 ms: the check had run \d+\.\d s when it saw the test end, during (warm-up call 1 of 1|run \d of 5) \(\d+ calls? of fn begun\)/);
+    expect(message, context).toMatch(
+      /expect\(fn\)\.not\.toLeak\(Page, options\) did not finish within the test's timeout of 1000 ms: the check had run \d+\.\d s when it saw the test end, (during|after) (warm-up call 1 of 1|run \d of 5)(, collecting garbage and counting)? \(\d+ calls? of fn begun\)/,
+    );
+    expect(message, context).toMatch(/Its calls of fn took \d+\.\d s in all; the rest went to garbage collections, heap counts/);
     expect(message, context).toContain('fn is not called again');
     expect(message, context).toContain('This check calls fn 1 + 5 times (warm-up + runs), and up to 20 more when counting births suspects a leak');
     expect(message, context).toContain('give the test about 26 times the duration of one call of fn');
@@ -76,6 +80,17 @@ describe.each([
     expect(clock!.first).toBeGreaterThan(0);
     expect(clock!.first).toBeLessThanOrEqual(8000);
     expect(clock!.first! - clock!.second!).toBeGreaterThanOrEqual(250);
+  });
+
+  test('a check that found its leak before the test timed out shows the report with the message about time', () => {
+    const message = messageOf(result, TESTS[4]!);
+    const context = `${message}\n${describeRun(result)}`;
+    expect(message, context).toContain("did not finish within the test's timeout of 8000 ms");
+    expect(message, context).toContain('during extra run 1 of 2');
+    expect(message, context).toContain('It had found a leak before the test ended; its report, as it stood then:');
+    expect(message, context).toContain('Expected no new live instances after 1 run and garbage collection, but Page grew.');
+    expect(message, context).toMatch(/held by {2}keptPages\[\d+\]/);
+    expect(message, context).not.toContain('times the duration of one call of fn');
   });
 
   test('an un-awaited check is still reported as not awaited', () => {

@@ -13,6 +13,7 @@ const { ObjectRef }: typeof import('../../src/index') = require(path.join(dist, 
 const { runCheck }: typeof import('../../src/check') = require(path.join(dist, 'src/check.js'));
 
 class Page extends ObjectRef {}
+class Job extends ObjectRef {}
 const keptPages: Page[] = [];
 const keptMaps: Array<Map<string, number>> = [];
 
@@ -71,5 +72,34 @@ describe('a failing check near its test timeout', () => {
     expect(calls, report.format()).toBe(report.calls);
     expect(report.calls, report.format()).toBeLessThanOrEqual(6);
     keptMaps.length = 0;
+  }, 60_000);
+
+  test('does not start a wait for holders that let go by themselves when the test has too little time left for it: it says so, and what to raise', async () => {
+    const check = runCheck(() => {
+      const job = new Job();
+      setTimeout(() => void job, 3_000);
+    }, Job, undefined, withTimeLeft(1_500));
+    await expect(check).rejects.toThrow(
+      /could not decide within the test's timeout: the new instances are held only by a timeout due in \d\.\d s, which trackref waits for \(up to \d\.\d s\) before calling them a leak, but the test had 1\.5 s left\. Raise the test's timeout by \d+ s or more/,
+    );
+  }, 60_000);
+
+  test('with time for the wait, waits and passes', async () => {
+    const report = await runCheck(() => {
+      const job = new Job();
+      setTimeout(() => void job, 1_000);
+    }, Job, undefined, withTimeLeft(60_000));
+    expect(report.leaked, report.format()).toBe(false);
+    expect(report.selfRelease?.released, report.format()).toBe(true);
+  }, 60_000);
+
+  test('hands its report to the caller as soon as the verdict is final, before the extra runs', async () => {
+    const events: string[] = [];
+    const report = await runCheck(() => {
+      events.push('call');
+      keptPages.push(new Page());
+    }, Page, undefined, { ...withTimeLeft(60_000), decided: (found) => events.push(`decided ${found.leaked} ${found.rows[0]!.oldest[0]!.retainerPath}`) });
+    expect(events, report.format()).toEqual(['call', 'call', 'call', expect.stringMatching(/^decided true keptPages\[\d+\]$/), 'call', 'call']);
+    keptPages.length = 0;
   }, 60_000);
 });
