@@ -24,8 +24,13 @@ export function quote(text: string): string {
 export function accessor(name: string | number): string {
   if (typeof name === 'number') return `[${name}]`;
   if (/^\d+$/.test(name)) return `[${name}]`;
+  // A class's private field (`#items`): the snapshot names the edge with its `#`.
+  if (PRIVATE_NAME.test(name)) return `.${name}`;
   return IDENTIFIER.test(name) ? `.${name}` : `[${quote(name)}]`;
 }
+
+/** A private class member's name as V8's heap snapshot gives it. */
+const PRIVATE_NAME = /^#[A-Za-z_$][\w$]*$/;
 
 /** A JavaScript global object (of the main context, a worker or a vm context): it has a global proxy. */
 export function isGlobalObject(graph: HeapGraph, node: number): boolean {

@@ -343,7 +343,8 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // V8 links a promise to the async function awaiting it (for async stack traces): that
       // function, suspended, holds its variables until the promise settles.
       steps.push({ text: awaitIn(graph, to), node: to, anchor: false, holder: { kind: 'promise-reaction', selfReleasing: false } });
-    } else if (type === graph.edgeElement || type === graph.edgeProperty) {
+    } else if (type === graph.edgeElement || type === graph.edgeProperty || (type === graph.edgeInternal && name === '' && graph.nodeType(from) === 'object')) {
+      // (V8 files a property whose key is the empty string as an internal edge named ''.)
       steps.push({ text: accessor(name), node: to, anchor: false });
     } else if (typeof name === 'string' && EPHEMERON.test(name)) {
       // A WeakMap value held because its key is alive: `weakMap.get(key)`, named from both ends.

@@ -25,6 +25,7 @@ function page(): HtmlResponse {
 
 const byType: Record<string, HtmlResponse[]> = {};
 const byQuote = new Map<string, HtmlResponse>();
+let privateStore: { add(response: HtmlResponse): void } | undefined;
 const byLong = new Map<string, HtmlResponse>();
 const byId = new Map<number, HtmlResponse>();
 const statsByResponse = new Map<HtmlResponse, { bytes: number }>();
@@ -72,6 +73,28 @@ describe('property names and keys', () => {
     byType['text/html'] = [];
     expect(await pathOf(() => void byType['text/html']!.push(page()))).toBe("byType['text/html'][2]");
     delete byType['text/html'];
+  });
+
+  test("a property whose key is the empty string (V8 files it as an internal edge named '')", async () => {
+    byType[''] = [];
+    expect(await pathOf(() => void byType['']!.push(page()))).toBe("byType[''][2]");
+    delete byType[''];
+  });
+
+  test('a private class field is written as in the class: store.#items', async () => {
+    class Store {
+      #items: HtmlResponse[] = [];
+      add(response: HtmlResponse): void {
+        this.#items.push(response);
+      }
+      clear(): void {
+        this.#items = [];
+      }
+    }
+    privateStore = new Store();
+    const store = privateStore;
+    expect(await pathOf(() => store.add(page()))).toBe('privateStore.#items[2]');
+    privateStore = undefined;
   });
 
   test('a globalThis property that is not an identifier', async () => {
