@@ -27,6 +27,7 @@ import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
 import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport, leakedCount } from './report';
 import { markRearmedTimers, selfReleaseWait } from './self-release';
+import { timersBorn, watchTimerBirths } from './timer-births';
 import {
   ClassTargets,
   LeakCheckOptions,
@@ -855,6 +856,8 @@ async function judgeByHeapCounts(
     census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances);
   // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
   const trace = traceAllocations ? startAllocationTrace() : undefined;
+  // Timers the runs make, so that a path starting at one finds its live Timeout without a heap walk.
+  const stopTimerBirths = watchTimerBirths();
   try {
     for (let round = 1; round <= rounds; round++) {
       for (let i = 1; i <= opts.runs; i++) {
@@ -940,7 +943,7 @@ async function judgeByHeapCounts(
       await nextMacrotask();
       control.step?.('taking a heap snapshot for the retainer paths');
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
-      const known = [...born, ...(baseline.tracked ?? [])];
+      const known = [...born, ...(baseline.tracked ?? []), ...timersBorn()];
       let explainedAt = now();
       explain(all, baseline.seq, known);
       // An instance let go between its count and the snapshot (its timer fired or its signal aborted
@@ -1018,6 +1021,7 @@ async function judgeByHeapCounts(
       }
     }
   } finally {
+    stopTimerBirths();
     // Before any other session is closed: closing one would switch tracking off anyway.
     trace?.stop();
     if (typeof siteWatch === 'object') siteWatch.close();

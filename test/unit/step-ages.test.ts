@@ -129,3 +129,16 @@ describe('retainer steps: new or existed before, with ages', () => {
     }
   });
 });
+
+describe('timers on paths', () => {
+  test('a timer made during the runs: its live Timeout (delay, due time) is found without a heap walk', async () => {
+    const report = await checkLeaks(() => {
+      const response = new HtmlResponse('http://example.com/timed');
+      setTimeout(() => void response.url, 600_000).unref();
+    }, HtmlResponse);
+    expect(report.leaked, report.format()).toBe(true);
+    const first = report.rows.find((r) => r.className === 'HtmlResponse')!.oldest[0]!;
+    expect(first.retainerPath, report.format()).toMatch(/^setTimeout\(…, 600000\) pending, due in \d+\.\d s → anonymous\(\) → response$/);
+    expect(walks, 'heap walks').toBe(0);
+  });
+});
