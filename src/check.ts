@@ -676,6 +676,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
       if (explanation.retained !== undefined) instance.retained = explanation.retained;
       if (explanation.librarySlot !== undefined) instance.librarySlot = explanation.librarySlot;
       if (explanation.holderNote !== undefined && instance.holderNote === undefined) instance.holderNote = explanation.holderNote;
+      if (explanation.reachingTimeouts !== undefined) instance.reachingTimeouts = explanation.reachingTimeouts;
       if (instance.allocationSite === undefined && explanation.allocationSite !== undefined) instance.allocationSite = reportedSite(explanation.allocationSite);
     }
   });

@@ -19,6 +19,7 @@ import { takeSnapshotWith } from './snapshot/take';
 import { timerClockNow, timerStateOf } from './timer-state';
 import { judgeSteps } from './verdicts';
 import { ownTimerHint } from './own-timer';
+import { timeoutsReaching } from './reaching-timers';
 import { type LibrarySlot, librarySlotOf } from './library-slot';
 import type { RetainerStepNote } from './report';
 
@@ -35,6 +36,8 @@ export interface Explanation {
   allocationSite?: AllocationSite;
   /** A line about its holder, e.g. a library's own timer and the method that clears it (own-timer.ts). */
   holderNote?: string;
+  /** When the shown path starts at no timer: when the pending timeouts that reach it otherwise are due (reaching-timers.ts). */
+  reachingTimeouts?: number[];
 }
 
 /**
@@ -59,7 +62,8 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
     const tracked = trackedClassNames();
     // Variable names V8 left out of the snapshot, per closure node (finding a closure walks the heap).
     const scopeVariables = new Map<number, Map<number, string>>();
-    const live = new PathObjects(graph, (ids) => objectsByHeapIds(session, ids), knownById(session, known, graph.nodeCount));
+    const knownLookup = knownById(session, known, graph.nodeCount);
+    const live = new PathObjects(graph, (ids) => objectsByHeapIds(session, ids), knownLookup);
     const clock = timerClockNow();
     const timerState = (edges: readonly number[], index: number) => {
       const timer = live.objectAt(edges, index);
@@ -115,6 +119,16 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       judgeSteps(retainerSteps);
       const librarySlot = librarySlotOf(graph, edges);
       const holderNote = ownTimerHint(graph, path, obj!, retainerSteps[retainerSteps.length - 1]!.className);
+      // Timeouts that reach it off the shown path (a TTL cache's purge timers): only those the check
+      // knows (made during its runs), whose live state is read without a heap walk.
+      const startsAtTimer = path.steps.slice(path.start).some((step) => step.holder?.kind === 'timer');
+      const reachingTimeouts = startsAtTimer
+        ? []
+        : timeoutsReaching(graph, node).flatMap((timeout) => {
+            const timer = knownLookup?.('Timeout', graph.nodeId(timeout));
+            const state = timer === undefined ? undefined : timerStateOf(timer, clock);
+            return state === undefined || state.repeat ? [] : [state.dueInMs];
+          });
       return {
         retainerPath: path.text,
         ...(path.alsoHeldBy === undefined ? {} : { alsoHeldBy: path.alsoHeldBy }),
@@ -123,6 +137,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         ...(librarySlot === undefined ? {} : { librarySlot }),
         ...(traced === undefined ? {} : { allocationSite: traced }),
         ...(holderNote === undefined ? {} : { holderNote }),
+        ...(reachingTimeouts.length === 0 ? {} : { reachingTimeouts }),
       };
     });
   });

@@ -40,6 +40,12 @@ export interface LeakedInstance {
   librarySlot?: LibrarySlot;
   /** A line about its holder printed under \`held by\` (e.g. the guard's library-slot rule, bounded-retention.ts). */
   holderNote?: string;
+  /**
+   * When the shown path starts at no timer: in how many milliseconds the pending timeouts that reach
+   * the instance by another way are due (their callbacks may let it go, as a TTL cache's purge timers
+   * do); only timeouts made during the check are read.
+   */
+  reachingTimeouts?: number[];
   /** Why \`retainerPath\` was not looked up, and how to get it (e.g. the guard's limit per test file). */
   whyNoRetainerPath?: string;
 }

@@ -86,7 +86,19 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
     }
     if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
   });
-  return best;
+  return best ?? waitForReachingTimeouts(instance);
+}
+
+/**
+ * The wait for timeouts that reach an instance off its shown path (a TTL cache's purge timers): until
+ * the last of those due within the limit, when there are any. Waiting decides nothing by itself: only
+ * a re-count that finds the instances gone passes the check.
+ */
+function waitForReachingTimeouts(instance: LeakedInstance): { ms: number; text: string } | undefined {
+  const due = (instance.reachingTimeouts ?? []).filter((ms) => ms + TIMER_SLACK_MS <= SELF_RELEASE_LIMIT_MS).map((ms) => Math.max(0, ms));
+  if (due.length === 0) return undefined;
+  const last = Math.max(...due);
+  return { ms: last + TIMER_SLACK_MS, text: `a timeout due in ${(last / 1000).toFixed(1)} s that also reaches them (its callback may let them go)` };
 }
 
 /**

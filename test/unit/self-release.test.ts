@@ -104,6 +104,42 @@ describe('checkLeaks', () => {
     }
   }, 60_000);
 
+  test("a TTL cache that purges its entries with timers (lru-cache's ttlAutopurge), held by a global: the purge timeouts reach the entries, so they are waited for, and it passes", async () => {
+    const { LRUCache } = require('lru-cache') as typeof import('lru-cache');
+    const shared = globalThis as unknown as { ttlCache?: InstanceType<typeof LRUCache<string, Command>> };
+    // On a global, the shortest path to an entry is the global's, whatever the runner: the timeouts
+    // that purge the entries reach them only through the cache.
+    shared.ttlCache = new LRUCache<string, Command>({ ttl: 1000, ttlAutopurge: true });
+    try {
+      let n = 0;
+      const report = await checkLeaks(() => {
+        for (let i = 0; i < 5; i++) shared.ttlCache!.set(`k${n++}`, new Command(n));
+      }, Command);
+      expect(report.leaked, report.format()).toBe(false);
+      expect(report.selfRelease, report.format()).toMatchObject({ released: true });
+      expect(report.selfRelease!.holders[0], report.format()).toMatch(/^a timeout due in \d\.\d s that also reaches them \(its callback may let them go\)$/);
+    } finally {
+      delete shared.ttlCache;
+    }
+  }, 60_000);
+
+  test('the same cache without its purge timers (ttl, no autopurge) keeps its entries: a leak, held by the global, with no wait', async () => {
+    const { LRUCache } = require('lru-cache') as typeof import('lru-cache');
+    const shared = globalThis as unknown as { staleCache?: InstanceType<typeof LRUCache<string, Command>> };
+    shared.staleCache = new LRUCache<string, Command>({ ttl: 1000 });
+    try {
+      let n = 0;
+      const report = await checkLeaks(() => {
+        for (let i = 0; i < 5; i++) shared.staleCache!.set(`k${n++}`, new Command(n));
+      }, Command);
+      expect(report.leaked, report.format()).toBe(true);
+      expect(report.selfRelease, report.format()).toBeUndefined();
+      expect(report.rows[0]!.oldest[0]!.retainerPath, report.format()).toMatch(/^globalThis\.staleCache\.#/);
+    } finally {
+      delete shared.staleCache;
+    }
+  }, 60_000);
+
   test("an object the listener of a 10-minute AbortSignal.timeout() signal holds is a leak, with no wait (its delay is read)", async () => {
     const report = await checkLeaks(() => {
       const command = new Command(5);

@@ -1,0 +1,59 @@
+/**
+ * Pending timeouts that reach an object by another way than its shown retainer path. A cache that
+ * purges its entries with timers (lru-cache's `ttlAutopurge`, one timeout per entry) holds each entry
+ * through the user's variable, which lets go of nothing by itself, while a timeout due soon reaches
+ * the entry through the cache: when it fires, its callback may let the entry go. Which path is the
+ * shortest depends on the runner (Jest's module scope, Vitest's), so the check must not depend on it:
+ * a bounded breadth-first search backwards from the object finds the Timeout objects in Node's timer
+ * lists that reach it, nearest first. Reads snapshot data only, and never searches more than its
+ * bounds, whatever the heap's size.
+ */
+import { isTimeout } from './holders';
+import type { HeapGraph } from './snapshot/graph';
+
+/** How far from the object a timeout may be, in edges (timeout → callback → context → cache → list → entry is 5). */
+const MAX_DEPTH = 8;
+/** At most this many objects are visited backwards from the object... */
+const MAX_VISITED = 5_000;
+/** ...and at most this many retainer edges read. */
+const MAX_RETAINER_EDGES = 50_000;
+/** Timeouts returned at most. */
+const MAX_FOUND = 16;
+
+/** Whether a Timeout node is in one of Node's timer lists (pending), from its retainers. */
+function isPending(graph: HeapGraph, timeout: number): boolean {
+  let pending = false;
+  graph.forEachRetainer(timeout, (retainer, edge) => {
+    if (pending) return;
+    const name = graph.edgeName(edge);
+    pending = graph.nodeName(retainer) === 'TimersList' || (isTimeout(graph, retainer) && (name === '_idleNext' || name === '_idlePrev'));
+  });
+  return pending;
+}
+
+/** The pending Timeout nodes that reach `target` (nearest first, at most MAX_FOUND). */
+export function timeoutsReaching(graph: HeapGraph, target: number): number[] {
+  const seen = new Set<number>([target]);
+  const depth = new Map<number, number>([[target, 0]]);
+  const queue = [target];
+  const found: number[] = [];
+  let read = 0;
+  for (let head = 0; head < queue.length && read < MAX_RETAINER_EDGES && found.length < MAX_FOUND; head++) {
+    const node = queue[head]!;
+    const d = depth.get(node)!;
+    graph.forEachRetainer(node, (retainer, edge) => {
+      read++;
+      if (seen.has(retainer) || graph.edgeType(edge) === graph.edgeWeak || graph.edgeType(edge) === graph.edgeShortcut || graph.isWeakMapTableEdge(retainer, edge)) return;
+      seen.add(retainer);
+      if (isTimeout(graph, retainer)) {
+        if (found.length < MAX_FOUND && isPending(graph, retainer)) found.push(retainer);
+        return;
+      }
+      if (d + 1 < MAX_DEPTH && seen.size < MAX_VISITED) {
+        depth.set(retainer, d + 1);
+        queue.push(retainer);
+      }
+    });
+  }
+  return found;
+}
