@@ -12,7 +12,8 @@
  * dropped when the last watch closes, and stop past NOTE_LIMIT (then origins are not found for work
  * started later). Must never throw into the code creating a resource.
  */
-import { createHook, executionAsyncId, type AsyncHook } from 'node:async_hooks';
+import { executionAsyncId } from 'node:async_hooks';
+import { sharedInitHook } from './shared-hook';
 import { callSiteFile, callSitesOf, formattedStack, isUserFile } from './stack-frames';
 
 /** Frames read at a resource's creation: enough to pass Node's and a library's frames down to the user's code. */
@@ -28,8 +29,6 @@ const triggers = new Map<number, number>();
 const userStacks = new Map<number, string>();
 /** Stacks formatted while watched, by their frames' signature (dropped with the notes). */
 const formatted = new Map<string, string>();
-let hook: AsyncHook | undefined;
-let watchers = 0;
 
 function onInit(asyncId: number, _type: string, triggerAsyncId: number): void {
   if (triggers.size >= NOTE_LIMIT) return;
@@ -47,23 +46,11 @@ function onInit(asyncId: number, _type: string, triggerAsyncId: number): void {
 }
 
 /** Starts noting async resources' origins (one hook for every watcher); returns the function that stops. */
-export function watchAsyncOrigins(): () => void {
-  if (watchers++ === 0) {
-    hook = createHook({ init: onInit });
-    hook.enable();
-  }
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (--watchers > 0) return;
-    hook?.disable();
-    hook = undefined;
-    triggers.clear();
-    userStacks.clear();
-    formatted.clear();
-  };
-}
+export const watchAsyncOrigins = sharedInitHook(onInit, () => {
+  triggers.clear();
+  userStacks.clear();
+  formatted.clear();
+});
 
 /**
  * The stack (formatted, innermost frame first) at which the user's code started the async work
@@ -72,7 +59,7 @@ export function watchAsyncOrigins(): () => void {
  * open, or the work was started before it opened).
  */
 export function asyncOriginStack(): string | undefined {
-  if (watchers === 0) return undefined;
+  if (triggers.size === 0) return undefined;
   let id = executionAsyncId();
   for (let hop = 0; hop < MAX_HOPS && id > 0; hop++) {
     const stack = userStacks.get(id);

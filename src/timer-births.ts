@@ -6,14 +6,12 @@
  * already knows. Holds WeakRefs only; never keeps a timer alive or changes one. The init hook sees
  * only timers made while a watch is open. Must never throw into the code creating a resource.
  */
-import { createHook, type AsyncHook } from 'node:async_hooks';
+import { sharedInitHook } from './shared-hook';
 
 /** Timers kept at most per watch (later ones are looked up by a heap walk as before). */
 const TIMER_LIMIT = 10_000;
 
 let timers: Array<WeakRef<object>> = [];
-let hook: AsyncHook | undefined;
-let watchers = 0;
 
 function onInit(_asyncId: number, type: string, _trigger: number, resource: object): void {
   if (type !== 'Timeout' || timers.length >= TIMER_LIMIT) return;
@@ -25,21 +23,9 @@ function onInit(_asyncId: number, type: string, _trigger: number, resource: obje
 }
 
 /** Starts keeping the timers made from now on (one hook for every watcher); returns the function that stops. */
-export function watchTimerBirths(): () => void {
-  if (watchers++ === 0) {
-    hook = createHook({ init: onInit });
-    hook.enable();
-  }
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (--watchers > 0) return;
-    hook?.disable();
-    hook = undefined;
-    timers = [];
-  };
-}
+export const watchTimerBirths = sharedInitHook(onInit, () => {
+  timers = [];
+});
 
 /** The timers made while watched (weakly), for looking live objects up without a heap walk. */
 export function timersBorn(): ReadonlyArray<WeakRef<object>> {
