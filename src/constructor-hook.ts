@@ -433,14 +433,16 @@ function isDerivedClass(fn: AnyClass): boolean {
 }
 
 /**
- * Where to hook `cls`. A derived class's instance is the `this` its root base class (the first
- * ancestor that is not derived) builds, so the root base's constructor, hooked on its call, sees
- * every instance of every class below it, whatever their constructors do after `super()` (the
- * instances of other subclasses are filtered out). Node 24's V8 never breaks at the implicit return
- * of a derived class's constructor, so hooking derived constructors where they return would miss
- * instances there. When the root base is built into the engine (`extends Map`), the derived
- * constructor nearest it is hooked where it returns, if V8 breaks there (`implicitReturnsBreak`).
- * A string says why `cls` cannot be hooked.
+ * Where to hook `cls`. A base class or constructor function: on its call. A derived class with a
+ * constructor of its own: where that constructor returns (`this` exists only after `super()`), at
+ * every return statement and the closing brace. Node 24's V8 never breaks at the closing brace of a
+ * derived constructor that has a return statement anywhere (`implicitReturnsBreak` finds out, once per
+ * thread), so there such a class is hooked through its root base class (the first ancestor that is
+ * not derived) on its call instead: the root base builds the instance every constructor below it
+ * works on, and the instances of its other subclasses are looked at and left out (each costs a
+ * condition, so this is kept for where it is needed). When that root base is built into the engine
+ * (`extends Map`), the class is counted on the heap. A derived class without a constructor of its
+ * own is hooked as its parent. A string says why `cls` cannot be hooked.
  */
 function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string, string>): HookPlan | string {
   const post: Post = (method, params) => postSync(session, method, params);
@@ -452,16 +454,14 @@ function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string
     }
     return source;
   };
-  /** The derived constructor nearest the root so far, hooked where it returns (for a root built into the engine). */
-  let atReturns: HookPlan | undefined;
+  /** A derived constructor below is hooked through the root base (its returns cannot all be broken at). */
+  let throughRoot = false;
   for (let fn: unknown = cls, depth = 0; depth < 64; depth++) {
     if (typeof fn !== 'function') return `${cls.name || 'the class'} has no JavaScript constructor to watch`;
     const candidate = fn as AnyClass;
     const location = withRemoteObject(session, realmGlobalOf(candidate), candidate, (objectId, remotePost) => functionLocation(remotePost, objectId));
     if (location === undefined) {
-      if (atReturns !== undefined) {
-        return implicitReturnsBreak(session) ? atReturns : `${cls.name || 'the class'} extends a class built into the engine, and this V8 does not break where its constructor returns`;
-      }
+      if (throughRoot) return `${cls.name || 'the class'} extends a class built into the engine, and this V8 does not break where its constructor returns`;
       return `${candidate.name || 'its base class'} is built into the engine (no JavaScript constructor)`;
     }
     const blind = (): string | undefined => blindConstructor(candidate, () => constructorSource(sourceOf(location.scriptId), location));
@@ -478,12 +478,14 @@ function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string
       return blind() ?? { fn: candidate, kind: 'call' };
     }
     if (!isDerivedClass(candidate)) return blind() ?? { fn: candidate, kind: 'call' };
-    // A derived class with a constructor of its own (one without starts at the `class` keyword): what
-    // it does after `super()` may hide its instances from a hook on the root base.
+    // A derived class with a constructor of its own (one without starts at the `class` keyword).
     if (!textAt(sourceOf(location.scriptId), location).startsWith('class')) {
       const reason = blind();
       if (reason !== undefined) return reason;
-      atReturns = { fn: candidate, kind: 'return', returns: returnLocations(breaks, sourceOf(location.scriptId)) };
+      const returns = returnLocations(breaks, sourceOf(location.scriptId));
+      const explicitReturns = returns.some((l) => l.type !== 'return');
+      if (!explicitReturns || implicitReturnsBreak(session)) return { fn: candidate, kind: 'return', returns };
+      throughRoot = true;
     }
     fn = Object.getPrototypeOf(candidate);
   }
@@ -494,8 +496,9 @@ function planHook(session: inspector.Session, cls: AnyClass, sources: Map<string
 let implicitReturns: boolean | undefined;
 
 /**
- * Whether this V8 breaks at the implicit return (the closing brace) of a derived class's
- * constructor: Node 20's does, Node 24's does not. Found out once, on a probe class compiled for it.
+ * Whether this V8 breaks at the implicit return (the closing brace) of a derived class's constructor
+ * that has a return statement it did not take: Node 20's does, Node 24's does not. Found out once, on
+ * a probe class compiled for it.
  */
 function implicitReturnsBreak(session: inspector.Session): boolean {
   if (implicitReturns !== undefined) return implicitReturns;
@@ -503,7 +506,9 @@ function implicitReturnsBreak(session: inspector.Session): boolean {
   const flag = Symbol.for('trackref.implicitReturnProbe');
   const anchor = Symbol as unknown as Record<symbol, boolean | undefined>;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const Probe = new Function('return class TrackrefReturnProbe extends Object {\n  constructor() {\n    super();\n  }\n};')() as new () => object;
+  const Probe = new Function(
+    'return class TrackrefReturnProbe extends Object {\n  constructor(early) {\n    super();\n    if (early) return;\n    this.late = true;\n  }\n};',
+  )() as new (early: boolean) => object;
   let breakpointId: string | undefined;
   try {
     const location = withRemoteObject(session, globalThis, Probe, (objectId, remotePost) => functionLocation(remotePost, objectId));
@@ -514,7 +519,7 @@ function implicitReturnsBreak(session: inspector.Session): boolean {
     const { scriptId, lineNumber, columnNumber } = end;
     const condition = 'void (globalThis.Symbol[globalThis.Symbol.for("trackref.implicitReturnProbe")] = true)';
     breakpointId = post<{ breakpointId: string }>('Debugger.setBreakpoint', { location: { scriptId, lineNumber, columnNumber }, condition }).breakpointId;
-    new Probe();
+    new Probe(false);
     implicitReturns = anchor[flag] === true;
   } catch {
     implicitReturns = false;
@@ -531,7 +536,7 @@ function implicitReturnsBreak(session: inspector.Session): boolean {
  * ends with an explicit `return;` (node-cache's) never reaches it, and its instances would go unseen.
  * An instance that passes two of them is recorded once.
  */
-function returnLocations(breaks: ReadonlyArray<FunctionLocation & { type?: string }>, source: string): FunctionLocation[] {
+function returnLocations(breaks: ReadonlyArray<FunctionLocation & { type?: string }>, source: string): Array<FunctionLocation & { type?: string }> {
   return breaks.filter((l) => l.type === 'return' || /^return(?![\w$])/.test(textAt(source, l, 7)));
 }
 
