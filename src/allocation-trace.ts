@@ -233,13 +233,24 @@ const TRACKING_SLOWDOWN = 20;
 /** A traced confirming run is made only when its calls are expected to take at most this long in all. */
 const TRACED_RUN_BUDGET_MS = 2_000;
 
+type SiteRows = ReadonlyArray<{ leaking: boolean; oldest: ReadonlyArray<{ allocationSite?: unknown }> }>;
+
+/** Whether some leaked instance of `rows` has no allocation site. */
+export function lacksSites(rows: SiteRows): boolean {
+  return rows.some((row) => row.leaking && row.oldest.some((instance) => instance.allocationSite === undefined));
+}
+
+/** Whether `runs` calls of `lastCallMs` each stay within the traced run's budget once slowed down by tracking. */
+export function tracedRunAffordable(lastCallMs: number, runs: number): boolean {
+  return lastCallMs * runs * TRACKING_SLOWDOWN <= TRACED_RUN_BUDGET_MS;
+}
+
 /**
  * Whether a failing check should run fn again with allocation tracking: some leaked instance it
  * reports has no allocation site, and `runs` calls of `lastCallMs` each stay within the budget once slowed down.
  */
-export function wantsTracedRun(rows: ReadonlyArray<{ leaking: boolean; oldest: ReadonlyArray<{ allocationSite?: unknown }> }>, lastCallMs: number, runs: number): boolean {
-  const lacksSite = rows.some((row) => row.leaking && row.oldest.some((instance) => instance.allocationSite === undefined));
-  return lacksSite && active === undefined && lastCallMs * runs * TRACKING_SLOWDOWN <= TRACED_RUN_BUDGET_MS;
+export function wantsTracedRun(rows: SiteRows, lastCallMs: number, runs: number): boolean {
+  return lacksSites(rows) && active === undefined && tracedRunAffordable(lastCallMs, runs);
 }
 
 /**

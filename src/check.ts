@@ -21,7 +21,7 @@ import { canCountWeakSets } from './weak-count';
 import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
 import { isOwn, own } from './own-objects';
 import { explainLeaks } from './explain';
-import { preferTraced, startAllocationTrace, wantsTracedRun } from './allocation-trace';
+import { lacksSites, preferTraced, startAllocationTrace, tracedRunAffordable, wantsTracedRun } from './allocation-trace';
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
@@ -155,10 +155,10 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     control.decided(createReport({ ...judged, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts), heapRuns: judged.runs }));
   };
   const heapStarted = now();
-  let moreRunCalls = 0;
   let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false, control, decided);
   const heapPassMs = now() - heapStarted;
-  moreRunCalls = measured.moreRunCalls;
+  // Calls after the verdict are made by the first heap pass only (a traced pass makes none).
+  const extraCalls = measured.moreRunCalls;
   /** Work that only adds to a failing report, skipped because the test's timeout would cut it short. */
   const skipped: string[] = [];
   let skippedWithMs = Infinity;
@@ -195,7 +195,8 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     }
   }
   if (!measured.leaked) refuseIfNothingCounted(targets);
-  const extraCalls = moreRunCalls;
+  // Sites a traced run would have given, not sought because fn is too slow for it: said, not silent.
+  const tooSlowForSites = measured.leaked && opts.paths && traced === undefined && lacksSites(measured.rows) && !tracedRunAffordable(measured.lastCallMs, opts.runs);
   return createReport({
     ...measured,
     target: label,
@@ -204,6 +205,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     ...(extraCalls > 0 ? { extraCalls } : {}),
     ...(skipped.length === 0 ? {} : { skippedForTime: { parts: skipped, remainingMs: skippedWithMs } }),
     ...(traced === undefined ? {} : { traced }),
+    ...(tooSlowForSites ? { noTracedRun: { lastCallMs: measured.lastCallMs } } : {}),
     durationMs: now() - started,
     ...summary(opts),
     heapRuns: measured.runs,

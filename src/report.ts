@@ -200,6 +200,11 @@ export interface LeakReportData {
    * those runs' (they leaked too) or the first ones' (they did not: no sites from them).
    */
   traced?: { runs: number; reported: boolean };
+  /**
+   * Set when some leaked instance has no allocation site and the traced run that would give it was
+   * not made because fn is too slow for it (`lastCallMs`: the last call's duration).
+   */
+  noTracedRun?: { lastCallMs: number };
   /** Of `calls`, those made after a failing verdict to see whether the count keeps growing (see LeakRow.moreRuns). */
   extraCalls?: number;
   /**
@@ -456,6 +461,15 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
         lines.push(`    ${text}  ${step.className.padEnd(classWidth)}  ${verdict.padEnd(3)}  ${why}${why === '' || marks === '' ? '' : '  '}${marks}`.trimEnd());
       });
     }
+  }
+  if (data.noTracedRun !== undefined) {
+    lines.push(
+      '',
+      style.dim(
+        `  No \`made at\` for objects without a JavaScript constructor: their sites come from running fn again with V8's allocation tracking, ` +
+          `not done here because a call of fn took ${Math.round(data.noTracedRun.lastCallMs)} ms (tracked, about 20 times as long). Fewer runs or a quicker fn gets them.`,
+      ),
+    );
   }
   const { before, after } = data.memory;
   if (data.guard === undefined) {

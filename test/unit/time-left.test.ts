@@ -102,4 +102,16 @@ describe('a failing check near its test timeout', () => {
     expect(events, report.format()).toEqual(['call', 'call', 'call', expect.stringMatching(/^decided true keptPages\[\d+\]$/), 'call', 'call']);
     keptPages.length = 0;
   }, 60_000);
+
+  test('a fn too slow for a traced run: the report says why objects without a constructor have no made-at line', async () => {
+    const report = await runCheck(async () => {
+      keptMaps.push(new Map([['n', keptMaps.length]]));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }, Map, undefined, withTimeLeft(60_000));
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.traced).toBeUndefined();
+    expect(report.noTracedRun?.lastCallMs, report.format()).toBeGreaterThanOrEqual(100);
+    expect(report.format()).toMatch(/No `made at` for objects without a JavaScript constructor: .* not done here because a call of fn took \d+ ms/);
+    keptMaps.length = 0;
+  }, 60_000);
 });
