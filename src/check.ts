@@ -989,8 +989,9 @@ async function judgeByHeapCounts(
       trace?.stop();
       if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, Math.max(1, Math.min(OLDEST_SHOWN, row.leaked))));
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
-      // wait for them, within a bound, before failing.
-      const wait = selfReleaseWait(all);
+      // wait for them, within a bound, before failing. A traced pass does not wait again: the first
+      // pass waited for the same holders, and what a wait re-counts has no trace any more.
+      const wait = traceAllocations ? undefined : selfReleaseWait(all);
       const left = wait === undefined ? undefined : control.remainingMs?.();
       if (wait !== undefined && left !== undefined && left < wait.ms + WAIT_MARGIN_MS) {
         // Waiting would outlast the test: the runner would fail it with a timeout and no verdict.

@@ -124,7 +124,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       const startsAtTimer = path.steps.slice(path.start).some((step) => step.holder?.kind === 'timer');
       const reachingTimeouts = startsAtTimer
         ? []
-        : timeoutsReaching(graph, node).flatMap((timeout) => {
+        : timeoutsReaching(graph, node, path.start > 0 ? graph.edgeFrom(path.edges[path.start]!) : undefined).flatMap((timeout) => {
             const timer = knownLookup?.('Timeout', graph.nodeId(timeout));
             const state = timer === undefined ? undefined : timerStateOf(timer, clock);
             return state === undefined || state.repeat ? [] : [state.dueInMs];

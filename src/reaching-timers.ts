@@ -31,9 +31,15 @@ function isPending(graph: HeapGraph, timeout: number): boolean {
   return pending;
 }
 
-/** The pending Timeout nodes that reach `target` (nearest first, at most MAX_FOUND). */
-export function timeoutsReaching(graph: HeapGraph, target: number): number[] {
+/**
+ * The pending Timeout nodes that reach `target` (nearest first, at most MAX_FOUND), except those
+ * that reach it only through `holder` (the object whose reference starts the shown path, e.g. the
+ * scope of the user's module variable: a timer whose callback closes over that scope keeps the
+ * variable, not a way to let the object go).
+ */
+export function timeoutsReaching(graph: HeapGraph, target: number, holder?: number): number[] {
   const seen = new Set<number>([target]);
+  if (holder !== undefined) seen.add(holder);
   const depth = new Map<number, number>([[target, 0]]);
   const queue = [target];
   const found: number[] = [];

@@ -19,6 +19,12 @@ const dist = path.resolve(import.meta.dirname, '../../dist/cjs');
 const { ObjectRef, checkLeaks }: typeof import('../../src/index') = require(path.join(dist, 'src/index.js'));
 const { LeakGuard }: typeof import('../../src/guard') = require(path.join(dist, 'src/guard.js'));
 
+/** A module-level array and a module-level function a timer calls: the timer reaches the array only through this module's scope. */
+const moduleKept: Command[] = [];
+function moduleTick(): number {
+  return moduleKept.length;
+}
+
 /** Not tracked: counted through the constructor hook. */
 class Command {
   constructor(readonly n: number) {}
@@ -121,6 +127,17 @@ describe('checkLeaks', () => {
     } finally {
       delete shared.ttlCache;
     }
+  }, 60_000);
+
+  test("a timer whose callback only closes over the module's scope (where the leaking array lives) is not waited for", async () => {
+    const report = await checkLeaks(() => {
+      moduleKept.push(new Command(7));
+      setTimeout(moduleTick, 300);
+    }, Command);
+    expect(report.leaked, report.format()).toBe(true);
+    expect(report.selfRelease, report.format()).toBeUndefined();
+    expect(report.rows[0]!.oldest[0]!.retainerPath, report.format()).toMatch(/moduleKept\[\d+\]$/);
+    moduleKept.length = 0;
   }, 60_000);
 
   test('the same cache without its purge timers (ttl, no autopurge) keeps its entries: a leak, held by the global, with no wait', async () => {
