@@ -20,7 +20,7 @@ const RELEASE_METHODS = ['close', 'stop', 'destroy', 'dispose', 'disconnect', 's
 const PACKAGE = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/;
 
 /** The release method `obj` has (own or inherited, a plain function-valued data property), if any. */
-export function releaseMethodOf(obj: object): string | undefined {
+function releaseMethodOf(obj: object): string | undefined {
   for (const name of RELEASE_METHODS) {
     for (let level: object | null = obj; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level) as object | null) {
       if (types.isProxy(level)) return undefined;
