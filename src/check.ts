@@ -865,8 +865,9 @@ async function judgeByHeapCounts(
     census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances);
   // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
   const trace = traceAllocations ? startAllocationTrace() : undefined;
-  // Timers the runs make, so that a path starting at one finds its live Timeout without a heap walk.
-  const stopTimerBirths = watchTimerBirths();
+  // Timers the runs make, so that a path starting at one finds its live Timeout without a heap walk
+  // (no paths, no need: the hook would only slow fn's promises down).
+  const stopTimerBirths = opts.paths ? watchTimerBirths() : (): void => undefined;
   try {
     for (let round = 1; round <= rounds; round++) {
       const roundStarted = now();
@@ -1032,9 +1033,8 @@ async function judgeByHeapCounts(
     const cheap = lastCallMs * MORE_RUNS <= MORE_RUNS_BUDGET_MS && (trackedWithoutScan(baseline, ledger) !== undefined || untracked !== undefined);
     // The verdict and its paths are final: what follows only adds to the report.
     if (all.some((row) => row.leaking)) decided({ leaked: true, rows: all, memory: { before, after }, runs, ...(selfRelease === undefined ? {} : { selfRelease }) });
-    // The extra calls only add to the report: they are skipped when the test's timeout would cut
-    // them short (each is a call of fn and a settled collection).
-    // A traced pass makes none: the first pass's are reported with it.
+    // The extra calls are skipped when the test's timeout would cut them short (each is a call of fn
+    // and a settled collection); a traced pass makes none (the first pass's are reported with it).
     const wantsMore = opts.runs === 1 && rows.some(isLeaking) && cheap && !traceAllocations;
     const left = wantsMore ? control.remainingMs?.() : undefined;
     if (left !== undefined && left < MORE_RUNS * (lastCallMs + collectMs) * 2 + MORE_RUNS_MARGIN_MS) {

@@ -17,6 +17,12 @@ const MAX_VISITED = 5_000;
 /** ...and at most this many retainer edges read (a few milliseconds at most). */
 const MAX_RETAINER_EDGES = 50_000;
 
+/** Whether the edge `e` from `retainer` keeps its target alive: not a weak edge, a shortcut, or a WeakMap table's edge to a value (its key's does). */
+export function keepsAlive(graph: HeapGraph, retainer: number, e: number): boolean {
+  const type = graph.edgeType(e);
+  return type !== graph.edgeWeak && type !== graph.edgeShortcut && !graph.isWeakMapTableEdge(retainer, e);
+}
+
 /** Whether the edge `e` from `from` may be a holder the user can act on (retainers.ts decides). */
 function mayBeHolder(graph: HeapGraph, from: number, e: number): boolean {
   const type = graph.edgeType(e);
@@ -55,8 +61,7 @@ export function* pathsThroughHolders(graph: HeapGraph, target: number): Generato
     const found: Array<[number, number]> = [];
     graph.forEachRetainer(node, (retainer, edge) => {
       read++;
-      // Edges that keep nothing alive: weak ones, a WeakMap table's edge to a value (its key's does).
-      if (graph.edgeType(edge) === graph.edgeWeak || graph.edgeType(edge) === graph.edgeShortcut || graph.isWeakMapTableEdge(retainer, edge)) return;
+      if (!keepsAlive(graph, retainer, edge)) return;
       if (parents[retainer]! < 0 || graph.nodeType(retainer) === 'synthetic') return;
       if (mayBeHolder(graph, retainer, edge)) found.push([retainer, edge]);
       if (!toward.has(retainer) && d + 1 < MAX_DEPTH && toward.size < MAX_VISITED) {

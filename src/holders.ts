@@ -110,6 +110,12 @@ export function isTimeout(graph: HeapGraph, node: number): boolean {
   return graph.nodeName(node) === 'Timeout' && graph.nodeType(node) === 'object';
 }
 
+/** Whether the edge `e` from `from` is a link of Node's timer lists (the timer it reaches is pending). */
+export function isTimerListEdge(graph: HeapGraph, from: number, e: number): boolean {
+  const name = graph.edgeName(e);
+  return graph.nodeName(from) === 'TimersList' || (isTimeout(graph, from) && (name === '_idleNext' || name === '_idlePrev'));
+}
+
 /**
  * Whether a timer repeats, from the snapshot alone: a timeout's `_repeat` is null (an edge to an
  * oddball), an interval's is a number (a small integer has no edge at all). Undefined when unsure.

@@ -11,13 +11,12 @@
  */
 import { types } from 'node:util';
 import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, targetNamed } from './holders';
+import { packageOfScript } from './library-slot';
 import type { RetainerPath } from './retainers';
 import type { HeapGraph } from './snapshot/graph';
 
 /** Methods that release a library object, most usual first. */
 const RELEASE_METHODS = ['close', 'stop', 'destroy', 'dispose', 'disconnect', 'shutdown', 'end', 'quit', 'terminate'];
-/** The package a file of node_modules belongs to (`@scope/name` or `name`), from the innermost node_modules. */
-const PACKAGE = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/;
 
 /** The release method `obj` has (own or inherited, a plain function-valued data property), if any. */
 function releaseMethodOf(obj: object): string | undefined {
@@ -36,8 +35,7 @@ function releaseMethodOf(obj: object): string | undefined {
 
 /** The package a script belongs to, when it is a library's (in node_modules, not a test runner's). */
 function libraryPackage(script: string): string | undefined {
-  if (script === '' || isRunnerInternal(script)) return undefined;
-  return PACKAGE.exec(script)?.[1]?.replace(/\\/g, '/');
+  return script === '' || isRunnerInternal(script) ? undefined : packageOfScript(script);
 }
 
 /** The script of a timer's callback: its closure's, or a bound function's target's. */

@@ -8,7 +8,8 @@
  * lists that reach it, nearest first. Reads snapshot data only, and never searches more than its
  * bounds, whatever the heap's size.
  */
-import { isTimeout } from './holders';
+import { keepsAlive } from './holder-paths';
+import { isTimeout, isTimerListEdge } from './holders';
 import type { HeapGraph } from './snapshot/graph';
 
 /** How far from the object a timeout may be, in edges (timeout → callback → context → cache → list → entry is 5). */
@@ -24,9 +25,7 @@ const MAX_FOUND = 16;
 function isPending(graph: HeapGraph, timeout: number): boolean {
   let pending = false;
   graph.forEachRetainer(timeout, (retainer, edge) => {
-    if (pending) return;
-    const name = graph.edgeName(edge);
-    pending = graph.nodeName(retainer) === 'TimersList' || (isTimeout(graph, retainer) && (name === '_idleNext' || name === '_idlePrev'));
+    pending ||= isTimerListEdge(graph, retainer, edge);
   });
   return pending;
 }
@@ -49,7 +48,7 @@ export function timeoutsReaching(graph: HeapGraph, target: number, holder?: numb
     const d = depth.get(node)!;
     graph.forEachRetainer(node, (retainer, edge) => {
       read++;
-      if (seen.has(retainer) || graph.edgeType(edge) === graph.edgeWeak || graph.edgeType(edge) === graph.edgeShortcut || graph.isWeakMapTableEdge(retainer, edge)) return;
+      if (seen.has(retainer) || !keepsAlive(graph, retainer, edge)) return;
       seen.add(retainer);
       if (isTimeout(graph, retainer)) {
         if (found.length < MAX_FOUND && isPending(graph, retainer)) found.push(retainer);

@@ -63,8 +63,8 @@ export type RetainerHolder =
   | { kind: 'weakmap-value'; selfReleasing: false }
   /**
    * A Node timer: a timeout releases its callback when it fires (`dueInMs` from now), an interval
-   * never. `rearmed`: still pending after trackref waited past its delay, so it was set again when it
-   * fired (a timer that re-arms itself holds what it holds until it is cleared).
+   * never. `rearmed`: set while trackref waited for it, so it was set again when it fired (a timer
+   * that re-arms itself holds what it holds until it is cleared).
    */
   | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; rearmed?: boolean; selfReleasing: boolean }
   /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners); a timeout signal's delay when found. */

@@ -14,6 +14,7 @@ import {
   isNodeInternal,
   isRunnerInternal,
   isTimeout,
+  isTimerListEdge,
   moduleRecordFile,
   publicNodeVariable,
   scriptOfClosure,
@@ -304,7 +305,7 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       steps.push({ text: '', node: to, anchor: false });
     } else if ((type === graph.edgeElement || type === graph.edgeProperty) && isTimeout(graph, to)) {
       // A Node timer. In Node's own timer lists it is pending: it starts the path, named as created.
-      const inTimerList = fromName === 'TimersList' || (isTimeout(graph, from) && (name === '_idleNext' || name === '_idlePrev'));
+      const inTimerList = isTimerListEdge(graph, from, e);
       const live = timerState?.(edges, i);
       const repeat = live?.repeat ?? timerRepeats(graph, to);
       const delayMs = live?.delayMs ?? timerListDelay(graph, edges, i);
