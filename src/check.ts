@@ -321,10 +321,11 @@ function birthRows(sets: BirthSets<ResolvedTarget | AnyClass>, resolved: Resolve
 
 /**
  * Collects as little as decides, and counts: a timer's turn (what fn left for a timer due within a
- * millisecond is counted too), a scavenge; while the counts do not decide, a full collection; then
- * a second one after the finalizers' turn, which makes it a settled collection (`settledOnly`: a
- * settled collection straight after the scavenge). `decided` tells whether counts
- * settle the question as they are.
+ * millisecond is counted too), a scavenge; while the counts do not decide, a full collection and the
+ * finalizers' turn (`settledOnly`: a settled collection straight after the scavenge). `decided`
+ * tells whether counts settle the question as they are. Counts still undecided then send the check
+ * to the heap, whose first count (a heap scan) collects again: births a finalizer lets go are not
+ * counted there, so no second collection is made here.
  */
 async function settleBirths(count: () => BirthRow[] | undefined, decided: (rows: BirthRow[]) => boolean, settledOnly: boolean): Promise<BirthRow[] | undefined> {
   await sleep(1);
@@ -337,10 +338,6 @@ async function settleBirths(count: () => BirthRow[] | undefined, decided: (rows:
   }
   gcFunction()();
   await nextMacrotask();
-  rows = count();
-  if (rows === undefined || decided(rows)) return rows;
-  // That collection and its turn were the first half of a settled collection: one more completes it.
-  await collectAgain();
   return count();
 }
 
@@ -795,7 +792,11 @@ async function growthOnMoreRuns(
       if (error instanceof CheckAbandoned) throw error;
       break;
     }
-    await collectGarbage();
+    // A turn first (births of this task are kept alive by their WeakRefs until it ends), then one
+    // collection and its turn, not a settled collection: the series shows how the count moves, the
+    // verdict does not stand on it.
+    await nextMacrotask();
+    await collectAgain();
     for (const row of count()) series.get(row.key)?.push(growth(row));
   }
   return { series, calls };
@@ -817,8 +818,9 @@ async function judgeByHeapCounts(
   control: CheckControl,
   decided: (judged: Judged & { runs: number; selfRelease?: SelfRelease }) => void,
 ): Promise<Judged & { runs: number; lastCallMs: number; moreRunCalls: number; selfRelease?: SelfRelease; moreRunsSkipped?: { remainingMs: number } }> {
-  // Birth counting that suspected a leak has just ended on a settled collection (and the heap scan
-  // of the baseline collects again): only a first pass needs one here.
+  // Birth counting that suspected a leak has just ended on a collection and its finalizers' turn,
+  // and the heap scan of the baseline collects again (V8 collects until nothing more is freed):
+  // only a first pass needs a collection here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
   // the baseline so that the objects the hook itself keeps are counted on both sides.
   const siteWatch = watchUntracked(resolved, isIgnored, true);

@@ -168,15 +168,20 @@ function numberKeyOf(map: object, value: object): string | undefined {
 const NODES_PER_KNOWN_ID = 100;
 const MIN_KNOWN_IDS = 200;
 
+/** Objects of a class whose heap ids are asked for first; each later batch is twice the one before. */
+const FIRST_KNOWN_BATCH = 32;
+
 /**
  * Looks objects up among `known` (weakly held; dereferenced only now, after the snapshot): grouped
- * by class name on first use, and a class's heap ids fetched once, unless it has too many objects.
+ * by class name on first use, in the order given (the check's births first). A class's heap ids are
+ * fetched in growing batches, only until the object asked for is found (a path usually goes through
+ * a birth: the first batch), and no more than `limit` of them per class.
  */
 function knownById(session: inspector.Session, known: ReadonlyArray<WeakRef<object>>, nodeCount: number): KnownObjectById | undefined {
   if (known.length === 0) return undefined;
   const limit = Math.max(MIN_KNOWN_IDS, Math.floor(nodeCount / NODES_PER_KNOWN_ID));
   let byClass: Map<string, object[]> | undefined;
-  const idsByClass = new Map<string, Map<number, object>>();
+  const idsByClass = new Map<string, { ids: Map<number, object>; fetched: number }>();
   return (className, id) => {
     if (byClass === undefined) {
       byClass = new Map();
@@ -189,13 +194,19 @@ function knownById(session: inspector.Session, known: ReadonlyArray<WeakRef<obje
         byClass.set(name, group);
       }
     }
-    let ids = idsByClass.get(className);
-    if (ids === undefined) {
-      ids = new Map();
-      const group = byClass.get(className) ?? [];
-      if (group.length <= limit) heapIdsOf(session, group).forEach((heapId, i) => ids!.set(heapId, group[i]!));
-      idsByClass.set(className, ids);
+    const group = byClass.get(className) ?? [];
+    let fetched = idsByClass.get(className);
+    if (fetched === undefined) {
+      fetched = { ids: new Map(), fetched: 0 };
+      idsByClass.set(className, fetched);
     }
-    return ids.get(id);
+    // Past `limit` ids, walking the heap for the object costs less than asking for more.
+    while (!fetched.ids.has(id) && fetched.fetched < Math.min(group.length, limit)) {
+      const batch = group.slice(fetched.fetched, fetched.fetched + Math.max(FIRST_KNOWN_BATCH, fetched.fetched));
+      const ids = fetched.ids;
+      heapIdsOf(session, batch).forEach((heapId, i) => ids.set(heapId, batch[i]!));
+      fetched.fetched += batch.length;
+    }
+    return fetched.ids.get(id);
   };
 }
