@@ -13,7 +13,7 @@
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
-import { BirthWatch, watchBirths } from './constructor-hook';
+import { BirthWatch, closeIdleDebugger, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectAgain, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
@@ -154,8 +154,22 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     if (control.decided === undefined) return;
     control.decided(createReport({ ...judged, target: label, counting: 'heap', calls, durationMs: now() - started, ...summary(opts), heapRuns: judged.runs }));
   };
-  const heapStarted = now();
-  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, birthsSuspected, false, control, decided);
+  let heapStarted = now();
+  let hooks = true;
+  /** Calls of the heap pass judged again without hooks (see below). */
+  let hookedRuns = 0;
+  const callsBeforeHeap = calls;
+  let measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, { birthsSuspected, traceAllocations: false, hooks }, control, decided);
+  if (measured.debuggerOnly === true) {
+    // What grew is held only by links V8 keeps between promises while a debugger is enabled (Node
+    // 20 keeps a long-lived pending promise's raced or awaited ones): judged again with no hook, and
+    // with the hooks' debugger session closed, so that nothing fn makes gets such links.
+    hooks = false;
+    closeIdleDebugger();
+    hookedRuns = calls - callsBeforeHeap;
+    heapStarted = now();
+    measured = await judgeByHeapCounts(call, resolved, isIgnored, opts, { birthsSuspected: true, traceAllocations: false, hooks }, control, decided);
+  }
   const heapPassMs = now() - heapStarted;
   // Calls after the verdict are made by the first heap pass only (a traced pass makes none).
   const extraCalls = measured.moreRunCalls;
@@ -178,7 +192,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   } else if (wantsTraced) {
     const callsBefore = calls;
     try {
-      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, true, true, control, decided);
+      const again = await judgeByHeapCounts(call, resolved, isIgnored, opts, { birthsSuspected: true, traceAllocations: true, hooks }, control, decided);
       traced = { runs: calls - callsBefore, reported: again.leaked };
       if (again.leaked) {
         // The first pass's extra runs (the traced pass makes none) still tell how the count moves.
@@ -205,6 +219,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     ...(extraCalls > 0 ? { extraCalls } : {}),
     ...(skipped.length === 0 ? {} : { skippedForTime: { parts: skipped, remainingMs: skippedWithMs } }),
     ...(traced === undefined ? {} : { traced }),
+    ...(hookedRuns > 0 ? { hookedRuns } : {}),
     ...(tooSlowForSites ? { noTracedRun: { lastCallMs: measured.lastCallMs } } : {}),
     durationMs: now() - started,
     ...summary(opts),
@@ -649,6 +664,9 @@ function reportedSite(site: AllocationSite): NonNullable<LeakedInstance['allocat
   };
 }
 
+/** Reported instances only the debugger's links between promises hold (see HeapGraph.isDebuggerPromiseLink). */
+const heldByDebuggerOnly = new WeakSet<LeakedInstance>();
+
 /** The objects behind reported instances, weakly, until their retainer paths are found. */
 const leakedRefs = new WeakMap<LeakedInstance, WeakRef<object>>();
 
@@ -675,6 +693,7 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
   instances.forEach((instance, i) => {
     const explanation = explanations[i];
     if (explanation !== undefined) {
+      if (explanation.debuggerOnly === true) heldByDebuggerOnly.add(instance);
       instance.retainerPath = explanation.retainerPath;
       if (explanation.alsoHeldBy !== undefined) instance.alsoHeldBy = explanation.alsoHeldBy;
       instance.retainerSteps = explanation.retainerSteps;
@@ -802,6 +821,26 @@ async function growthOnMoreRuns(
   return { series, calls };
 }
 
+/** How a heap pass runs. */
+interface HeapPass {
+  /** Counting births suspected a leak (it just collected; hidden growth is looked for over more rounds). */
+  birthsSuspected: boolean;
+  /** Every allocation of the runs gets a trace (V8's allocation tracking), for allocation sites. */
+  traceAllocations: boolean;
+  /** Untracked targets' births are watched by constructor hooks (their allocation sites, counts without a scan). */
+  hooks: boolean;
+}
+
+interface HeapJudged extends Judged {
+  runs: number;
+  lastCallMs: number;
+  moreRunCalls: number;
+  selfRelease?: SelfRelease;
+  moreRunsSkipped?: { remainingMs: number };
+  /** Every reported instance is held only by the debugger's links between promises (see HeapGraph.isDebuggerPromiseLink). */
+  debuggerOnly?: true;
+}
+
 /**
  * Counts live instances on the heap before and after a fresh set of runs: the exact verdict. When
  * birth counting saw survivors but these runs show no growth, the same number of runs is measured
@@ -813,17 +852,17 @@ async function judgeByHeapCounts(
   resolved: ResolvedTarget[] | undefined,
   isIgnored: IsIgnored,
   opts: ParsedOptions,
-  birthsSuspected: boolean,
-  traceAllocations: boolean,
+  pass: HeapPass,
   control: CheckControl,
   decided: (judged: Judged & { runs: number; selfRelease?: SelfRelease }) => void,
-): Promise<Judged & { runs: number; lastCallMs: number; moreRunCalls: number; selfRelease?: SelfRelease; moreRunsSkipped?: { remainingMs: number } }> {
+): Promise<HeapJudged> {
+  const { birthsSuspected, traceAllocations } = pass;
   // Birth counting that suspected a leak has just ended on a collection and its finalizers' turn,
   // and the heap scan of the baseline collects again (V8 collects until nothing more is freed):
   // only a first pass needs a collection here.
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
   // the baseline so that the objects the hook itself keeps are counted on both sides.
-  const siteWatch = watchUntracked(resolved, isIgnored, true);
+  const siteWatch = pass.hooks ? watchUntracked(resolved, isIgnored, true) : undefined;
   control.step?.('counting the instances on the heap before a confirming run');
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
@@ -988,6 +1027,12 @@ async function judgeByHeapCounts(
         await nextMacrotask();
         explainedAt = now();
         explain(all, baseline.seq, known);
+      }
+      // Objects only the debugger's promise links hold (made while a constructor hook had the
+      // debugger enabled) are not the program's leak: the caller judges again without hooks.
+      const leaking = all.filter((row) => row.leaking);
+      if (leaking.every((row) => row.oldest.length > 0 && row.oldest.every((instance) => heldByDebuggerOnly.has(instance)))) {
+        return { leaked: true, rows: all, memory: { before, after }, runs, lastCallMs, moreRunCalls, debuggerOnly: true };
       }
       trace?.stop();
       if (traceAllocations) for (const row of all) row.oldest = own(preferTraced(row.oldest, Math.max(1, Math.min(OLDEST_SHOWN, row.leaked))));

@@ -38,7 +38,12 @@ export interface Explanation {
   holderNote?: string;
   /** When the shown path starts at no timer: when the pending timeouts that reach it otherwise are due (reaching-timers.ts). */
   reachingTimeouts?: number[];
+  /** Held only by the links V8 keeps between promises while a debugger is enabled (see HeapGraph.isDebuggerPromiseLink). */
+  debuggerOnly?: true;
 }
+
+/** The path text of an object only the debugger's promise links hold. */
+export const DEBUGGER_ONLY = "(only V8's debugger bookkeeping between promises holds it: made while trackref's constructor hook had the debugger enabled)";
 
 /**
  * Retainer paths for the objects behind `refs` (undefined where an object is gone or unreachable).
@@ -90,7 +95,11 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         return map === undefined || value === undefined ? undefined : numberKeyOf(map, value);
       });
       const traced = tracedSiteOf(graph, node);
-      if (path === undefined) return undefined;
+      if (path === undefined) {
+        // Alive, yet reached only through the links V8 keeps between promises for a debugger.
+        if (graph.pathTo(node, true) === undefined) return undefined;
+        return { retainerPath: DEBUGGER_ONLY, retainerSteps: [], debuggerOnly: true };
+      }
       // The steps the path shows (VM-internal ones have no text), the leaked instance last.
       const shown = path.steps.slice(path.start).filter((step, i, all) => step.text !== '' || i === all.length - 1);
       // Only tracked objects on the path are looked for (the leaked one is at hand): their stamps

@@ -201,6 +201,12 @@ export interface LeakReportData {
    */
   traced?: { runs: number; reported: boolean };
   /**
+   * Set when the heap first showed growth held only by the links V8 keeps between promises while a
+   * debugger is enabled (made while trackref's constructor hooks had it enabled), and the check
+   * judged again without hooks: how many calls (of `calls`) that first heap pass made.
+   */
+  hookedRuns?: number;
+  /**
    * Set when some leaked instance has no allocation site and the traced run that would give it was
    * not made because fn is too slow for it (`lastCallMs`: the last call's duration).
    */
@@ -475,12 +481,17 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
   if (data.guard === undefined) {
     const extra = data.extraCalls ?? 0;
     const traced = data.traced;
-    const measuredCalls = data.calls - data.warmup - extra - (traced?.runs ?? 0);
+    const hooked = data.hookedRuns ?? 0;
+    const measuredCalls = data.calls - data.warmup - extra - (traced?.runs ?? 0) - hooked;
     const heapRuns = data.heapRuns ?? data.runs;
+    const rejudged =
+      hooked > 0
+        ? `${hooked} on the heap with constructor hooks (what grew was held only by V8's debugger links between promises), then `
+        : '';
     const counts = (mine: boolean): string => (mine ? ' (the counts above)' : '');
     const phases =
       (data.counting === 'heap' && measuredCalls > heapRuns
-        ? `${data.warmup} warm-up, ${measuredCalls - heapRuns} counted by births, then ${heapRuns} measured on the heap${counts(traced?.reported !== true)}`
+        ? `${data.warmup} warm-up, ${measuredCalls - heapRuns} counted by births, then ${rejudged}${heapRuns} measured on the heap${hooked > 0 ? ' without hooks' : ''}${counts(traced?.reported !== true)}`
         : `${data.warmup} warm-up, ${measuredCalls} measured${counts(traced?.reported === false)}`) +
       (traced === undefined
         ? ''

@@ -1,8 +1,8 @@
 /**
  * A heap snapshot as a compact graph: node and edge accessors over the parser's typed arrays, edge
  * ranges per node, retainers (reverse edges, built on first use) and shortest retaining paths from
- * the GC roots (a breadth-first search that ignores weak edges and prefers paths from global objects,
- * like DevTools' distances). Read-only; holds numbers and strings, never live objects.
+ * the GC roots (a breadth-first search that ignores weak edges and the links V8 keeps between
+ * promises for a debugger, and prefers paths from global objects, like DevTools' distances). Read-only; holds numbers and strings, never live objects.
  */
 import { AllocationTraceTables, ParsedSnapshot } from './parser';
 
@@ -42,7 +42,12 @@ export class HeapGraph {
   #retainerEdges: Uint32Array | undefined;
   #retainerNodes: Uint32Array | undefined;
   #parentEdge: Int32Array | undefined;
+  #parentEdgeWithDebuggerLinks: Int32Array | undefined;
   #ephemeronTable: Uint32Array | undefined;
+  /** String indexes of `<symbol>` (an edge name) and `Promise` (a node name); -1 when absent. */
+  readonly #unnamedSymbol: number;
+  readonly #promiseName: number;
+  readonly #propertiesName: number;
 
   constructor(snapshot: ParsedSnapshot) {
     const { meta } = snapshot;
@@ -72,6 +77,9 @@ export class HeapGraph {
     this.edgeContext = edgeType('context');
     this.edgeInternal = edgeType('internal');
     this.edgeShortcut = edgeType('shortcut');
+    this.#unnamedSymbol = this.strings.indexOf('<symbol>');
+    this.#promiseName = this.#unnamedSymbol < 0 ? -1 : this.strings.indexOf('Promise');
+    this.#propertiesName = this.#unnamedSymbol < 0 ? -1 : this.strings.indexOf('properties');
     this.firstEdge = new Uint32Array(this.nodeCount + 1);
     let edge = 0;
     for (let n = 0; n < this.nodeCount; n++) {
@@ -192,14 +200,32 @@ export class HeapGraph {
   }
 
   /**
+   * Whether edge `e` of node `from` is a link V8 adds between promises only while a debugger is
+   * enabled (for predicting whether a rejection will be caught: an unnamed private symbol property
+   * of a Promise): code that runs while trackref's constructor hook has the debugger enabled gets
+   * them, and on Node 20 a long-lived pending promise then keeps what a later one awaited alive.
+   * They are not the program's references: paths and retained sizes do not use them.
+   */
+  isDebuggerPromiseLink(from: number, e: number): boolean {
+    if (this.#unnamedSymbol < 0 || this.#nodes[from * this.#nodeFieldCount + this.#nameOffset] !== this.#promiseName) return false;
+    const name = this.#edges[e * this.#edgeFieldCount + this.#edgeNameOffset];
+    const type = this.edgeType(e);
+    // The link itself, and the promise's property store, which holds it too (a promise's own
+    // properties, the program's included, each have a named edge of their own as well).
+    return (type === this.edgeProperty && name === this.#unnamedSymbol) || (type === this.edgeInternal && name === this.#propertiesName);
+  }
+
+  /**
    * For every node, the edge through which a shortest path from the roots reaches it (-1 for the
    * root and unreachable nodes). Weak edges are never used, nor a WeakMap table's edges to its values
-   * (a value is reached through its key). Paths from global objects are preferred,
-   * then paths from the other roots, and hidden edges (VM-internal slots such as suspended function
-   * registers, which have no name to show) only for objects no other path reaches.
+   * (a value is reached through its key), nor the debugger's links between promises (unless
+   * `withDebuggerLinks`: to tell an object only they hold from one nothing holds). Paths from global
+   * objects are preferred, then paths from the other roots, and hidden edges (VM-internal slots such
+   * as suspended function registers, which have no name to show) only for objects no other path reaches.
    */
-  parentEdges(): Int32Array {
-    if (this.#parentEdge !== undefined) return this.#parentEdge;
+  parentEdges(withDebuggerLinks = false): Int32Array {
+    const cached = withDebuggerLinks ? this.#parentEdgeWithDebuggerLinks : this.#parentEdge;
+    if (cached !== undefined) return cached;
     const parent = new Int32Array(this.nodeCount).fill(-1);
     const visited = new Uint8Array(this.nodeCount);
     const queue = new Uint32Array(this.nodeCount);
@@ -214,8 +240,12 @@ export class HeapGraph {
           const type = this.edgeType(e);
           if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden)) continue;
           const to = this.edgeTo(e);
-          // The WeakMap check last: most edges lead to nodes already reached.
-          if (visited[to] === 0 && !(type === this.edgeInternal && this.isWeakMapTableEdge(n, e))) {
+          // The WeakMap and debugger checks last: most edges lead to nodes already reached.
+          if (
+            visited[to] === 0 &&
+            !(type === this.edgeInternal && this.isWeakMapTableEdge(n, e)) &&
+            (withDebuggerLinks || !this.isDebuggerPromiseLink(n, e))
+          ) {
             visited[to] = 1;
             parent[to] = e;
             queue[tail++] = to;
@@ -243,7 +273,8 @@ export class HeapGraph {
     tail = 0;
     for (let i = 0; i < reached; i++) queue[tail++] = order[i]!;
     search(true);
-    this.#parentEdge = parent;
+    if (withDebuggerLinks) this.#parentEdgeWithDebuggerLinks = parent;
+    else this.#parentEdge = parent;
     return parent;
   }
 
@@ -277,7 +308,7 @@ export class HeapGraph {
       for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
         if (this.edgeType(e) === this.edgeWeak) continue;
         const to = this.edgeTo(e);
-        if (reached[to] === 0 && !this.isWeakMapTableEdge(node, e)) {
+        if (reached[to] === 0 && !this.isWeakMapTableEdge(node, e) && !this.isDebuggerPromiseLink(node, e)) {
           reached[to] = 1;
           queue[tail++] = to;
         }
@@ -294,9 +325,12 @@ export class HeapGraph {
     return { bytes, objects };
   }
 
-  /** The shortest retaining path to `n`: edges from the root side to `n`, or undefined if unreachable. */
-  pathTo(n: number): number[] | undefined {
-    const parent = this.parentEdges();
+  /**
+   * The shortest retaining path to `n`: edges from the root side to `n`, or undefined if unreachable
+   * (`withDebuggerLinks`: see parentEdges).
+   */
+  pathTo(n: number, withDebuggerLinks = false): number[] | undefined {
+    const parent = this.parentEdges(withDebuggerLinks);
     const path: number[] = [];
     let node = n;
     while (node !== 0) {

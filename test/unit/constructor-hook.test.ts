@@ -16,7 +16,10 @@ const DISPATCH = Symbol.for('trackref.births');
 const hookModule = require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js')) as {
   debuggerState(): 'closed' | 'in use' | 'idle';
   closeIdleDebugger(): void;
+  DEBUGGER_IDLE_MS: number;
 };
+/** The shared session's state right after a check: left enabled for a while, or closed at once (see DEBUGGER_IDLE_MS). */
+const afterCheck = hookModule.DEBUGGER_IDLE_MS > 0 ? 'idle' : 'closed';
 const dispatcher = (): unknown => (Symbol as unknown as Record<symbol, unknown>)[DISPATCH];
 
 class Base {
@@ -194,12 +197,12 @@ describe('checks decided by births through a constructor hook', () => {
     expect(answer).toEqual([false, 'births', true]);
   });
 
-  test('the shared debugger session stays enabled between checks and closes once idle', async () => {
+  test('the shared debugger session stays enabled between checks and closes once idle (closed at once where V8 keeps debugger links between promises)', async () => {
     await checkLeaks(() => new Base('a'), Base);
-    expect(hookModule.debuggerState()).toBe('idle');
+    expect(hookModule.debuggerState()).toBe(afterCheck);
     // A second check reuses it.
     const again = await checkLeaks(() => new Base('b'), Base);
-    expect([again.leaked, again.counting, hookModule.debuggerState()]).toEqual([false, 'births', 'idle']);
+    expect([again.leaked, again.counting, hookModule.debuggerState()]).toEqual([false, 'births', afterCheck]);
     // Closed about a second after the last check (a real, unref'd timer; generous limit for a loaded machine).
     const deadline = Date.now() + 30_000;
     while (hookModule.debuggerState() !== 'closed' && Date.now() < deadline) await sleep(100);
@@ -278,7 +281,7 @@ describe('checks decided by births through a constructor hook', () => {
     }
   });
 
-  test('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
+  test.runIf(hookModule.DEBUGGER_IDLE_MS > 0)('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
     await checkLeaks(() => new Base('first copy'), Base);
     expect(hookModule.debuggerState()).toBe('idle');
     // A fresh copy of the whole build, as a Jest test file's module registry makes.

@@ -1,0 +1,65 @@
+// Links V8 keeps between promises while a debugger is enabled (for catch prediction: an unnamed
+// private symbol property of a Promise, and its property store). trackref's constructor hooks enable
+// the debugger while fn runs; on Node 20 a long-lived pending promise raced against fn's promise then
+// keeps what awaited the race alive for good. Such objects are not the program's leak: a check judges
+// them again without hooks, paths never go through those links, and the debugger is not left enabled
+// after a check where V8 keeps them (the next test's objects would get the links). Real V8, real
+// garbage collection; the pattern is p-queue's (a task raced against an AbortSignal's promise).
+import { checkLeaks, collectGarbage } from 'trackref';
+import { describe, expect, test } from 'vitest';
+
+/** Untracked: counted through the constructor hook. */
+class Job {
+  constructor(readonly id: number) {}
+}
+
+class Other {}
+
+/** Long-lived and never aborted, as a queue's signal. */
+const signal = new AbortController().signal;
+
+function rejectOnAbort(s: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => s.addEventListener('abort', () => reject(s.reason), { once: true }));
+}
+
+async function raced<T>(task: () => Promise<T>): Promise<T> {
+  const op = Promise.race([task(), rejectOnAbort(signal)]);
+  return await op;
+}
+
+let made = 0;
+/** A job whose task settles; nothing of the program keeps it afterwards. */
+async function runJob(refs?: Array<WeakRef<Job>>): Promise<void> {
+  const job = new Job(made++);
+  refs?.push(new WeakRef(job));
+  await raced(async () => job.id);
+}
+
+const kept: Job[] = [];
+
+describe("V8's debugger links between promises", () => {
+  test('jobs raced against a long-lived signal, freed once their task settles: the check passes', async () => {
+    const report = await checkLeaks(() => runJob(), Job);
+    expect(report.leaked, report.format()).toBe(false);
+  });
+
+  test('the same jobs kept in an array: the check fails, and the path names the array', async () => {
+    const report = await checkLeaks(async () => {
+      const job = new Job(made++);
+      kept.push(job);
+      await raced(async () => job.id);
+    }, Job);
+    expect(report.leaked).toBe(true);
+    expect(report.rows[0]!.oldest[0]!.retainerPath, report.format()).toMatch(/^kept\[\d+\]$/);
+    kept.length = 0;
+  });
+
+  test('objects made right after a check on an untracked class get no links from it: they are freed', async () => {
+    expect((await checkLeaks(() => new Other(), Other)).leaked).toBe(false);
+    const refs: Array<WeakRef<Job>> = [];
+    for (let i = 0; i < 5; i++) await runJob(refs);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await collectGarbage();
+    expect(refs.filter((ref) => ref.deref() !== undefined).length, 'jobs still alive').toBe(0);
+  });
+});
