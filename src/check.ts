@@ -1031,7 +1031,7 @@ async function judgeByHeapCounts(
       // Objects only the debugger's promise links hold (made while a constructor hook had the
       // debugger enabled) are not the program's leak: the caller judges again without hooks.
       const leaking = all.filter((row) => row.leaking);
-      if (leaking.every((row) => row.oldest.length > 0 && row.oldest.every((instance) => heldByDebuggerOnly.has(instance)))) {
+      if (leaking.length > 0 && leaking.every((row) => row.oldest.length > 0 && row.oldest.every((instance) => heldByDebuggerOnly.has(instance)))) {
         return { leaked: true, rows: all, memory: { before, after }, runs, lastCallMs, moreRunCalls, debuggerOnly: true };
       }
       trace?.stop();

@@ -133,7 +133,11 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       const startsAtTimer = path.steps.slice(path.start).some((step) => step.holder?.kind === 'timer');
       const reachingTimeouts = startsAtTimer
         ? []
-        : timeoutsReaching(graph, node, path.start > 0 ? graph.edgeFrom(path.edges[path.start]!) : undefined).flatMap((timeout) => {
+        : timeoutsReaching(
+            graph,
+            path.edges.slice(path.start, -1).map((edge) => graph.edgeTo(edge)),
+            path.start > 0 ? [node, graph.edgeFrom(path.edges[path.start]!)] : [node],
+          ).flatMap((timeout) => {
             const timer = knownLookup?.('Timeout', graph.nodeId(timeout));
             const state = timer === undefined ? undefined : timerStateOf(timer, clock);
             return state === undefined || state.repeat ? [] : [state.dueInMs];

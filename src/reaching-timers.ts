@@ -1,11 +1,11 @@
 /**
- * Pending timeouts that reach an object by another way than its shown retainer path. A cache that
- * purges its entries with timers (lru-cache's `ttlAutopurge`, one timeout per entry) holds each entry
- * through the user's variable, which lets go of nothing by itself, while a timeout due soon reaches
- * the entry through the cache: when it fires, its callback may let the entry go. Which path is the
+ * Pending timeouts that reach the objects of a shown retainer path by another way than the path. A
+ * cache that purges its entries with timers (lru-cache's `ttlAutopurge`, one timeout per entry) holds
+ * each entry through the user's variable, which lets go of nothing by itself, while a timeout due
+ * soon reaches the cache: when it fires, its callback may let the entry go. Which path is the
  * shortest depends on the runner (Jest's module scope, Vitest's), so the check must not depend on it:
- * a bounded breadth-first search backwards from the object finds the Timeout objects in Node's timer
- * lists that reach it, nearest first. Reads snapshot data only, and never searches more than its
+ * a bounded breadth-first search backwards from the path's objects finds the Timeout objects in
+ * Node's timer lists that reach them, nearest first. Reads snapshot data only, and never searches more than its
  * bounds, whatever the heap's size.
  */
 import { keepsAlive } from './holder-paths';
@@ -31,16 +31,18 @@ function isPending(graph: HeapGraph, timeout: number): boolean {
 }
 
 /**
- * The pending Timeout nodes that reach `target` (nearest first, at most MAX_FOUND), except those
- * that reach it only through `holder` (the object whose reference starts the shown path, e.g. the
- * scope of the user's module variable: a timer whose callback closes over that scope keeps the
- * variable, not a way to let the object go).
+ * The pending Timeout nodes that reach the objects on a shown path between its holder and its end
+ * (`between`: the objects whose references make up the path, e.g. the cache and its entry list),
+ * nearest first, at most MAX_FOUND. Only a callback that reaches one of them can break the path and
+ * let the end go; one that reaches the end by another way (a keep-alive socket's timeout reaching the
+ * request a module array holds) cannot. Never searched through `exclude` (the path's end, and the
+ * object whose reference starts the path, e.g. the scope of the user's module variable: a timer whose
+ * callback closes over that scope keeps the variable, not a way to let the object go).
  */
-export function timeoutsReaching(graph: HeapGraph, target: number, holder?: number): number[] {
-  const seen = new Set<number>([target]);
-  if (holder !== undefined) seen.add(holder);
-  const depth = new Map<number, number>([[target, 0]]);
-  const queue = [target];
+export function timeoutsReaching(graph: HeapGraph, between: readonly number[], exclude: readonly number[]): number[] {
+  const seen = new Set<number>([...exclude, ...between]);
+  const depth = new Map<number, number>(between.map((node) => [node, 0]));
+  const queue = [...between];
   const found: number[] = [];
   let read = 0;
   for (let head = 0; head < queue.length && read < MAX_RETAINER_EDGES && found.length < MAX_FOUND; head++) {

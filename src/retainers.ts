@@ -97,14 +97,19 @@ const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
  * a class static, a module's exports, a WeakMap value) holds it too: then the path through that
  * holder, nearest the object first (holder-paths.ts), with the shortest path's text as `alsoHeldBy`.
  * A shortest path that starts at a pending timer, an AbortSignal Node keeps or an idle pooled socket
- * is kept (RUNTIME_HOLDERS_TO_ACT_ON).
+ * is kept (RUNTIME_HOLDERS_TO_ACT_ON), unless that holder lets go by itself and something else keeps
+ * the object too: then it is not what keeps the object alive.
  */
 export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNamer, timerState?: TimerReader, mapKey?: MapKeyReader): RetainerPath | undefined {
   const edges = graph.pathTo(target);
   if (edges === undefined) return undefined;
   const shortest = renderPath(graph, edges, nameSlot, timerState, mapKey);
   const first = shortest.steps[shortest.start];
-  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind))) return shortest;
+  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind))) {
+    // A holder that lets go by itself (a pending timeout) is the one to show only when it alone keeps
+    // the object: otherwise the object outlives it, through a holder of the user's own to find below.
+    if (!first.holder.selfReleasing || !graph.reachesAvoiding(target, first.node)) return shortest;
+  }
   let tried = 0;
   for (const other of pathsThroughHolders(graph, target)) {
     if (++tried > MAX_OTHER_PATHS) break;

@@ -326,6 +326,34 @@ export class HeapGraph {
   }
 
   /**
+   * Whether a path from the roots reaches `target` without going through `avoid` (when not, `avoid`
+   * alone keeps it alive: it is in `avoid`'s retained set). Same edges as retainedBy; stops once found.
+   */
+  reachesAvoiding(target: number, avoid: number): boolean {
+    if (target === avoid) return false;
+    const reached = new Uint8Array(this.nodeCount);
+    const queue = new Uint32Array(this.nodeCount);
+    let head = 0;
+    let tail = 0;
+    reached[0] = 1;
+    reached[avoid] = 1;
+    queue[tail++] = 0;
+    while (head < tail) {
+      const node = queue[head++]!;
+      for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
+        if (this.edgeType(e) === this.edgeWeak) continue;
+        const to = this.edgeTo(e);
+        if (reached[to] === 0 && !this.isWeakMapTableEdge(node, e) && !this.isDebuggerPromiseLink(node, e)) {
+          if (to === target) return true;
+          reached[to] = 1;
+          queue[tail++] = to;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * The shortest retaining path to `n`: edges from the root side to `n`, or undefined if unreachable
    * (`withDebuggerLinks`: see parentEdges).
    */

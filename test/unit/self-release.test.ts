@@ -140,6 +140,21 @@ describe('checkLeaks', () => {
     moduleKept.length = 0;
   }, 60_000);
 
+  test('a timeout that reaches the leaked object itself, not the array that holds it (a keep-alive socket reaching the request a module array keeps), is not waited for', async () => {
+    try {
+      const report = await checkLeaks(() => {
+        const command = new Command(7);
+        moduleKept.push(command);
+        setTimeout(() => void command.n, 4_000).unref();
+      }, Command);
+      expect(report.leaked, report.format()).toBe(true);
+      expect(report.selfRelease, report.format()).toBeUndefined();
+      expect(report.rows[0]!.oldest[0]!.retainerPath, report.format()).toMatch(/moduleKept\[\d+\]$/);
+    } finally {
+      moduleKept.length = 0;
+    }
+  }, 60_000);
+
   test('the same cache without its purge timers (ttl, no autopurge) keeps its entries: a leak, held by the global, with no wait', async () => {
     const { LRUCache } = require('lru-cache') as typeof import('lru-cache');
     const shared = globalThis as unknown as { staleCache?: InstanceType<typeof LRUCache<string, Command>> };
