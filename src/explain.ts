@@ -20,6 +20,7 @@ import { timerClockNow, timerStateOf } from './timer-state';
 import { judgeSteps } from './verdicts';
 import { ownTimerHint } from './own-timer';
 import { timeoutsReaching } from './reaching-timers';
+import { ownHolders } from './own-holders';
 import { type LibrarySlot, librarySlotOf } from './library-slot';
 import type { RetainerStepNote } from './report';
 
@@ -55,6 +56,7 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
   const at = now();
   return withSession((session) => {
     const graph = takeSnapshotWith(session);
+    graph.stopAt(ownHolders(graph));
     const objects = refs.map((ref) => ref.deref());
     const present = objects.filter((obj): obj is object => obj !== undefined);
     const ids = heapIdsOf(session, present);

@@ -44,6 +44,8 @@ export class HeapGraph {
   #parentEdge: Int32Array | undefined;
   #parentEdgeWithDebuggerLinks: Int32Array | undefined;
   #ephemeronTable: Uint32Array | undefined;
+  /** Nodes paths may reach but never go on from (see `stopAt`). */
+  #stopped: Uint8Array | undefined;
   /** String indexes of `<symbol>` (an edge name) and `Promise` (a node name); -1 when absent. */
   readonly #unnamedSymbol: number;
   readonly #promiseName: number;
@@ -100,6 +102,11 @@ export class HeapGraph {
 
   nodeTypeIndex(n: number): number {
     return this.#nodes[n * this.#nodeFieldCount + this.#typeOffset]!;
+  }
+
+  /** The node's name as an index into `strings` (to compare many nodes with a few names). */
+  nodeNameIndex(n: number): number {
+    return this.#nodes[n * this.#nodeFieldCount + this.#nameOffset]!;
   }
 
   nodeName(n: number): string {
@@ -200,6 +207,23 @@ export class HeapGraph {
   }
 
   /**
+   * Makes paths, retained sizes and reachability never go on from these nodes (they may still be
+   * reached): the holders of a tool's own code, which keeps classes and functions it watches.
+   * Call it before the first search.
+   */
+  stopAt(nodes: Iterable<number>): void {
+    this.#stopped ??= new Uint8Array(this.nodeCount);
+    for (const n of nodes) this.#stopped[n] = 1;
+    this.#parentEdge = undefined;
+    this.#parentEdgeWithDebuggerLinks = undefined;
+  }
+
+  /** Whether searches go on from node `n` (see `stopAt`). */
+  #expands(n: number): boolean {
+    return this.#stopped === undefined || this.#stopped[n] === 0;
+  }
+
+  /**
    * Whether edge `e` of node `from` is a link V8 adds between promises only while a debugger is
    * enabled (for predicting whether a rejection will be caught: an unnamed private symbol property
    * of a Promise): code that runs while trackref's constructor hook has the debugger enabled gets
@@ -236,6 +260,7 @@ export class HeapGraph {
     const search = (allowHidden: boolean): void => {
       while (head < tail) {
         const n = queue[head++]!;
+        if (!this.#expands(n)) continue;
         for (let e = this.firstEdge[n]!; e < this.firstEdge[n + 1]!; e++) {
           const type = this.edgeType(e);
           if (type === this.edgeWeak || (!allowHidden && type === this.edgeHidden)) continue;
@@ -305,6 +330,7 @@ export class HeapGraph {
     queue[tail++] = 0;
     while (head < tail) {
       const node = queue[head++]!;
+      if (!this.#expands(node)) continue;
       for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
         if (this.edgeType(e) === this.edgeWeak) continue;
         const to = this.edgeTo(e);
@@ -340,6 +366,7 @@ export class HeapGraph {
     queue[tail++] = 0;
     while (head < tail) {
       const node = queue[head++]!;
+      if (!this.#expands(node)) continue;
       for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
         if (this.edgeType(e) === this.edgeWeak) continue;
         const to = this.edgeTo(e);

@@ -5,6 +5,7 @@
 // them again without hooks, paths never go through those links, and the debugger is not left enabled
 // after a check where V8 keeps them (the next test's objects would get the links). Real V8, real
 // garbage collection; the pattern is p-queue's (a task raced against an AbortSignal's promise).
+// Then trackref's own holders (its hooks keep the classes they watch): paths never go through them.
 import { checkLeaks, collectGarbage } from 'trackref';
 import { describe, expect, test } from 'vitest';
 
@@ -61,5 +62,31 @@ describe("V8's debugger links between promises", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await collectGarbage();
     expect(refs.filter((ref) => ref.deref() !== undefined).length, 'jobs still alive').toBe(0);
+  });
+});
+
+/**
+ * A library shaped like moment's locales: a variable of its scope holds every Locale ever defined.
+ * Made inside the test, the scope is reachable only through the test's suspended function (which
+ * paths use last: it has no names) and through the class, which trackref's hooks keep while a check
+ * watches it.
+ */
+function localeLibrary(): { Locale: new (name: string) => object; defineLocale(name: string): void } {
+  const locales: Record<string, object> = {};
+  class Locale {
+    constructor(readonly name: string) {}
+  }
+  return { Locale, defineLocale: (name) => void (locales[name] = new Locale(name)) };
+}
+
+describe("trackref's own holders", () => {
+  test("the path to a watched class's instances never starts at trackref's own variables (its hooks keep the class, and through it the class's scope)", async () => {
+    const { Locale, defineLocale } = localeLibrary();
+    let n = 0;
+    const report = await checkLeaks(() => defineLocale(`xx-${n++}`), Locale);
+    expect(report.leaked).toBe(true);
+    const first = report.rows[0]!.oldest[0]!;
+    expect(first.retainerPath, report.format()).toMatch(/locales\['xx-\d+'\]$/);
+    expect(report.format()).not.toMatch(/openWatches|constructor-hook/);
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * trackref's own holders in a heap snapshot: the closure contexts of trackref's code (its module
+ * variables, e.g. the constructor hooks' open watches, which keep the classes they watch, and through
+ * a class its module's variables) and its suspended async functions (a running check keeps fn).
+ * Retainer paths must never start at or run through them: the path to show is the program's own.
+ * Found backwards from the script nodes of trackref's files (their functions, closures, contexts),
+ * so the cost follows trackref's code, not the heap. Reads snapshot data only.
+ */
+import { isTrackrefFrame } from './stack-frames';
+import type { HeapGraph } from './snapshot/graph';
+
+/** The nodes of trackref's closure contexts and generator objects (see the header). */
+export function ownHolders(graph: HeapGraph): number[] {
+  const ownNames = new Set<number>();
+  graph.strings.forEach((text, index) => {
+    if (text.length > 0 && isTrackrefFrame(text.startsWith('file://') ? text.slice('file://'.length) : text)) ownNames.add(index);
+  });
+  if (ownNames.size === 0) return [];
+  const holders: number[] = [];
+  for (let script = 0; script < graph.nodeCount; script++) {
+    if (!ownNames.has(graph.nodeNameIndex(script))) continue;
+    graph.forEachRetainer(script, (shared, toScript) => {
+      const name = graph.edgeName(toScript);
+      if (name !== 'script' && name !== 'script_or_debug_info') return;
+      graph.forEachRetainer(shared, (closure, toShared) => {
+        if (graph.nodeType(closure) !== 'closure' || graph.edgeName(toShared) !== 'shared') return;
+        for (let e = graph.firstEdge[closure]!; e < graph.firstEdge[closure + 1]!; e++) {
+          if (graph.edgeName(e) === 'context') holders.push(graph.edgeTo(e));
+        }
+        // A suspended async function or generator of trackref's (its registers hold its variables).
+        graph.forEachRetainer(closure, (generator, toClosure) => {
+          if (graph.edgeName(toClosure) === 'function' && graph.nodeName(generator) === 'Generator') holders.push(generator);
+        });
+      });
+    });
+  }
+  return holders;
+}
