@@ -1,7 +1,8 @@
 /**
  * trackref's own holders in a heap snapshot: the closure contexts of trackref's code (its module
  * variables, e.g. the constructor hooks' open watches, which keep the classes they watch, and through
- * a class its module's variables) and its suspended async functions (a running check keeps fn).
+ * a class its module's variables) and the registers and contexts of its suspended async functions (a
+ * running check keeps fn).
  * Retainer paths must never start at or run through them: the path to show is the program's own.
  * Found backwards from the script nodes of trackref's files (their functions, closures, contexts),
  * so the cost follows trackref's code, not the heap. Reads snapshot data only.
@@ -9,7 +10,7 @@
 import { isTrackrefFrame } from './stack-frames';
 import type { HeapGraph } from './snapshot/graph';
 
-/** The nodes of trackref's closure contexts and generator objects (see the header). */
+/** The nodes of trackref's closure contexts and of its suspended functions' registers (see the header). */
 export function ownHolders(graph: HeapGraph): number[] {
   const ownNames = new Set<number>();
   graph.strings.forEach((text, index) => {
@@ -27,9 +28,15 @@ export function ownHolders(graph: HeapGraph): number[] {
         for (let e = graph.firstEdge[closure]!; e < graph.firstEdge[closure + 1]!; e++) {
           if (graph.edgeName(e) === 'context') holders.push(graph.edgeTo(e));
         }
-        // A suspended async function or generator of trackref's (its registers hold its variables).
+        // A suspended async function or generator of trackref's: its registers and its context hold
+        // its variables. Not the generator itself: through its promise, the awaiting chain goes on to
+        // the caller that awaits the check (a test's function, whose variables are the user's).
         graph.forEachRetainer(closure, (generator, toClosure) => {
-          if (graph.edgeName(toClosure) === 'function' && graph.nodeName(generator) === 'Generator') holders.push(generator);
+          if (graph.edgeName(toClosure) !== 'function' || graph.nodeName(generator) !== 'Generator') return;
+          for (let e = graph.firstEdge[generator]!; e < graph.firstEdge[generator + 1]!; e++) {
+            const name = graph.edgeName(e);
+            if (name === 'parameters_and_registers' || name === 'context') holders.push(graph.edgeTo(e));
+          }
         });
       });
     });
