@@ -181,6 +181,9 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     skippedWithMs = Math.min(skippedWithMs, Math.max(0, left));
   };
   if (measured.moreRunsSkipped !== undefined) skip('2 more runs after the verdict (to see whether the count keeps growing)', measured.moreRunsSkipped.remainingMs);
+  if (measured.intervalWaitSkipped !== undefined) {
+    skip(`a wait for ${measured.intervalWaitSkipped.holders.join(', ')} (objects an interval holds are a leak unless it lets them go when it fires)`, measured.intervalWaitSkipped.remainingMs);
+  }
   // Leaked objects no hook or stamp gave a site to (Map, Promise, functions): the same runs again
   // with V8's allocation tracking, when that is affordable; its verdict is reported if it leaks too.
   let traced: { runs: number; reported: boolean } | undefined;
@@ -837,6 +840,8 @@ interface HeapJudged extends Judged {
   moreRunCalls: number;
   selfRelease?: SelfRelease;
   moreRunsSkipped?: { remainingMs: number };
+  /** The wait for intervals due soon (see selfReleaseWait), skipped for the test's timeout. */
+  intervalWaitSkipped?: { remainingMs: number; holders: string[] };
   /** Every reported instance is held only by the debugger's links between promises (see HeapGraph.isDebuggerPromiseLink). */
   debuggerOnly?: true;
 }
@@ -899,6 +904,7 @@ async function judgeByHeapCounts(
   /** How long the collection after the last round took. */
   let collectMs = 0;
   let moreRunsSkipped: { remainingMs: number } | undefined;
+  let intervalWaitSkipped: { remainingMs: number; holders: string[] } | undefined;
   /** Calls of fn made after the verdict (one that threw or timed out included). */
   let moreRunCalls = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
@@ -1039,8 +1045,13 @@ async function judgeByHeapCounts(
       // Held only by holders that let go by themselves (a timeout due soon, an idle pooled socket):
       // wait for them, within a bound, before failing. A traced pass does not wait again: the first
       // pass waited for the same holders, and what a wait re-counts has no trace any more.
-      const wait = traceAllocations ? undefined : selfReleaseWait(all);
+      let wait = traceAllocations ? undefined : selfReleaseWait(all, true);
       const left = wait === undefined ? undefined : control.remainingMs?.();
+      if (wait?.optional === true && left !== undefined && left < wait.ms + WAIT_MARGIN_MS) {
+        // Only intervals, which mostly hold for good: a leak, said to be judged without the wait.
+        intervalWaitSkipped = { remainingMs: Math.max(0, left), holders: wait.holders };
+        wait = undefined;
+      }
       if (wait !== undefined && left !== undefined && left < wait.ms + WAIT_MARGIN_MS) {
         // Waiting would outlast the test: the runner would fail it with a timeout and no verdict.
         throw new TrackrefError(
@@ -1111,5 +1122,6 @@ async function judgeByHeapCounts(
     moreRunCalls,
     ...(selfRelease === undefined ? {} : { selfRelease }),
     ...(moreRunsSkipped === undefined ? {} : { moreRunsSkipped }),
+    ...(intervalWaitSkipped === undefined ? {} : { intervalWaitSkipped }),
   };
 }

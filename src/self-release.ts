@@ -4,8 +4,11 @@
  * an `AbortSignal.timeout()` signal, or an AsyncLocalStorage store carried by such a timer or by an
  * idle keep-alive socket (closed by its agent's idle timeout: 5 s for Node's global agent, 4 s for
  * fetch's) — is not yet a leak: the check (and the per-test guard) waits for such holders, at most that
- * long, re-collects and re-counts, and fails only if the objects are still held. An interval, a
- * listener, a module variable, a timer due later, or anything else a pooled socket holds (its
+ * long, re-collects and re-counts, and fails only if the objects are still held. A check also waits
+ * for an interval due within that bound, once, when the test has time left for it: some code clears
+ * its interval when it fires, but most intervals hold for good, so this wait is never worth a
+ * timeout (and the guard does not make it). A listener, a module variable, a timer due later, an
+ * interval due later, or anything else a pooled socket holds (its
  * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
  * on through a listener list, except the timeout signal's own `'abort'` listeners (they go with it;
  * an `AbortSignal.any()` signal's do not: it lives as long as its sources).
@@ -27,10 +30,31 @@ export interface SelfReleaseWait {
   ms: number;
   /** What is waited for, in words (`a timeout due in 0.9 s`, `an idle keep-alive socket`). */
   holders: string[];
+  /**
+   * Only intervals are waited for (see `intervals`): most hold what they hold for good, so a wait
+   * that does not fit in the time left is skipped, and the objects are a leak.
+   */
+  optional?: true;
 }
 
-/** The wait one holder needs, or undefined when it does not release by itself within the limit. */
-function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefined {
+/** A holder's wait; `optional` for an interval's. */
+interface HolderWait {
+  ms: number;
+  text: string;
+  optional?: true;
+}
+
+/**
+ * The wait one holder needs, or undefined when it does not release by itself within the limit. With
+ * `intervals`, an interval due within the limit is waited for too, once: some code clears its
+ * interval when it fires (rxjs runs `timer(300)` on `setInterval` and clears it after the first tick).
+ */
+function waitFor(holder: RetainerHolder, intervals: boolean): HolderWait | undefined {
+  if (intervals && holder.kind === 'timer' && holder.repeat && holder.rearmed !== true) {
+    const due = holder.dueInMs !== undefined && holder.dueInMs > 0 ? holder.dueInMs : holder.delayMs;
+    if (due === undefined || due + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
+    return { ms: due + TIMER_SLACK_MS, text: `an interval due in ${(due / 1000).toFixed(1)} s (its callback may clear it)`, optional: true };
+  }
   if (!holder.selfReleasing) return undefined;
   switch (holder.kind) {
     case 'timer': {
@@ -65,7 +89,7 @@ function waitFor(holder: RetainerHolder): { ms: number; text: string } | undefin
  * long-lived timer's object) on every use are the classic pool leak, even though the socket closes
  * some day.
  */
-function waitForInstance(instance: LeakedInstance): { ms: number; text: string } | undefined {
+function waitForInstance(instance: LeakedInstance, intervals = false): HolderWait | undefined {
   const steps = instance.retainerSteps ?? [];
   let lastListener = -1;
   steps.forEach((step, index) => {
@@ -74,14 +98,14 @@ function waitForInstance(instance: LeakedInstance): { ms: number; text: string }
     const ofTimeoutSignal = previous?.kind === 'abort-signal' && previous.timeout;
     if (step.holder?.kind === 'listener' && !ofTimeoutSignal) lastListener = index;
   });
-  let best: { ms: number; text: string } | undefined;
+  let best: HolderWait | undefined;
   steps.forEach((step, index) => {
     if (step.holder === undefined || index < lastListener) return;
-    let wait = waitFor(step.holder);
+    let wait = waitFor(step.holder, intervals);
     // An AsyncLocalStorage store lets go with the resource carrying it: no sooner than that timer or socket.
     const carrier = step.holder.kind === 'async-context' ? steps.slice(0, index).reverse().find((s) => s.holder?.kind === 'timer' || s.holder?.kind === 'idle-socket') : undefined;
     if (wait !== undefined && carrier?.holder?.kind === 'timer') {
-      const carried = waitFor(carrier.holder);
+      const carried = waitFor(carrier.holder, false);
       wait = carried === undefined ? undefined : { ms: carried.ms, text: wait.text };
     }
     if (wait !== undefined && (best === undefined || wait.ms < best.ms)) best = wait;
@@ -140,17 +164,20 @@ export function selfReleaseNote(instance: LeakedInstance): string | undefined {
 /**
  * How long to wait before failing `rows`, or undefined when some reported instance is held by
  * nothing that releases by itself (or has no retainer path): then there is nothing to wait for.
+ * `intervals`: intervals due within the limit are waited for too, as an optional wait (see waitFor).
  */
-export function selfReleaseWait(rows: readonly LeakRow[]): SelfReleaseWait | undefined {
+export function selfReleaseWait(rows: readonly LeakRow[], intervals = false): SelfReleaseWait | undefined {
   const instances = rows.filter((row) => row.leaking).flatMap((row) => row.oldest);
   if (instances.length === 0) return undefined;
   let ms = 0;
+  let optional = true;
   const holders = new Set<string>();
   for (const instance of instances) {
-    const wait = waitForInstance(instance);
+    const wait = waitForInstance(instance, intervals);
     if (wait === undefined) return undefined;
     ms = Math.max(ms, wait.ms);
+    optional &&= wait.optional === true;
     holders.add(wait.text);
   }
-  return { ms, holders: [...holders] };
+  return { ms, holders: [...holders], ...(optional ? { optional: true } : {}) };
 }
