@@ -38,6 +38,16 @@ export function scriptOfClosure(graph: HeapGraph, closure: number): string {
   return name.startsWith('system / ') ? '' : name;
 }
 
+/** The script of a timer's callback (a Timeout node's `_onTimeout`): its closure's, or a bound function's target's. */
+export function timerCallbackScript(graph: HeapGraph, timer: number): string {
+  const callback = targetNamed(graph, timer, '_onTimeout');
+  if (callback < 0) return '';
+  const script = scriptOfClosure(graph, callback);
+  if (script !== '') return script;
+  const target = targetNamed(graph, callback, 'bound_function');
+  return target < 0 ? '' : scriptOfClosure(graph, target);
+}
+
 /** The script of the function a closure context belongs to: that of a closure created in it. */
 export function scriptOfContext(graph: HeapGraph, context: number): string {
   let script = '';

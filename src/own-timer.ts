@@ -10,7 +10,7 @@
  * or a proxy trap, and keeps no reference to the instance.
  */
 import { types } from 'node:util';
-import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, targetNamed } from './holders';
+import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, timerCallbackScript } from './holders';
 import { packageOfScript } from './library-slot';
 import type { RetainerPath } from './retainers';
 import type { HeapGraph } from './snapshot/graph';
@@ -38,16 +38,6 @@ function libraryPackage(script: string): string | undefined {
   return script === '' || isRunnerInternal(script) ? undefined : packageOfScript(script);
 }
 
-/** The script of a timer's callback: its closure's, or a bound function's target's. */
-function callbackScript(graph: HeapGraph, timer: number): string {
-  const callback = targetNamed(graph, timer, '_onTimeout');
-  if (callback < 0) return '';
-  const script = scriptOfClosure(graph, callback);
-  if (script !== '') return script;
-  const target = targetNamed(graph, callback, 'bound_function');
-  return target < 0 ? '' : scriptOfClosure(graph, target);
-}
-
 /** Whether a step's object is the user's code: a closure or a closure context from outside libraries and Node. */
 function isUserCode(graph: HeapGraph, node: number): boolean {
   const type = graph.nodeType(node);
@@ -63,7 +53,7 @@ function isUserCode(graph: HeapGraph, node: number): boolean {
 export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, name: string): string | undefined {
   const first = path.steps[path.start];
   if (first?.holder?.kind !== 'timer') return undefined;
-  const pkg = libraryPackage(callbackScript(graph, first.node));
+  const pkg = libraryPackage(timerCallbackScript(graph, first.node));
   if (pkg === undefined) return undefined;
   const rest = path.steps.slice(path.start + 1);
   if (rest.some((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node))) {

@@ -20,6 +20,7 @@ import {
   scriptOfClosure,
   scriptOfContext,
   targetNamed,
+  timerCallbackScript,
   timerRepeats,
 } from './holders';
 import { awaitIn, eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
@@ -105,7 +106,9 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   if (edges === undefined) return undefined;
   const shortest = renderPath(graph, edges, nameSlot, timerState, mapKey);
   const first = shortest.steps[shortest.start];
-  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind))) {
+  // Node's own timers (an HTTP server's connection check, a socket's timeout) are none the user can clear.
+  const nodesOwnTimer = first?.holder?.kind === 'timer' && isNodeInternal(timerCallbackScript(graph, first.node));
+  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || (RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind) && !nodesOwnTimer))) {
     // A holder that lets go by itself (a pending timeout) is the one to show only when it alone keeps
     // the object: otherwise the object outlives it, through a holder of the user's own to find below.
     if (!first.holder.selfReleasing || !graph.reachesAvoiding(target, first.node)) return shortest;
