@@ -419,6 +419,25 @@ function lastStart(steps: readonly RetainerStep[]): number {
   return -1;
 }
 
+/**
+ * The first variable the awaiting chain leads to, before step `before`: after the last suspended
+ * function on the path (`await in main() → stuck`, or through a closure it holds), a limiter or a
+ * queue the user's code made, which keeps the closure (`stuck → generator() → queue … →
+ * anonymous() → j`). Undefined when the path has no suspended function or no such variable.
+ */
+function suspendedVariableBefore(steps: readonly RetainerStep[], before: number): number | undefined {
+  let awaiting = -1;
+  for (let i = before - 1; i >= 0 && awaiting < 0; i--) {
+    if (steps[i]!.text.startsWith(' → await in ')) awaiting = i;
+  }
+  if (awaiting < 0) return undefined;
+  for (let i = awaiting + 1; i < before; i++) {
+    const step = steps[i]!;
+    if (step.anchor && step.internal !== true && /^ → [\w$]+$/.test(step.text)) return i;
+  }
+  return undefined;
+}
+
 /** How many steps before a closure its holder may be (e.g. `bus listeners 'tick'[2]`). */
 const HOLDER_SEARCH_STEPS = 4;
 
@@ -460,11 +479,11 @@ function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   // An anonymous function counts only when a container holds it (`hooks[1] → anonymous()`); one held
   // otherwise is often a runner's wrapper (`fn → anonymous()`), and the variable is the better start.
   const anonymous = closureText === ' → anonymous()';
-  if (anonymous && !/^(\[| listeners |\.get\()/.test(steps[closure - 1]?.text ?? '')) return last;
+  if (anonymous && !/^(\[| listeners |\.get\()/.test(steps[closure - 1]?.text ?? '')) return suspendedVariableBefore(steps, closure) ?? last;
   for (let i = closure - 1; i >= Math.max(0, closure - HOLDER_SEARCH_STEPS); i--) {
     if (steps[i]!.anchor) return i;
   }
-  if (anonymous) return last;
+  if (anonymous) return suspendedVariableBefore(steps, closure) ?? last;
   // No named holder nearby: start at the step that reaches the closure, labelled with its holder's kind.
   const reach = closure - 1;
   if (reach >= 1) {

@@ -206,6 +206,31 @@ describe('containers', () => {
     ).toBe('client.interceptors.request.handlers[2].fulfilled → fulfilled() → response');
   });
 
+  test('closures a limiter made in the test queues behind a task that never settles (p-limit): from the test\'s variable, not the closure\'s', async () => {
+    // A one-at-a-time limiter as p-limit makes it: tasks wait in a queue until the running one settles.
+    function limiter(): (task: () => Promise<unknown>) => void {
+      const queue: Array<() => void> = [];
+      let running = false;
+      const next = (): void => {
+        const run = queue.shift();
+        if (run === undefined) return void (running = false);
+        running = true;
+        run();
+      };
+      return (task) => {
+        queue.push(() => void task().then(next, next));
+        if (!running) next();
+      };
+    }
+    const stuck = limiter();
+    stuck(() => new Promise(() => undefined));
+    const path = await pathOf(() => {
+      const response = page();
+      stuck(async () => response.url);
+    });
+    expect(path).toMatch(/^stuck → anonymous\(\) → queue\[\d+\] → anonymous\(\) → task → anonymous\(\) → response$/);
+  });
+
   test('a FinalizationRegistry held value whose target lives', async () => {
     expect(await pathOf(() => cleanupRegistry.register(liveTab, page(), liveTab))).toBe('cleanupRegistry (FinalizationRegistry held value)');
     cleanupRegistry.unregister(liveTab);
