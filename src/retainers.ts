@@ -122,7 +122,7 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     const judged = renderPath(graph, other.edges);
     if (!startsInUserCode(graph, judged, other.holder)) continue;
     const path = nameSlot === undefined && timerState === undefined && mapKey === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState, mapKey);
-    if (startsInUserCode(graph, path, other.holder)) return { ...path, alsoHeldBy: shortest.text };
+    if (startsInUserCode(graph, path, other.holder)) return path.text === shortest.text ? path : { ...path, alsoHeldBy: shortest.text };
   }
   return shortest;
 }

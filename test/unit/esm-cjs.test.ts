@@ -92,3 +92,7 @@ test('in this Vitest process too, `import` and `require` of trackref share the r
   const kept = [new Shared()];
   expect([...cjs.iterAll('Shared')]).toEqual(kept);
 });
+
+test("require('trackref/vitest') (a CommonJS setup file) fails with what to do instead", () => {
+  expect(() => require('trackref/vitest')).toThrow(/trackref\/vitest is an ES module and cannot be loaded with require\(\)\. List it in the Vitest config instead \(test: \{ setupFiles: \['trackref\/vitest'\] \}\)/);
+});
