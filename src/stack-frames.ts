@@ -116,8 +116,14 @@ export function parseFrame(frameLine: string): Frame | undefined {
   const match = FRAME.exec(frameLine);
   if (match === null) return undefined;
   let file = match[2]!;
+  let fn = match[1] ?? '';
+  // An anonymous async frame: `at async /path/file.js:45:15` (a named one is `at async name (…)`).
+  if (match[1] === undefined && file.startsWith('async ')) {
+    file = file.slice('async '.length);
+    fn = 'async';
+  }
   if (file.startsWith('file://')) file = fileURLToPath(file);
-  return { fn: match[1] ?? '', file, line: Number(match[3]), column: Number(match[4]) };
+  return { fn, file, line: Number(match[3]), column: Number(match[4]) };
 }
 
 export function isTrackrefFrame(file: string): boolean {

@@ -1,0 +1,23 @@
+// Stack frames as V8 formats them, read into files and lines (stack-frames.ts), and the allocation
+// site a stack names (allocation.ts siteOfStack): an anonymous async frame (`at async /path:45:15`,
+// as Vitest's stacks show a callback that ran after an await) names its file, not `async /path`.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { expect, test } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const dist = path.dirname(require.resolve('trackref'));
+const { parseFrame }: typeof import('../../src/stack-frames') = require(path.join(dist, 'stack-frames.js'));
+const { siteOfStack }: typeof import('../../src/allocation') = require(path.join(dist, 'allocation.js'));
+
+test('an anonymous async frame names its file and line', () => {
+  expect(parseFrame('    at async /tmp/project/t/esm-clients.test.js:45:15')).toEqual({ fn: 'async', file: '/tmp/project/t/esm-clients.test.js', line: 45, column: 15 });
+  expect(parseFrame('    at async fetchAll (/tmp/project/t/a.test.js:3:7)')).toEqual({ fn: 'async fetchAll', file: '/tmp/project/t/a.test.js', line: 3, column: 7 });
+});
+
+test('a site from an anonymous async frame of this file: relative location and its excerpt', () => {
+  const here = import.meta.filename;
+  const site = siteOfStack(`Error\n    at new Thing (${path.join(path.sep, 'x', 'node_modules', 'lib', 'index.js')}:1:1)\n    at async ${here}:13:1`);
+  expect(site?.location).toBe(`${path.relative(process.cwd(), here)}:13:1`);
+  expect(site?.excerpt.join('\n')).toContain("test('an anonymous async frame names its file and line'");
+});
