@@ -321,25 +321,7 @@ export class HeapGraph {
    */
   retainedBy(n: number): { bytes: number; objects: number } {
     const parent = this.parentEdges();
-    const reached = new Uint8Array(this.nodeCount);
-    const queue = new Uint32Array(this.nodeCount);
-    let head = 0;
-    let tail = 0;
-    reached[0] = 1;
-    reached[n] = 1; // never entered: everything only reachable through it stays unreached
-    queue[tail++] = 0;
-    while (head < tail) {
-      const node = queue[head++]!;
-      if (!this.#expands(node)) continue;
-      for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
-        if (this.edgeType(e) === this.edgeWeak) continue;
-        const to = this.edgeTo(e);
-        if (reached[to] === 0 && !this.isWeakMapTableEdge(node, e) && !this.isDebuggerPromiseLink(node, e)) {
-          reached[to] = 1;
-          queue[tail++] = to;
-        }
-      }
-    }
+    const reached = this.#reachedAvoiding(n) as Uint8Array;
     let bytes = this.selfSize(n);
     let objects = 1;
     for (let node = 1; node < this.nodeCount; node++) {
@@ -356,7 +338,15 @@ export class HeapGraph {
    * alone keeps it alive: it is in `avoid`'s retained set). Same edges as retainedBy; stops once found.
    */
   reachesAvoiding(target: number, avoid: number): boolean {
-    if (target === avoid) return false;
+    return target !== avoid && this.#reachedAvoiding(avoid, target) === true;
+  }
+
+  /**
+   * The nodes a breadth-first search from the root reaches without entering `avoid` (which is marked
+   * reached: never entered), over the edges that keep objects alive; `true` as soon as it reaches
+   * `target`, when given.
+   */
+  #reachedAvoiding(avoid: number, target?: number): Uint8Array | true {
     const reached = new Uint8Array(this.nodeCount);
     const queue = new Uint32Array(this.nodeCount);
     let head = 0;
@@ -377,7 +367,7 @@ export class HeapGraph {
         }
       }
     }
-    return false;
+    return reached;
   }
 
   /**
