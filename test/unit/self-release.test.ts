@@ -141,16 +141,19 @@ describe('checkLeaks', () => {
   }, 60_000);
 
   test('a timeout that reaches the leaked object itself, not the array that holds it (a keep-alive socket reaching the request a module array keeps), is not waited for', async () => {
+    // Cleared afterwards: left to fire, they would free their objects during later tests' checks.
+    const reaching: Array<ReturnType<typeof setTimeout>> = [];
     try {
       const report = await checkLeaks(() => {
         const command = new Command(7);
         moduleKept.push(command);
-        setTimeout(() => void command.n, 4_000).unref();
+        reaching.push(setTimeout(() => void command.n, 4_000));
       }, Command);
       expect(report.leaked, report.format()).toBe(true);
       expect(report.selfRelease, report.format()).toBeUndefined();
       expect(report.rows[0]!.oldest[0]!.retainerPath, report.format()).toMatch(/moduleKept\[\d+\]$/);
     } finally {
+      reaching.forEach(clearTimeout);
       moduleKept.length = 0;
     }
   }, 60_000);
