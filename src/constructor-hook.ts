@@ -19,7 +19,7 @@
  * breakpoint, with no inspector involved.
  *
  * Every watch of a thread (of every copy of this module in it) shares one session whose Debugger
- * domain stays enabled while watches are open and for `DEBUGGER_IDLE_MS` after the last one closed: enabling
+ * domain stays enabled while watches are open and for `IDLE_MS` after the last one closed: enabling
  * it replays every loaded script (tens of ms in a Jest worker), more than the rest of a passing check. The session never pauses (its pauses
  * are skipped, so a `debugger;` statement or another debugger's breakpoint does not stop the thread
  * for it) and is disabled and disconnected once idle. Never holds a strong reference to a birth;
@@ -111,13 +111,32 @@ function removeRealmUser(global: object): void {
 
 /**
  * How long the shared session keeps its Debugger domain enabled after the last watch closed (the
- * next check then skips `Debugger.enable`). None where V8 keeps extra links between promises made
- * while a debugger is enabled: measured on Node 20 (V8 11.3), where a long-lived pending promise
- * raced against another then keeps what awaited it alive for good, and code run right after a
- * check (the next test) would leak through them; not on Node 24 (V8 13.6). V8 12 is not measured:
- * treated like 11.
+ * next check then skips `Debugger.enable`).
  */
-export const DEBUGGER_IDLE_MS = Number(process.versions.v8.split('.')[0]) >= 13 ? 1000 : 0;
+const IDLE_MS = 1000;
+
+/**
+ * Whether this V8 keeps the links it makes between promises while a debugger is enabled after the
+ * debugger goes: measured on Node 20 (V8 11.3), where a long-lived pending promise raced against
+ * another then keeps what awaited it alive for good; not on Node 24 (V8 13.6). V8 12 is not
+ * measured: treated like 11.
+ */
+const LINKS_OUTLIVE_DEBUGGER = Number(process.versions.v8.split('.')[0]) < 13;
+
+/** The per-test guard's state, shared by the copies of trackref in this realm (see guard.ts). */
+const GUARD_STATE = Symbol.for('trackref.guard');
+
+/**
+ * Whether the shared session closes as soon as the last watch does, instead of after `IDLE_MS`: where
+ * V8's promise links outlive the debugger and a per-test guard is installed in this realm. Code run
+ * meanwhile (the next test) would get links that keep its objects alive, and the guard would blame
+ * the test for them. Without a guard, nothing counts objects made between checks (a check's own
+ * runs are judged again without hooks when only such links hold what grew).
+ */
+export function closesAtOnce(): boolean {
+  const guard = (globalThis as Record<symbol, { installed?: number } | undefined>)[GUARD_STATE];
+  return LINKS_OUTLIVE_DEBUGGER && (guard?.installed ?? 0) > 0;
+}
 
 /** The thread's debugger session shared by the watches (see the header). */
 interface SharedDebugger {
@@ -173,22 +192,22 @@ function acquireDebugger(): SharedDebugger {
   return shared;
 }
 
-/** Lets go of the shared session: disabled and disconnected once no watch used it for `DEBUGGER_IDLE_MS`. */
+/** Lets go of the shared session: disabled and disconnected once no watch used it for `IDLE_MS`. */
 function releaseDebugger(shared: SharedDebugger): void {
   if (--shared.users > 0) return;
-  if (DEBUGGER_IDLE_MS === 0) closeDebugger(shared);
+  if (closesAtOnce()) closeDebugger(shared);
   else closeWhenIdle(shared);
 }
 
 function closeWhenIdle(shared: SharedDebugger): void {
-  shared.idleTimer = realSetTimeout(() => closeDebugger(shared), DEBUGGER_IDLE_MS);
+  shared.idleTimer = realSetTimeout(() => closeDebugger(shared), IDLE_MS);
   shared.idleTimer.unref();
 }
 
 function closeDebugger(shared: SharedDebugger): void {
   if (shared.users > 0) return;
   // Disconnecting would switch off allocation tracking (a failing check's traced run, which may
-  // outlast DEBUGGER_IDLE_MS under load): closed once it is over.
+  // outlast IDLE_MS under load): closed once it is over.
   if (sessionLent()) {
     closeWhenIdle(shared);
     return;
@@ -211,7 +230,7 @@ export function debuggerState(): 'closed' | 'in use' | 'idle' {
 }
 
 /**
- * Disables and disconnects the shared session now if no watch is open (instead of after `DEBUGGER_IDLE_MS`).
+ * Disables and disconnects the shared session now if no watch is open (instead of after `IDLE_MS`).
  * For tests and benchmarks that measure what a check costs from cold.
  */
 export function closeIdleDebugger(): void {

@@ -16,10 +16,10 @@ const DISPATCH = Symbol.for('trackref.births');
 const hookModule = require(require.resolve('trackref').replace(/index\.js$/, 'constructor-hook.js')) as {
   debuggerState(): 'closed' | 'in use' | 'idle';
   closeIdleDebugger(): void;
-  DEBUGGER_IDLE_MS: number;
+  closesAtOnce(): boolean;
 };
-/** The shared session's state right after a check: left enabled for a while, or closed at once (see DEBUGGER_IDLE_MS). */
-const afterCheck = hookModule.DEBUGGER_IDLE_MS > 0 ? 'idle' : 'closed';
+/** The shared session's state right after a check: left enabled for a while, or closed at once (see closesAtOnce). */
+const afterCheck = hookModule.closesAtOnce() ? 'closed' : 'idle';
 const dispatcher = (): unknown => (Symbol as unknown as Record<symbol, unknown>)[DISPATCH];
 
 class Base {
@@ -281,7 +281,7 @@ describe('checks decided by births through a constructor hook', () => {
     }
   });
 
-  test.runIf(hookModule.DEBUGGER_IDLE_MS > 0)('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
+  test.runIf(!hookModule.closesAtOnce())('a second copy of trackref in the thread (as each Jest test file loads) uses the session the first left enabled', async () => {
     await checkLeaks(() => new Base('first copy'), Base);
     expect(hookModule.debuggerState()).toBe('idle');
     // A fresh copy of the whole build, as a Jest test file's module registry makes.
