@@ -10,12 +10,14 @@
  * instances strongly only inside one synchronous call, long enough to count them and preview the
  * oldest; between counts, only weakly.
  */
+import * as nodeModule from 'node:module';
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
 import { BirthWatch, closeIdleDebugger, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
+import { displayFile } from './holders';
 import { backOffWhileFalling, collectAgain, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
 import { canCountWeakSets } from './weak-count';
 import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
@@ -147,7 +149,9 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     birthsSuspected = passed === 'suspected';
     if (typeof passed === 'object') {
       refuseIfNothingCounted(targets);
-      return createReport({ ...passed, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
+      const { noneBorn, ...judged } = passed;
+      if (noneBorn === true) refuseIfNoneExists(resolved!, isIgnored, label);
+      return createReport({ ...judged, target: label, leaked: false, counting: 'births', calls, durationMs: now() - started, ...summary(opts) });
     }
   }
   const decided = (judged: Judged & { runs: number; selfRelease?: SelfRelease }): void => {
@@ -242,6 +246,46 @@ function refuseIfNothingCounted(targets: ReturnType<typeof validateTargets>): vo
       'but none has been made in this process, so the check counted nothing. ' +
       'Pass the class to count, e.g. toLeak(Map) or toLeak([Request, Response]) (any class works), or track your objects (extend ObjectRef, or track(obj)).',
   );
+}
+
+/**
+ * A check whose runs made no instance of any target, while none is alive either, and while modules
+ * loaded with require() export other classes of the same name, most likely counted the wrong copy
+ * of a class (a package installed twice has one in each copy): it fails with those copies and what
+ * to pass instead. Without another copy in sight it passes as before (a check on a class fn does not
+ * make is allowed). Scans the heap once per target; only reached when the runs made none.
+ */
+function refuseIfNoneExists(resolved: ResolvedTarget[], isIgnored: IsIgnored, label: string): void {
+  const copies = resolved.flatMap((target) => otherCopiesOf(target.cls));
+  if (copies.length === 0) return;
+  for (const { instances } of gatherInstances(resolved, isIgnored).values()) {
+    if (instances.length > 0) return;
+  }
+  throw new TrackrefError(
+    `toLeak(${label}) counted nothing: fn made no ${label} during the check, and none is alive, while other classes of that name are loaded: ${copies.join(', ')}. ` +
+      'If fn makes those, the class passed is not theirs (a package installed twice has a class of the same name in each copy): ' +
+      'pass the class of an object fn makes (obj.constructor).',
+  );
+}
+
+/** Where modules loaded with require() export another class of the same name as `cls` (at most 3, relative paths). */
+function otherCopiesOf(cls: AnyClass): string[] {
+  const name = cls.name;
+  if (name === '') return [];
+  const found: string[] = [];
+  type LoadedModules = Record<string, { exports?: unknown } | undefined>;
+  const moduleClass = nodeModule as unknown as { _cache?: LoadedModules; default?: { _cache?: LoadedModules } };
+  const cache = moduleClass._cache ?? moduleClass.default?._cache ?? {};
+  for (const [file, loaded] of Object.entries(cache)) {
+    const exported = loaded?.exports;
+    if ((typeof exported !== 'object' && typeof exported !== 'function') || exported === null) continue;
+    const candidates = [exported, ...Object.values(Object.getOwnPropertyDescriptors(exported)).map((d) => ('value' in d ? (d.value as unknown) : undefined))];
+    if (candidates.some((value) => typeof value === 'function' && value !== cls && (value as { name?: unknown }).name === name)) {
+      found.push(displayFile(file));
+      if (found.length === 3) break;
+    }
+  }
+  return found;
 }
 
 function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {
@@ -385,7 +429,7 @@ function watchUntracked(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgn
  * when no class exceeds the tolerance, 'suspected' when the heap must decide, or 'unusable' when
  * births cannot be counted for some target (nothing was run then, or the hook missed some).
  */
-async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<Judged | 'suspected' | 'unusable'> {
+async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored, opts: ParsedOptions): Promise<(Judged & { noneBorn?: true }) | 'suspected' | 'unusable'> {
   if (!canCountWeakSets()) return 'unusable';
   const sets = openBirthSets(birthKeys(resolved, isIgnored));
   let watch: BirthWatch | 'unhookable' | undefined;
@@ -428,7 +472,9 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
     const suspect = (row: { key: unknown; leaked: number }): boolean =>
       row.leaked > opts.tolerance && (opts.growth === 'any' || grewEveryRun(perRun.get(row.key) ?? []));
     if (rows.some(suspect)) return 'suspected';
+    const noneBorn = resolved !== undefined && resolved.every((target) => !sets.anyBorn(target.stamped ? target : (target.cls as unknown as ResolvedTarget)));
     return {
+      ...(noneBorn ? { noneBorn: true as const } : {}),
       leaked: false,
       rows: rows.map((row) => ({
         className: row.className,
