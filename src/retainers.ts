@@ -185,7 +185,10 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     const name = graph.edgeName(e);
     const fromName = graph.nodeName(from);
     const next = edges[i + 1];
-    if (type === graph.edgeShortcut || graph.nodeType(from) === 'synthetic') {
+    if (type === graph.edgeShortcut && typeof name === 'string' && /^bound_(?:this|argument_\d+)$/.test(name)) {
+      // A bound function's `this` or argument (rxjs schedules `flush.bind(scheduler, action)`).
+      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false });
+    } else if (type === graph.edgeShortcut || graph.nodeType(from) === 'synthetic') {
       steps.push({ text: isGlobalObject(graph, to) ? 'globalThis' : `(${graph.nodeName(to) || 'root'})`, node: to, anchor: false });
     } else if (type === graph.edgeProperty && isGlobalObject(graph, from)) {
       // A global the user set, not one of Node's functions or a runner's own.

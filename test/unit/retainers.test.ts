@@ -231,6 +231,22 @@ describe('containers', () => {
     expect(path).toMatch(/^stuck → anonymous\(\) → queue\[\d+\] → anonymous\(\) → task → anonymous\(\) → response$/);
   });
 
+  test("an interval calling a bound function: the bound argument reads as a step of its own (rxjs's flush.bind(scheduler, action))", async () => {
+    class Action {
+      constructor(readonly page: HtmlResponse) {}
+    }
+    function flush(this: unknown, action: Action): void {
+      void action.page;
+    }
+    const intervals: Array<ReturnType<typeof setInterval>> = [];
+    try {
+      const path = await pathOf(() => void intervals.push(setInterval(flush.bind(null, new Action(page())), 100_000)));
+      expect(path).toMatch(/^setInterval\(…, 100000\) pending, next in \d+\.\d s → \(Action\)\.page$/);
+    } finally {
+      intervals.forEach(clearInterval);
+    }
+  });
+
   test('a FinalizationRegistry held value whose target lives', async () => {
     expect(await pathOf(() => cleanupRegistry.register(liveTab, page(), liveTab))).toBe('cleanupRegistry (FinalizationRegistry held value)');
     cleanupRegistry.unregister(liveTab);
