@@ -55,6 +55,8 @@ const TRACED_CANDIDATES = 20;
 const PREVIEW_LENGTH = 160;
 /** A preview whose first field is an internal one (`IncomingMessage { _events: …`). */
 const INTERNALS_FIRST = /^[\w$]+ \{ _/;
+/** `util.inspect`'s text of Node's async_hooks symbols on an object (`, [Symbol(async_id_symbol)]: 706`). */
+const NODE_BOOKKEEPING = /,? \[Symbol\((?:async_id_symbol|trigger_async_id_symbol|kResourceStore|async_context_frame)\)\]: (?:\[[A-Za-z]+\]|[^,{}[\]\s]+)/g;
 /** Fields that name a request, a response or a connection, shown first when present. */
 const IDENTIFYING = ['method', 'url', 'path', 'statusCode', 'statusMessage', 'host', 'protocol', 'remoteAddress', 'remotePort', 'id', 'name'];
 
@@ -605,7 +607,9 @@ export function preview(obj: object): string {
   } catch (error) {
     text = `${classOf(obj)?.name ?? 'Object'} (preview failed: ${(error as Error).message})`;
   }
-  text = text.replace(/\s+/g, ' ');
+  // Node's async_hooks bookkeeping on promises and resources (set while promise hooks are on, as under
+  // Jest or trackref's own async-origin hook): not the object's data.
+  text = text.replace(/\s+/g, ' ').replace(NODE_BOOKKEEPING, '').replace(/\{ , /, '{ ').replace(/ \{\s*\}$/, '');
   return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
 }
 

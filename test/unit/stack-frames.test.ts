@@ -1,4 +1,4 @@
-// Stack frames as V8 formats them, read into files and lines (stack-frames.ts), and the allocation
+// Previews and stack frames as reports show them. Stack frames as V8 formats them, read into files and lines (stack-frames.ts), and the allocation
 // site a stack names (allocation.ts siteOfStack): an anonymous async frame (`at async /path:45:15`,
 // as Vitest's stacks show a callback that ran after an await) names its file, not `async /path`.
 import { createRequire } from 'node:module';
@@ -20,4 +20,18 @@ test('a site from an anonymous async frame of this file: relative location and i
   const site = siteOfStack(`Error\n    at new Thing (${path.join(path.sep, 'x', 'node_modules', 'lib', 'index.js')}:1:1)\n    at async ${here}:13:1`);
   expect(site?.location).toBe(`${path.relative(process.cwd(), here)}:13:1`);
   expect(site?.excerpt.join('\n')).toContain("test('an anonymous async frame names its file and line'");
+});
+
+test("a promise's preview leaves out Node's async_hooks bookkeeping (set while promise hooks are on, as under Jest)", async () => {
+  const { createHook } = await import('node:async_hooks');
+  const { inspect } = await import('node:util');
+  const { preview }: typeof import('../../src/check') = require(path.join(dist, 'check.js'));
+  const hook = createHook({ init() {} }).enable();
+  try {
+    const pending = new Promise(() => undefined);
+    expect(inspect(pending)).toContain('async_id_symbol');
+    expect(preview(pending)).toBe('Promise { <pending> }');
+  } finally {
+    hook.disable();
+  }
 });
