@@ -1,6 +1,8 @@
-// Previews and stack frames as reports show them. Stack frames as V8 formats them, read into files and lines (stack-frames.ts), and the allocation
-// site a stack names (allocation.ts siteOfStack): an anonymous async frame (`at async /path:45:15`,
-// as Vitest's stacks show a callback that ran after an await) names its file, not `async /path`.
+// Stack frames and previews as reports show them. Frames as V8 formats them, read into files and
+// lines (stack-frames.ts), and the allocation site a stack names (allocation.ts siteOfStack): an
+// anonymous async frame (`at async /path:45:15`, as Vitest's stacks show a callback that ran after an
+// await) names its file, not `async /path`. A promise's preview (check.ts preview) shows its state,
+// not Node's async_hooks bookkeeping.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { expect, test } from 'vitest';
