@@ -10,14 +10,13 @@
  * instances strongly only inside one synchronous call, long enough to count them and preview the
  * oldest; between counts, only weakly.
  */
-import * as nodeModule from 'node:module';
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
 import { BirthWatch, closeIdleDebugger, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
-import { displayFile } from './holders';
+import { otherCopiesOf } from './class-copies';
 import { backOffWhileFalling, collectAgain, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
 import { canCountWeakSets } from './weak-count';
 import { AllocationSite, SiteBook, allocationSiteOf } from './allocation';
@@ -268,26 +267,6 @@ function refuseIfNoneExists(resolved: ResolvedTarget[], isIgnored: IsIgnored, la
       'If fn makes those, the class passed is not theirs (a package installed twice has a class of the same name in each copy): ' +
       'pass the class of an object fn makes (obj.constructor).',
   );
-}
-
-/** Where modules loaded with require() export another class of the same name as `cls` (at most 3, relative paths). */
-function otherCopiesOf(cls: AnyClass): string[] {
-  const name = cls.name;
-  if (name === '') return [];
-  const found: string[] = [];
-  type LoadedModules = Record<string, { exports?: unknown } | undefined>;
-  const moduleClass = nodeModule as unknown as { _cache?: LoadedModules; default?: { _cache?: LoadedModules } };
-  const cache = moduleClass._cache ?? moduleClass.default?._cache ?? {};
-  for (const [file, loaded] of Object.entries(cache)) {
-    const exported = loaded?.exports;
-    if ((typeof exported !== 'object' && typeof exported !== 'function') || exported === null) continue;
-    const candidates = [exported, ...Object.values(Object.getOwnPropertyDescriptors(exported)).map((d) => ('value' in d ? (d.value as unknown) : undefined))];
-    if (candidates.some((value) => typeof value === 'function' && value !== cls && (value as { name?: unknown }).name === name)) {
-      found.push(displayFile(file));
-      if (found.length === 3) break;
-    }
-  }
-  return found;
 }
 
 function summary(opts: ParsedOptions): { warmup: number; runs: number; tolerance: number } {
