@@ -112,16 +112,27 @@ export async function backOffWhileFalling(excess: number, remeasure: (mayBeLast:
 /** How often `waitWhileHeld` collects and re-counts. */
 const HELD_POLL_MS = 250;
 
+/** How much later than planned the wait may end because timers ran late (a busy machine). */
+const HELD_LAG_LIMIT_MS = 2_000;
+
 /**
  * Waits up to `limitMs` for objects held by holders that let go by themselves (see self-release.ts):
  * every 250 ms `stillHeld` collects and re-counts; resolves to its last answer (false: released).
+ * When its own sleeps end late (the event loop was busy: the awaited timers run late too), the
+ * deadline moves by as much, up to HELD_LAG_LIMIT_MS in all.
  */
 export async function waitWhileHeld(limitMs: number, stillHeld: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + limitMs;
+  let deadline = Date.now() + limitMs;
+  let lagAllowed = HELD_LAG_LIMIT_MS;
   for (;;) {
     const remaining = deadline - Date.now();
-    await sleep(Math.max(0, Math.min(HELD_POLL_MS, remaining)));
+    const planned = Math.max(0, Math.min(HELD_POLL_MS, remaining));
+    const slept = Date.now();
+    await sleep(planned);
+    const lag = Math.min(lagAllowed, Math.max(0, Date.now() - slept - planned));
+    deadline += lag;
+    lagAllowed -= lag;
     if (!(await stillHeld())) return false;
-    if (remaining <= HELD_POLL_MS) return true;
+    if (deadline - Date.now() <= 0) return true;
   }
 }

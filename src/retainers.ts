@@ -449,11 +449,25 @@ const HOLDER_SEARCH_STEPS = 4;
  * a global they set, a class, a module's exports, a pending timer, a WeakMap entry — so that the
  * closures, listeners and reactions between it and the leaked object are all shown. Without one (an
  * object only a running or suspended function holds), the last variable, with what holds its
- * function when that is known.
+ * function when that is known; when that variable is the leaked object's own, the open handle of
+ * Node's before it (a file watcher, a server), if any.
  */
 function startOfShownPath(graph: HeapGraph, steps: RetainerStep[]): number {
   const start = lastStart(steps);
   if (start >= 0) return start;
+  const chosen = startAtVariable(graph, steps);
+  // Only the leaked object's own variable: an open handle of Node's before it (a file watcher or a
+  // server a library wraps, whose listener holds the object) is what keeps it.
+  if (chosen === steps.length - 1) {
+    for (let i = chosen - 1; i > 0; i--) {
+      if (steps[i]!.text.startsWith('(open ')) return i;
+    }
+  }
+  return chosen;
+}
+
+/** Where the shown path starts when no holder on it is marked as a start: the last variable, and so on (see startOfShownPath). */
+function startAtVariable(graph: HeapGraph, steps: RetainerStep[]): number {
   let last = -1;
   for (let i = steps.length - 1; i >= 0; i--) {
     if (steps[i]!.anchor) {

@@ -7,6 +7,9 @@
 // 3 times per check (1 warm-up, 1 counted by births, 1 measured on the heap): the reported instance is
 // the third made, index [2] / key 2 / 'p2'. This file declares no module-level number or boolean
 // variable before its containers (see 'a module-level counter declared before the container').
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
 import { describe, expect, test } from 'vitest';
@@ -244,6 +247,27 @@ describe('containers', () => {
       expect(path).toMatch(/^setInterval\(…, 100000\) pending, next in \d+\.\d s → \(Action\)\.page$/);
     } finally {
       intervals.forEach(clearInterval);
+    }
+  });
+
+  test("an object a closure in a container holds, reached only from an open file watcher's listener: from the watcher (chokidar's shape)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trackref-watch-'));
+    const watchers: Array<WeakRef<fs.FSWatcher>> = [];
+    try {
+      // Nothing of the test keeps the watchers: only their open handles do (unref'd, closed below).
+      // As chokidar wraps a watcher: its error listener calls the handlers of a container, one of
+      // which closes over the object.
+      const handlerFor = (response: HtmlResponse) => () => void response.url;
+      const path_ = await pathOf(() => {
+        const container = { errHandlers: new Set([handlerFor(page())]) };
+        const watcher = fs.watch(dir).on('error', () => container.errHandlers.forEach((handler) => handler()));
+        watcher.unref();
+        watchers.push(new WeakRef(watcher));
+      });
+      expect(path_).toMatch(/^\(open FSWatcher\) listeners 'error' → anonymous\(\) → container\.errHandlers \(Set member\) → anonymous\(\) → response$/);
+    } finally {
+      for (const ref of watchers) ref.deref()?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
