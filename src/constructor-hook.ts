@@ -118,10 +118,9 @@ const IDLE_MS = 1000;
 /**
  * Whether this V8 keeps the links it makes between promises while a debugger is enabled after the
  * debugger goes: measured on Node 20 (V8 11.3), where a long-lived pending promise raced against
- * another then keeps what awaited it alive for good; not on Node 24 (V8 13.6). V8 12 is not
- * measured: treated like 11.
+ * another then keeps what awaited it alive for good; not on Node 22 (V8 12.4) nor Node 24 (V8 13.6).
  */
-const LINKS_OUTLIVE_DEBUGGER = Number(process.versions.v8.split('.')[0]) < 13;
+const LINKS_OUTLIVE_DEBUGGER = Number(process.versions.v8.split('.')[0]) < 12;
 
 /** The per-test guard's state, shared by the copies of trackref in this realm (see guard.ts). */
 const GUARD_STATE = Symbol.for('trackref.guard');
