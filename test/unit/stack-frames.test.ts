@@ -3,6 +3,7 @@
 // anonymous async frame (`at async /path:45:15`, as Vitest's stacks show a callback that ran after an
 // await) names its file, not `async /path`. A promise's preview (check.ts preview) shows its state,
 // not Node's async_hooks bookkeeping.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { expect, test } from 'vitest';
@@ -19,8 +20,10 @@ test('an anonymous async frame names its file and line', () => {
 
 test('a site from an anonymous async frame of this file: relative location and its excerpt', () => {
   const here = import.meta.filename;
-  const site = siteOfStack(`Error\n    at new Thing (${path.join(path.sep, 'x', 'node_modules', 'lib', 'index.js')}:1:1)\n    at async ${here}:13:1`);
-  expect(site?.location).toBe(`${path.relative(process.cwd(), here)}:13:1`);
+  // The line of the first test's declaration in this file, whatever the header's length.
+  const line = readFileSync(here, 'utf8').split('\n').findIndex((text) => text.startsWith("test('an anonymous async frame")) + 1;
+  const site = siteOfStack(`Error\n    at new Thing (${path.join(path.sep, 'x', 'node_modules', 'lib', 'index.js')}:1:1)\n    at async ${here}:${line}:1`);
+  expect(site?.location).toBe(`${path.relative(process.cwd(), here)}:${line}:1`);
   expect(site?.excerpt.join('\n')).toContain("test('an anonymous async frame names its file and line'");
 });
 
