@@ -310,6 +310,32 @@ describe('the per-test guard', () => {
     expect(error?.report.selfRelease).toBeUndefined();
   }, 60_000);
 
+  test('after more leaking tests than the guard looks paths up for, a clean test whose objects a 300 ms timeout holds still passes (a blind wait of 1 s)', async () => {
+    const guard = new LeakGuard();
+    const kept: Page[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const leaky = guard.begin({ name: `leaky ${i}`, file: 'c.test.ts' });
+      kept.push(new Page(i));
+      expect(await guard.end(leaky, true), `leaky ${i}`).toBeDefined();
+    }
+    // In a function of its own: only the timer holds the object.
+    const heldFor = (ms: number): void => {
+      const page = new Page(ms);
+      setTimeout(() => void page.n, ms);
+    };
+    const clean = guard.begin({ name: 'clean, a 300 ms timer', file: 'c.test.ts' });
+    heldFor(300);
+    const error = await guard.end(clean, true);
+    expect(error?.message).toBeUndefined();
+    // One kept for good beyond the limit still fails, after the wait.
+    const late = guard.begin({ name: 'leaky 5', file: 'c.test.ts' });
+    kept.push(new Page(5));
+    const lateError = await guard.end(late, true);
+    expect(lateError?.message).toMatch(/not looked up: the guard finds retainer paths for the first 3 leaking tests/);
+    expect(lateError?.report.selfRelease).toMatchObject({ released: false });
+    kept.length = 0;
+  }, 60_000);
+
   test('a test whose object is let go after its count but before its snapshot passes (timers of 80 to 400 ms)', async () => {
     // Some delay lands between the guard's count and its heap snapshot: the object then has no path,
     // and the test was failed with a bare `+1`. Counted again, it is gone.
