@@ -13,7 +13,7 @@
 import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
-import { BirthWatch, closeIdleDebugger, watchBirths } from './constructor-hook';
+import { BirthWatch, closeIdleDebugger, closeIdleDebuggerIfItLinksPromises, watchBirths } from './constructor-hook';
 import { ageOf, now, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { otherCopiesOf } from './class-copies';
@@ -424,6 +424,7 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
     sets.close();
     return 'unusable';
   }
+  if (watch === undefined) closeIdleDebuggerIfItLinksPromises();
   // Births are counted from here on, so garbage from before needs no collecting.
   const before = memorySample();
   try {
@@ -897,6 +898,7 @@ async function judgeByHeapCounts(
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
   // the baseline so that the objects the hook itself keeps are counted on both sides.
   const siteWatch = pass.hooks ? watchUntracked(resolved, isIgnored, true) : undefined;
+  if (typeof siteWatch !== 'object') closeIdleDebuggerIfItLinksPromises();
   control.step?.('counting the instances on the heap before a confirming run');
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
@@ -1065,6 +1067,12 @@ async function judgeByHeapCounts(
       }
       // Objects only the debugger's promise links hold (made while a constructor hook had the
       // debugger enabled) are not the program's leak: the caller judges again without hooks.
+      // Shown last: the first `held by` line names a holder of the program's.
+      for (const row of all) {
+        if (row.oldest.some((instance) => heldByDebuggerOnly.has(instance))) {
+          row.oldest = own([...row.oldest.filter((instance) => !heldByDebuggerOnly.has(instance)), ...row.oldest.filter((instance) => heldByDebuggerOnly.has(instance))]);
+        }
+      }
       const leaking = all.filter((row) => row.leaking);
       if (leaking.length > 0 && leaking.every((row) => row.oldest.length > 0 && row.oldest.every((instance) => heldByDebuggerOnly.has(instance)))) {
         return { leaked: true, rows: all, memory: { before, after }, runs, lastCallMs, moreRunCalls, debuggerOnly: true };

@@ -137,6 +137,15 @@ export function closesAtOnce(): boolean {
   return LINKS_OUTLIVE_DEBUGGER && (guard?.installed ?? 0) > 0;
 }
 
+/**
+ * Closes the idle shared session where V8 links promises while a debugger is enabled and keeps
+ * those links (LINKS_OUTLIVE_DEBUGGER): for runs of fn that need no hook (a tracked class, `Promise`),
+ * which would otherwise get links from a session left enabled by an earlier check.
+ */
+export function closeIdleDebuggerIfItLinksPromises(): void {
+  if (LINKS_OUTLIVE_DEBUGGER) closeIdleDebugger();
+}
+
 /** The thread's debugger session shared by the watches (see the header). */
 interface SharedDebugger {
   session: inspector.Session;
