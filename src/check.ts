@@ -14,7 +14,7 @@ import { inspect } from 'node:util';
 import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
 import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
 import { BirthWatch, closeIdleDebugger, closeIdleDebuggerIfItLinksPromises, watchBirths } from './constructor-hook';
-import { ageOf, now, stamps } from './clock';
+import { ageOf, now, sampleNow, stamps } from './clock';
 import { TrackrefError } from './errors';
 import { otherCopiesOf } from './class-copies';
 import { backOffWhileFalling, collectAgain, collectGarbage, collectYoung, gcFunction, nextMacrotask, sleep, waitWhileHeld } from './gc';
@@ -719,6 +719,8 @@ export function explain(rows: LeakRow[], runsStartSeq: number, known?: ReadonlyA
   let explanations;
   try {
     explanations = explainLeaks(instances.map((instance) => leakedRefs.get(instance)!), runsStartSeq, known);
+    // The snapshot blocked the event loop: objects made next are aged from now.
+    sampleNow();
   } catch (error) {
     for (const instance of instances) instance.retainerPath = `(not found: ${(error as Error).message})`;
     return;

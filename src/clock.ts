@@ -98,6 +98,17 @@ export function sampleClock(seq: number): void {
   }
 }
 
+/**
+ * Samples the clock now, for stamps handed out from here on: after the event loop was blocked (a
+ * heap snapshot, a long collection) the sampling timer has not run, and the next objects would be
+ * aged from the sample before the block. Stamps already handed out keep their times.
+ */
+export function sampleNow(): void {
+  const time = now();
+  if (sampleCount > 0 && sampleSeq[sampleCount - 1] === stamps.seq) sampleTime[sampleCount - 1] = time;
+  else record(stamps.seq, time);
+}
+
 /** Hands out the next stamp without the slow path (for explicitly tracked objects). */
 export function stampNow(): number {
   const seq = ++stamps.seq;

@@ -25,7 +25,7 @@ import { explain, leakedRef, memorySample, oldestInstances } from './check';
 import { explainLeaks } from './explain';
 import { SlotHeld, SlotOccupants, heldBySlotsOnly, noteSlots } from './bounded-retention';
 import { liveTracked } from './live-refs';
-import { now, stamps } from './clock';
+import { now, sampleNow, stamps } from './clock';
 import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
@@ -228,6 +228,9 @@ export class LeakGuard {
 
   /** Opens the window of a test that is starting (call it before its beforeEach hooks). */
   begin(test: GuardTest): GuardWindow {
+    // The test's first objects are aged from now, not from before a blocked event loop (the heap
+    // snapshot of the test before).
+    sampleNow();
     const concurrent = test.concurrent === true;
     const window: Window = {
       test,

@@ -1,5 +1,7 @@
 // Ages: how old the oldest live instance is, as formatLiveRefs and leak reports print it. Only lower
 // bounds (with slack) are asserted: the machine may be busy, so an age can only be larger.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { expect, test } from 'vitest';
 import { ObjectRef, checkLeaks, formatLiveRefs, track } from 'trackref';
 
@@ -58,4 +60,26 @@ test("a leak report gives the leaked instance's age", async () => {
   // Created at the start of a call that then waited 600 ms.
   expect(row.oldest[0]!.ageMs).toBeGreaterThanOrEqual(500);
   expect(report.format()).toMatch(/\d+(?:\.\d)?s ago/);
+});
+
+test("a guarded test's first object is aged from the test's start, not from before a blocked event loop (the snapshot of the test before)", async () => {
+  const require = createRequire(import.meta.url);
+  const dist = path.dirname(require.resolve('trackref'));
+  const { LeakGuard }: typeof import('../../src/guard') = require(path.join(dist, 'guard.js'));
+  const { stampTime, now }: typeof import('../../src/clock') = require(path.join(dist, 'clock.js'));
+  const { stampOf }: typeof import('../../src/object-ref') = require(path.join(dist, 'object-ref.js'));
+  class Crawled extends ObjectRef {}
+  const guard = new LeakGuard();
+  const before = guard.begin({ name: 'makes objects, so the clock is sampled', file: 'ages.test.ts' });
+  const first = new Crawled();
+  await guard.end(before, true);
+  void first;
+  // The event loop blocked, as by a heap snapshot: the sampling timer cannot run meanwhile.
+  const blockedUntil = Date.now() + 300;
+  while (Date.now() < blockedUntil);
+  const afterBlock = now();
+  const next = guard.begin({ name: 'the next test', file: 'ages.test.ts' });
+  const made = new Crawled();
+  expect(stampTime(stampOf(made)!)).toBeGreaterThanOrEqual(afterBlock);
+  await guard.end(next, true);
 });
