@@ -67,15 +67,19 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   const firstYes = notes.findIndex((note) => note.leaking === 'yes');
   let lastNo = -1;
   for (let i = 0; i < firstYes; i++) if (notes[i]!.leaking === 'no') lastNo = i;
-  // The reference into the first leaking object, or out of the last object expected to live: the last
-  // collection entry in between (an entry added and never removed), else the first reference after it.
-  let suspect = -1;
-  for (let i = firstYes; i > lastNo; i--) {
-    if (ENTRY.test(notes[i]!.text) || notes[i]!.holder?.kind === 'listener' || notes[i]!.holder?.kind === 'promise-reaction') {
-      suspect = i;
-      break;
-    }
-  }
+  // The reference into the first leaking object, or out of the last object expected to live: a
+  // listener in between (one added and never removed: what it holds, a closure's own array included,
+  // goes with it), else the last reaction of an unsettled promise, else the last collection entry (an
+  // entry added and never removed), else the first reference after it.
+  const lastBetween = (matches: (note: RetainerStepNote) => boolean): number => {
+    for (let i = firstYes; i > lastNo; i--) if (matches(notes[i]!)) return i;
+    return -1;
+  };
+  let suspect = lastBetween((note) => note.holder?.kind === 'listener');
+  // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
+  if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
+  if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
+  if (suspect < 0) suspect = lastBetween((note) => ENTRY.test(note.text));
   if (suspect < 0) suspect = Math.min(lastNo + 1, notes.length - 1);
   // A trace that starts at a leaking object (only a running function holds it) names no reference.
   if (firstYes > 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;

@@ -299,4 +299,17 @@ describe("Node's holders", () => {
     expect(held.steps.find((step) => step.suspect)?.text).toBe('[2]');
     bus.removeAllListeners();
   });
+
+  test("a listener whose closure keeps an array of its own: the listener's entry is the suspect, not the array's (a crawl's pages)", async () => {
+    bus.removeAllListeners();
+    const held = await heldBy(() => {
+      const pages = [request()];
+      bus.on('drain', function onDrain() {
+        return pages;
+      });
+    });
+    expect(held.path).toBe("bus listeners 'drain'[2] → onDrain() → pages[0]");
+    expect(held.steps.filter((step) => step.suspect).map((step) => step.text)).toEqual(['[2]']);
+    bus.removeAllListeners();
+  });
 });
