@@ -243,15 +243,15 @@ export class BirthSets<K> implements BirthRecorder {
     return [...this.#sets.keys()];
   }
 
-  /**
-   * Births of `key` not yet collected (as of the last collection that reached them), or undefined
-   * when this Node cannot count a WeakSet's entries.
-   */
   /** Whether anything was ever counted toward `key` (dead or alive). */
   anyBorn(key: K): boolean {
     return this.#sets.has(key);
   }
 
+  /**
+   * Births of `key` not yet collected (as of the last collection that reached them), or undefined
+   * when this Node cannot count a WeakSet's entries.
+   */
   live(key: K): number | undefined {
     const set = this.#sets.get(key);
     return set === undefined ? 0 : liveEntries(set);

@@ -349,13 +349,18 @@ function birthKeys(resolved: ResolvedTarget[] | undefined, isIgnored: IsIgnored)
   return (cls) => (isIgnored(cls) ? [] : resolved.filter((t) => t.stamped && extendsClass(cls, t.cls)));
 }
 
+/** The key a target's births are counted under: the target when stamped, else its class (the constructor hook's). */
+function birthKeyOf(target: ResolvedTarget): ResolvedTarget | AnyClass {
+  return target.stamped ? target : target.cls;
+}
+
 /** The rows of the births pass as counted now, or undefined when a WeakSet cannot be counted here. */
 function birthRows(sets: BirthSets<ResolvedTarget | AnyClass>, resolved: ResolvedTarget[] | undefined): BirthRow[] | undefined {
   const rows: BirthRow[] = own([]);
   const keys = resolved ?? sets.keys();
   for (const key of keys) {
     const target = resolved === undefined ? undefined : (key as ResolvedTarget);
-    const live = sets.live(target === undefined || target.stamped ? key : target.cls);
+    const live = sets.live(target === undefined ? key : birthKeyOf(target));
     if (live === undefined) return undefined;
     rows.push({ key, className: target?.label ?? ((key as AnyClass).name || '(anonymous class)'), leaked: live });
   }
@@ -454,7 +459,7 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
     const suspect = (row: { key: unknown; leaked: number }): boolean =>
       row.leaked > opts.tolerance && (opts.growth === 'any' || grewEveryRun(perRun.get(row.key) ?? []));
     if (rows.some(suspect)) return 'suspected';
-    const noneBorn = resolved !== undefined && resolved.every((target) => !sets.anyBorn(target.stamped ? target : (target.cls as unknown as ResolvedTarget)));
+    const noneBorn = resolved !== undefined && resolved.every((target) => !sets.anyBorn(birthKeyOf(target)));
     return {
       ...(noneBorn ? { noneBorn: true as const } : {}),
       leaked: false,
@@ -1068,8 +1073,8 @@ async function judgeByHeapCounts(
         explain(all, baseline.seq, known);
       }
       // Objects only the debugger's promise links hold (made while a constructor hook had the
-      // debugger enabled) are not the program's leak: the caller judges again without hooks.
-      // Shown last: the first `held by` line names a holder of the program's.
+      // debugger enabled) are not the program's leak. Shown last: the first `held by` line names a
+      // holder of the program's; when they are all a row shows, the caller judges again without hooks.
       for (const row of all) {
         if (row.oldest.some((instance) => heldByDebuggerOnly.has(instance))) {
           row.oldest = own([...row.oldest.filter((instance) => !heldByDebuggerOnly.has(instance)), ...row.oldest.filter((instance) => heldByDebuggerOnly.has(instance))]);

@@ -7,6 +7,7 @@
  * Found backwards from the script nodes of trackref's files (their functions, closures, contexts),
  * so the cost follows trackref's code, not the heap. Reads snapshot data only.
  */
+import { targetNamed } from './holders';
 import { isTrackrefFrame } from './stack-frames';
 import type { HeapGraph } from './snapshot/graph';
 
@@ -25,21 +26,17 @@ export function ownHolders(graph: HeapGraph): number[] {
       if (name !== 'script' && name !== 'script_or_debug_info') return;
       graph.forEachRetainer(shared, (closure, toShared) => {
         if (graph.nodeType(closure) !== 'closure' || graph.edgeName(toShared) !== 'shared') return;
-        for (let e = graph.firstEdge[closure]!; e < graph.firstEdge[closure + 1]!; e++) {
-          if (graph.edgeName(e) === 'context') holders.push(graph.edgeTo(e));
-        }
+        holders.push(targetNamed(graph, closure, 'context'));
         // A suspended async function or generator of trackref's: its registers and its context hold
         // its variables. Not the generator itself: through its promise, the awaiting chain goes on to
         // the caller that awaits the check (a test's function, whose variables are the user's).
         graph.forEachRetainer(closure, (generator, toClosure) => {
           if (graph.edgeName(toClosure) !== 'function' || graph.nodeName(generator) !== 'Generator') return;
-          for (let e = graph.firstEdge[generator]!; e < graph.firstEdge[generator + 1]!; e++) {
-            const name = graph.edgeName(e);
-            if (name === 'parameters_and_registers' || name === 'context') holders.push(graph.edgeTo(e));
-          }
+          holders.push(targetNamed(graph, generator, 'parameters_and_registers'), targetNamed(graph, generator, 'context'));
         });
       });
     });
   }
-  return holders;
+  // -1: a closure or generator with no such edge.
+  return holders.filter((node) => node >= 0);
 }

@@ -2,7 +2,8 @@
  * A heap snapshot as a compact graph: node and edge accessors over the parser's typed arrays, edge
  * ranges per node, retainers (reverse edges, built on first use) and shortest retaining paths from
  * the GC roots (a breadth-first search that ignores weak edges and the links V8 keeps between
- * promises for a debugger, and prefers paths from global objects, like DevTools' distances). Read-only; holds numbers and strings, never live objects.
+ * promises for a debugger, and prefers paths from global objects, like DevTools' distances).
+ * Read-only; holds numbers and strings, never live objects.
  */
 import { AllocationTraceTables, ParsedSnapshot } from './parser';
 
@@ -231,7 +232,7 @@ export class HeapGraph {
    * They are not the program's references: paths and retained sizes do not use them.
    */
   isDebuggerPromiseLink(from: number, e: number): boolean {
-    if (this.#unnamedSymbol < 0 || this.#nodes[from * this.#nodeFieldCount + this.#nameOffset] !== this.#promiseName) return false;
+    if (this.#unnamedSymbol < 0 || this.nodeNameIndex(from) !== this.#promiseName) return false;
     const name = this.#edges[e * this.#edgeFieldCount + this.#edgeNameOffset];
     const type = this.edgeType(e);
     // The link itself, and the promise's property store, which holds it too (a promise's own
@@ -321,7 +322,7 @@ export class HeapGraph {
    */
   retainedBy(n: number): { bytes: number; objects: number } {
     const parent = this.parentEdges();
-    const reached = this.#reachedAvoiding(n) as Uint8Array;
+    const reached = this.#reachedAvoiding(n);
     let bytes = this.selfSize(n);
     let objects = 1;
     for (let node = 1; node < this.nodeCount; node++) {
@@ -346,6 +347,8 @@ export class HeapGraph {
    * reached: never entered), over the edges that keep objects alive; `true` as soon as it reaches
    * `target`, when given.
    */
+  #reachedAvoiding(avoid: number): Uint8Array;
+  #reachedAvoiding(avoid: number, target: number): Uint8Array | true;
   #reachedAvoiding(avoid: number, target?: number): Uint8Array | true {
     const reached = new Uint8Array(this.nodeCount);
     const queue = new Uint32Array(this.nodeCount);
