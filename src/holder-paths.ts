@@ -17,10 +17,14 @@ const MAX_VISITED = 5_000;
 /** ...and at most this many retainer edges read (a few milliseconds at most). */
 const MAX_RETAINER_EDGES = 50_000;
 
-/** Whether the edge `e` from `retainer` keeps its target alive: not a weak edge, a shortcut, or a WeakMap table's edge to a value (its key's does). */
+/**
+ * Whether the edge `e` from `retainer` keeps its target alive: not a weak edge, a shortcut, a WeakMap
+ * table's edge to a value (its key's does), or a link V8 keeps between promises for a debugger (the
+ * forward searches skip those too: HeapGraph.isDebuggerPromiseLink).
+ */
 export function keepsAlive(graph: HeapGraph, retainer: number, e: number): boolean {
   const type = graph.edgeType(e);
-  return type !== graph.edgeWeak && type !== graph.edgeShortcut && !graph.isWeakMapTableEdge(retainer, e);
+  return type !== graph.edgeWeak && type !== graph.edgeShortcut && !graph.isWeakMapTableEdge(retainer, e) && !graph.isDebuggerPromiseLink(retainer, e);
 }
 
 /** Whether the edge `e` from `from` may be a holder the user can act on (retainers.ts decides). */
