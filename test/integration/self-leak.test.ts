@@ -5,7 +5,10 @@
 //   and FinalizationRegistry trackref made is gone, and the heap is within 5% of its baseline.
 // - Consecutive checks of every kind (passing, failing with and without paths, runs, growth,
 //   warm-up, names, no target, async, throwing): every verdict right, and the heap after the last
-//   check within 5% of the heap after the warm-up checks. 2,000 checks by default; the full 10,000
+//   check within 5% of the heap after the warm-up checks. Compiled code is left out of the heap
+//   compared: V8 goes on optimising trackref's hot paths for thousands of checks (code space grew
+//   760 -> 957 KB over 10,000 checks, about 60% of the whole heap's growth), which is bounded by
+//   the code loaded, not kept per check. 2,000 checks by default; the full 10,000
 //   with CI=true or TRACKREF_SLOW=1 (about 3 minutes).
 import { describe, expect, test } from 'vitest';
 import { runSelfLeakScript } from '../fixtures/self-leak/run.mjs';
@@ -41,6 +44,8 @@ interface DropMillion {
 interface Checkpoint {
   checks: number;
   heapUsed: number;
+  /** Bytes of compiled code (V8's code space) within heapUsed. */
+  codeSpace: number;
   liveJob: number;
   livePlain: number;
   liveWeakRef: number;
@@ -101,7 +106,8 @@ describe('trackref does not leak itself', () => {
       expect(point.liveWeakRef).toBe(first.liveWeakRef);
       expect(point.liveFinalizationRegistry).toBe(first.liveFinalizationRegistry);
     }
-    const series = r.series.map((point) => `${point.checks}: ${point.heapUsed}`).join(', ');
-    expect(last.heapUsed / first.heapUsed, `heap used after N checks: ${series}`).toBeLessThanOrEqual(1.05);
+    const objects = (point: Checkpoint): number => point.heapUsed - point.codeSpace;
+    const series = r.series.map((point) => `${point.checks}: ${objects(point)} (+${point.codeSpace} code)`).join(', ');
+    expect(objects(last) / objects(first), `heap used without compiled code after N checks: ${series}`).toBeLessThanOrEqual(1.05);
   }, timeoutFor(SELF_LEAK_LIMIT));
 });
