@@ -41,6 +41,15 @@ export function isGlobalObject(graph: HeapGraph, node: number): boolean {
   return false;
 }
 
+/** Node's `process` object (its class is named `process`, and it has `versions`). */
+export function isProcessObject(graph: HeapGraph, node: number): boolean {
+  if (graph.nodeType(node) !== 'object' || graph.nodeName(node) !== 'process') return false;
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    if (graph.edgeName(e) === 'versions') return true;
+  }
+  return false;
+}
+
 /** The text of a string node, joining the parts of concatenated strings (up to a short length). */
 export function stringText(graph: HeapGraph, node: number, budget = 60): string {
   if (graph.nodeType(node) !== 'concatenated string') return graph.nodeName(node).slice(0, budget);

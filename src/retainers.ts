@@ -24,7 +24,7 @@ import {
   timerRepeats,
 } from './holders';
 import { awaitIn, eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
-import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
+import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, isProcessObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
 
@@ -207,7 +207,8 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // user can act.
       const builtin = slotName === undefined && script === '' && !nested;
       const variable = slotName ?? (builtin && graph.nodeName(to) === 'Promise' ? '(promise)' : '(variable)');
-      const publicName = publicNodeVariable(script, variable);
+      // Node's `process` object, whatever variable of Node's or a runner's reaches it (`_process`).
+      const publicName = publicNodeVariable(script, variable) ?? (isProcessObject(graph, to) && (isNodeInternal(script) || isRunnerInternal(script)) ? 'process' : undefined);
       const arrow = lastText().endsWith('()') || (builtin && steps.length > 0) ? ' → ' : '';
       if (isNodeInternal(script) && variable === 'gcPersistentSignals' && next !== undefined && graph.edgeName(next) === 'table') {
         // Node keeps an AbortSignal.timeout() / AbortSignal.any() signal that has listeners until it

@@ -312,4 +312,20 @@ describe("Node's holders", () => {
     expect(held.steps.filter((step) => step.suspect).map((step) => step.text)).toEqual(['[2]']);
     bus.removeAllListeners();
   });
+
+  test("a listener on process: it reads `process` (not a variable of Node's or the runner's that holds it), a global, not leaking", async () => {
+    const added: Array<() => Request> = [];
+    try {
+      const held = await heldBy(() => {
+        const item = request();
+        const onBeforeExit = (): Request => item;
+        added.push(onBeforeExit);
+        process.on('beforeExit', onBeforeExit);
+      });
+      expect(held.path).toMatch(/^process listeners 'beforeExit'(\[\d+\])? → onBeforeExit\(\) → item$/);
+      expect([held.steps[0]?.text, held.steps[0]?.leaking, held.steps[0]?.reason]).toEqual(['process', 'no', 'global']);
+    } finally {
+      for (const listener of added) process.off('beforeExit', listener);
+    }
+  });
 });
