@@ -75,6 +75,10 @@ export type RetainerHolder =
   | { kind: 'idle-socket'; selfReleasing: true }
   /** An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it. */
   | { kind: 'async-context'; selfReleasing: boolean }
+  /** A pending read of a web stream (`reader.read()` not yet answered): held until data comes, or the stream ends or is cancelled. */
+  | { kind: 'stream-read'; selfReleasing: false }
+  /** An HTTP request in flight in an undici client's queue (fetch's): held until its response ends or it is aborted. */
+  | { kind: 'http-request'; selfReleasing: false }
   /** A reaction (`then` callback or an `await`) of a promise: held until the promise settles. */
   | { kind: 'promise-reaction'; selfReleasing: false };
 

@@ -356,6 +356,12 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // V8 links a promise to the async function awaiting it (for async stack traces): that
       // function, suspended, holds its variables until the promise settles.
       steps.push({ text: awaitIn(graph, to), node: to, anchor: false, holder: { kind: 'promise-reaction', selfReleasing: false } });
+    } else if (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === 'readRequests' && /ReadRequest$/.test(graph.nodeName(to))) {
+      // A pending read of a web stream (a fetch() response body read and waited on).
+      steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'stream-read', selfReleasing: false } });
+    } else if (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === '<symbol queue>' && graph.nodeName(graph.edgeFrom(edges[i - 1]!)) === 'Client') {
+      // A request in an undici client's queue (fetch's, or undici's own): in flight until its response ends.
+      steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'http-request', selfReleasing: false } });
     } else if (type === graph.edgeElement || type === graph.edgeProperty || (type === graph.edgeInternal && name === '' && graph.nodeType(from) === 'object')) {
       // (V8 files a property whose key is the empty string as an internal edge named ''.)
       steps.push({ text: accessor(name), node: to, anchor: false });

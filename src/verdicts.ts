@@ -33,6 +33,10 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
       return { leaking: 'no', reason: 'idle keep-alive socket: released when it closes' };
     case 'async-context':
       return { leaking: 'unknown', reason: holder.selfReleasing ? 'AsyncLocalStorage store: released with its resource' : 'AsyncLocalStorage store carried by a resource' };
+    case 'stream-read':
+      return { leaking: 'unknown', reason: 'pending read of a stream: held until data comes, or the stream ends or is cancelled' };
+    case 'http-request':
+      return { leaking: 'unknown', reason: 'HTTP request in flight: held until its response ends or it is aborted' };
     case 'promise-reaction':
       return { leaking: 'unknown', reason: 'reaction of an unsettled promise: held until it settles' };
   }
@@ -69,7 +73,8 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   for (let i = 0; i < firstYes; i++) if (notes[i]!.leaking === 'no') lastNo = i;
   // The reference into the first leaking object, or out of the last object expected to live: a
   // listener in between (one added and never removed: what it holds, a closure's own array included,
-  // goes with it), else the last reaction of an unsettled promise, else the last collection entry (an
+  // goes with it), else an HTTP request still in flight (a stream never closed: what reads it waits
+  // with it), else the last reaction of an unsettled promise, else the last collection entry (an
   // entry added and never removed), else the first reference after it.
   const lastBetween = (matches: (note: RetainerStepNote) => boolean): number => {
     for (let i = firstYes; i > lastNo; i--) if (matches(notes[i]!)) return i;
@@ -78,6 +83,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   let suspect = lastBetween((note) => note.holder?.kind === 'listener');
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
   if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
+  if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
   if (suspect < 0) suspect = lastBetween((note) => ENTRY.test(note.text));
   if (suspect < 0) suspect = Math.min(lastNo + 1, notes.length - 1);

@@ -219,6 +219,41 @@ describe("Node's holders", () => {
     await Promise.all(pooled.map((pooledSocket) => new Promise((resolve) => pooledSocket.once('close', resolve).destroy())));
   });
 
+  test('a fetch() response body read and waited on, never closed (an EventSource): the request in flight is the suspect', async () => {
+    // An event stream that sends one event and stays open until the test ends it.
+    const open: http.ServerResponse[] = [];
+    const streaming = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      open.push(res);
+    });
+    await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', resolve));
+    const { port } = streaming.address() as AddressInfo;
+    try {
+      const held = await heldBy(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/events`);
+        const reader = response.body!.getReader();
+        await reader.read();
+        const item = request();
+        // Reads on for good, as an event source does until it is closed.
+        void (async () => {
+          await reader.read();
+          return item;
+        })();
+      });
+      const kinds = held.steps.map((step) => step.holder?.kind).filter((kind) => kind !== undefined);
+      expect(kinds, held.formatted).toEqual(expect.arrayContaining(['http-request', 'stream-read']));
+      const suspect = held.steps.find((step) => step.suspect);
+      expect(suspect, held.formatted).toMatchObject({ className: 'Request', holder: { kind: 'http-request' }, reason: 'HTTP request in flight: held until its response ends or it is aborted' });
+      expect(held.steps.find((step) => step.holder?.kind === 'stream-read')).toMatchObject({ reason: 'pending read of a stream: held until data comes, or the stream ends or is cancelled' });
+      expect(held.path, held.formatted).toMatch(/→ await in anonymous\(\) → item$/);
+    } finally {
+      for (const res of open) res.end();
+      streaming.closeAllConnections();
+      await new Promise((resolve) => streaming.close(resolve));
+    }
+  });
+
   test('an AsyncLocalStorage store carried by a pending timer', async () => {
     const held = await heldBy(() => {
       als.run({ request: request() }, () => {
