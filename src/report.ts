@@ -271,6 +271,17 @@ export function noteNoRetainerPaths(rows: readonly LeakRow[], reason: string): v
   }
 }
 
+/** Runs shown at the start and at the end of a long growth series (the middle is cut). */
+const SERIES_HEAD = 3;
+const SERIES_TAIL = 3;
+
+/** A row's growth after each run, from 0: `0 → +1 → +2`; a long series keeps its first and last runs. */
+function growthSeries(perRun: readonly number[]): string {
+  const values = perRun.map(signed);
+  if (values.length <= SERIES_HEAD + SERIES_TAIL + 2) return ['0', ...values].join(' → ');
+  return `${['0', ...values.slice(0, SERIES_HEAD), '…', ...values.slice(-SERIES_TAIL)].join(' → ')} (${perRun.length} runs)`;
+}
+
 export function formatAge(ms: number, exact = true): string {
   const seconds = ms / 1000;
   const text = seconds < 10 ? `${seconds.toFixed(1)}s ago` : `${Math.floor(seconds)}s ago`;
@@ -377,7 +388,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
     row.before === undefined ? '—' : String(row.before),
     row.after === undefined ? '—' : String(row.after),
     signed(row.leaked),
-    ...(showRuns ? [row.perRun === undefined ? '' : ['0', ...row.perRun.map(signed)].join(' → ')] : []),
+    ...(showRuns ? [row.perRun === undefined ? '' : growthSeries(row.perRun)] : []),
     row.oldest[0] ? formatAge(row.oldest[0].ageMs, row.oldest[0].ageExact) : '',
   ]);
   lines.push(

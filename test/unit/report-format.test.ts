@@ -75,4 +75,12 @@ describe('runs', () => {
     expect(text).toMatch(/^\s*Gone\s+2\s+0\s+-2\s*$/m);
     expect(text).toContain('after 3 runs and garbage collection');
   });
+
+  test('a long series is shortened in the table (its first and last runs), whole in perRun', () => {
+    const perRun = Array.from({ length: 45 }, (_, i) => (i < 14 ? i + 1 : i - 39));
+    const report = createReport(data([{ className: 'Result', before: 33, after: 38, leaked: 5, leaking: true, oldest: [], perRun }], { runs: 45, calls: 46 }));
+    const text = report.format();
+    expect(text).toMatch(/^\s*Result\s+33\s+38\s+\+5\s+0 → \+1 → \+2 → \+3 → … → \+3 → \+4 → \+5 \(45 runs\)\s*$/m);
+    expect(report.rows[0]!.perRun).toHaveLength(45);
+  });
 });
