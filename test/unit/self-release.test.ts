@@ -78,12 +78,15 @@ describe('checkLeaks', () => {
   }, 60_000);
 
   test("an object an AbortSignal.timeout() signal's listener holds is waited for until it aborts, and passes", async () => {
+    // 2.5 s: long enough that the signals of the earlier calls still hold their objects when the
+    // heap is counted on a busy machine (with 0.5 s they had aborted by then at a load of 13, and the
+    // check passed without waiting).
     const report = await checkLeaks(() => {
       const command = new Command(3);
-      AbortSignal.timeout(500).addEventListener('abort', () => void command.n);
+      AbortSignal.timeout(2500).addEventListener('abort', () => void command.n);
     }, Command);
     expect(report.leaked, report.format()).toBe(false);
-    expect(report.selfRelease, report.format()).toMatchObject({ released: true, holders: ['an AbortSignal.timeout(500) signal (released when it aborts, within 0.5 s)'] });
+    expect(report.selfRelease, report.format()).toMatchObject({ released: true, holders: ['an AbortSignal.timeout(2500) signal (released when it aborts, within 2.5 s)'] });
     expect(report.selfRelease!.waitedMs).toBeLessThan(6_000);
   }, 60_000);
 
