@@ -429,7 +429,9 @@ async function judgeByBirths(call: CallFn, resolved: ResolvedTarget[] | undefine
     sets.close();
     return 'unusable';
   }
-  if (watch === undefined) closeIdleDebuggerIfItLinksPromises();
+  // A debugger session left open by an earlier check (its idle second) and used by no watch here (a
+  // promise-hook watch, or none) would link the promises fn makes (see constructor-hook.ts).
+  closeIdleDebuggerIfItLinksPromises();
   // Births are counted from here on, so garbage from before needs no collecting.
   const before = memorySample();
   try {
@@ -905,7 +907,7 @@ async function judgeByHeapCounts(
   // Classes trackref does not stamp get their allocation sites from a constructor hook, armed before
   // the baseline so that the objects the hook itself keeps are counted on both sides.
   const siteWatch = pass.hooks ? watchUntracked(resolved, isIgnored, true) : undefined;
-  if (typeof siteWatch !== 'object') closeIdleDebuggerIfItLinksPromises();
+  closeIdleDebuggerIfItLinksPromises();
   control.step?.('counting the instances on the heap before a confirming run');
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
