@@ -87,8 +87,15 @@ export function contextSlotName(graph: HeapGraph, context: number, index: number
 export function contextDepth(graph: HeapGraph, context: number): number {
   let depth = 0;
   let node = context;
-  while (graph.nodeName(node) === 'system / Context' && depth < 50) {
-    depth++;
+  let outermost = context;
+  for (let seen = 0; graph.nodeName(node) === 'system / Context' && seen < 50; seen++) {
+    // Vite's module wrapper (Vitest): a scope of its own only when the module's code uses one of its
+    // parameters in a function (`import.meta`, a dynamic `import()`); the module's variables are
+    // then in the block inside it, which is the module scope.
+    if (!isViteWrapperScope(graph, node)) {
+      depth++;
+      outermost = node;
+    }
     let previous = -1;
     for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
       if (graph.edgeName(e) === 'previous') previous = graph.edgeTo(e);
@@ -96,7 +103,58 @@ export function contextDepth(graph: HeapGraph, context: number): number {
     if (previous < 0) break;
     node = previous;
   }
-  return depth;
+  // A function of a module whose own scope has no context: the module scope around it counts too.
+  return isOutermostFunctionScope(graph, outermost) ? depth + 1 : depth;
+}
+
+/** Vite's module wrapper's parameters (Vitest's module runner; vite-node's CommonJS ones too). */
+const VITE_WRAPPER_PARAMETER = /^(?:__vite_ssr_\w+__|require|exports|module|__filename|__dirname)$/;
+
+/** A context holding only parameters of Vite's module wrapper, at least one of them Vite's own (see contextDepth). */
+function isViteWrapperScope(graph: HeapGraph, context: number): boolean {
+  let vite = false;
+  for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
+    const type = graph.edgeType(e);
+    if (type === graph.edgeHidden) return false;
+    if (type !== graph.edgeContext) continue;
+    const name = String(graph.edgeName(e));
+    if (!VITE_WRAPPER_PARAMETER.test(name)) return false;
+    if (name.startsWith('__vite_ssr_')) vite = true;
+  }
+  return vite;
+}
+
+/** Names V8 gives the function of a module's scope: none (Node's CommonJS wrapper, an ES module's), Jest's wrapper's. */
+const MODULE_FUNCTION_NAMES: ReadonlySet<string> = new Set(['', 'Object.<anonymous>']);
+
+/**
+ * Whether a context with no enclosing context is a function's own scope, not a module's. A CommonJS
+ * module whose functions use none of its top-level variables gets no context, so a context of one of
+ * its functions (timed-out's `module.exports = function (req, time) {…}`, holding `req` for a timer's
+ * callback) comes right after the native context, as a module scope's does. Told from the context's
+ * ScopeInfo: owned by a live function's SharedFunctionInfo, with no module info (an ES module's
+ * scope has it, an array) and, as its last string, the function's name or inferred name
+ * (`guard`, `module.exports`) rather than a module wrapper's (empty, or Jest's `Object.<anonymous>`).
+ */
+function isOutermostFunctionScope(graph: HeapGraph, context: number): boolean {
+  let scopeInfo = -1;
+  for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
+    if (graph.edgeName(e) === 'scope_info') scopeInfo = graph.edgeTo(e);
+  }
+  if (scopeInfo < 0) return false;
+  let owned = false;
+  graph.forEachRetainer(scopeInfo, (owner, edge) => {
+    if (graph.edgeName(edge) === 'name_or_scope_info' && graph.nodeType(owner) === 'code') owned = true;
+  });
+  if (!owned) return false;
+  let lastString = -1;
+  for (let e = graph.firstEdge[scopeInfo]!; e < graph.firstEdge[scopeInfo + 1]!; e++) {
+    if (graph.edgeType(e) !== graph.edgeHidden) continue;
+    const type = graph.nodeType(graph.edgeTo(e));
+    if (type === 'array') return false;
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') lastString = graph.edgeTo(e);
+  }
+  return lastString >= 0 && !MODULE_FUNCTION_NAMES.has(stringText(graph, lastString, 200));
 }
 
 /** The WeakMap (or Map/Set) object that owns a hash table. */

@@ -8,7 +8,13 @@
 // fn is called 3 times per check (1 warm-up, 1 counted by births, 1 measured on the heap): the
 // reported instance is the third made, so a list it was added to shows index [2]. Timers are unref'd
 // and long (they never fire while this file runs); nothing here is a module-level number.
+//
+// This file uses `import.meta` inside a test (to require a fixture): under Vitest, Vite's module
+// wrapper then keeps a scope of its own, and this module's variables sit in a block scope inside it.
+// Every path here that starts at one of them (`controller`, `bus`, `pending`…) checks that they are
+// still read as module variables (they were not: `controller` read `?`, after Node's server timer).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -253,6 +259,17 @@ describe("Node's holders", () => {
       await new Promise((resolve) => streaming.close(resolve));
     }
   });
+
+  test("a variable of a library function whose module scope has no context is the function's, not a module variable: the timer holding it starts the path (timed-out)", async () => {
+    // Before: `held by  job`, called a module variable, so a 1.5 s timer was never waited for.
+    const guard = createRequire(import.meta.url)('../fixtures/function-scope/guard.cjs') as (job: Request, ms: number) => void;
+    const held = await heldBy(() => guard(request(), 60_000));
+    expect(withoutDueTime(held.path)).toBe('setTimeout(…, 60000) pending, due in N s → anonymous() → job');
+    expect(held.steps.map((step) => step.reason ?? '').filter((reason) => reason.startsWith('module variable'))).toEqual([]);
+    const released = await checkLeaks(() => guard(request(), 1500), Request);
+    expect(released.leaked, released.format()).toBe(false);
+    expect(released.selfRelease, released.format()).toMatchObject({ released: true });
+  }, 60_000);
 
   test('an AsyncLocalStorage store carried by a pending timer', async () => {
     const held = await heldBy(() => {
