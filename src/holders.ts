@@ -133,6 +133,8 @@ export function isTimerListEdge(graph: HeapGraph, from: number, e: number): bool
 export function timerRepeats(graph: HeapGraph, timeout: number): boolean | undefined {
   const repeat = targetNamed(graph, timeout, '_repeat');
   if (repeat < 0) return edgeNamed(graph, timeout, '_onTimeout') >= 0 ? true : undefined;
-  // null and the other oddballs are all named `system / Oddball`: a timer's _repeat is null or a number.
-  return graph.nodeType(repeat) === 'number' ? true : graph.nodeName(repeat) === 'system / Oddball' ? false : undefined;
+  // A timer's _repeat is null or a number. Node 20's snapshots name every oddball `system / Oddball`;
+  // Node 24's name null `null` (the oddball's own text).
+  const name = graph.nodeName(repeat);
+  return graph.nodeType(repeat) === 'number' ? true : name === 'system / Oddball' || name === 'null' ? false : undefined;
 }

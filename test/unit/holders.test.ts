@@ -20,6 +20,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { isTimeout, targetNamed, timerRepeats } from '../../src/holders';
+import { takeSnapshot } from '../../src/snapshot/take';
 
 type RetainerStepNote = NonNullable<LeakReport['rows'][number]['oldest'][number]['retainerSteps']>[number];
 
@@ -378,6 +380,27 @@ describe("Node's holders", () => {
       expect([held.steps[0]?.text, held.steps[0]?.leaking, held.steps[0]?.reason]).toEqual(['process', 'no', 'global']);
     } finally {
       for (const listener of added) process.off('beforeExit', listener);
+    }
+  });
+});
+
+describe('timers read from the snapshot alone (where trackref cannot read the live Timeout: a vm context)', () => {
+  test('a setTimeout does not repeat and a setInterval does, on Node 20 and 24 (whose snapshots name null differently)', () => {
+    const timeout = setTimeout(function trackrefProbeTimeout() {}, 40_000);
+    const interval = setInterval(function trackrefProbeInterval() {}, 40_000);
+    try {
+      const graph = takeSnapshot();
+      const repeats = new Map<string, boolean | undefined>();
+      for (let node = 0; node < graph.nodeCount; node++) {
+        if (!isTimeout(graph, node)) continue;
+        const callback = targetNamed(graph, node, '_onTimeout');
+        if (callback >= 0 && graph.nodeName(callback).startsWith('trackrefProbe')) repeats.set(graph.nodeName(callback), timerRepeats(graph, node));
+      }
+      // Before: Node 24's timeout read `undefined` (not known to let go), so the guard never waited for it.
+      expect(Object.fromEntries(repeats)).toEqual({ trackrefProbeTimeout: false, trackrefProbeInterval: true });
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(interval);
     }
   });
 });
