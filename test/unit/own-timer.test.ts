@@ -9,7 +9,7 @@ import { checkLeaks, type LeakReport } from 'trackref';
 
 const require = createRequire(import.meta.url);
 const NodeCache = require('node-cache') as new (options?: object) => { set(key: string, value: unknown): boolean; close(): void };
-const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void> };
+const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void>; disconnect(): Promise<void> };
 
 function firstInstance(report: LeakReport) {
   const instance = report.rows.find((row) => row.leaking)?.oldest[0];
@@ -54,7 +54,7 @@ describe("a library's own timer", () => {
     expect(firstInstance(report).holderNote, report.format()).toContain('NodeCache has close()');
   }, 60_000);
 
-  test('bottleneck limiters never stopped: an interval that bottleneck set keeps each, and Bottleneck has stop()', async () => {
+  test('bottleneck limiters never disconnected: an interval that bottleneck set keeps each, and Bottleneck has stop() and disconnect() (only the second clears it)', async () => {
     const report = await checkLeaks(async () => {
       const limiter = new Bottleneck({ maxConcurrent: 2, reservoir: 10, reservoirRefreshAmount: 10, reservoirRefreshInterval: 60_000 });
       await limiter.schedule(async () => 1);
@@ -63,8 +63,17 @@ describe("a library's own timer", () => {
     const instance = firstInstance(report);
     expect(instance.retainerPath, report.format()).toMatch(/^setInterval\(…, 250\) pending/);
     expect(instance.holderNote, report.format()).toBe(
-      'an interval that bottleneck set keeps this Bottleneck alive until it is cleared: Bottleneck has stop(); call it when you are done with the Bottleneck',
+      'an interval that bottleneck set keeps this Bottleneck alive until it is cleared: Bottleneck has stop() and disconnect(); call the one that ends it when you are done with the Bottleneck',
     );
+  }, 60_000);
+
+  test('bottleneck limiters disconnected after use pass (stop() alone leaves the interval set: a new user saw 5 of 5 still alive)', async () => {
+    const report = await checkLeaks(async () => {
+      const limiter = new Bottleneck({ maxConcurrent: 2, reservoir: 10, reservoirRefreshAmount: 10, reservoirRefreshInterval: 60_000 });
+      await limiter.schedule(async () => 1);
+      await limiter.disconnect();
+    }, Bottleneck);
+    expect(report.leaked, report.format()).toBe(false);
   }, 60_000);
 
   test("the user's own timer holding an object with a close() method gets no such hint", async () => {
