@@ -21,6 +21,7 @@ import { judgeSteps } from './verdicts';
 import { ownTimerHint } from './own-timer';
 import { timeoutsReaching } from './reaching-timers';
 import { ownHolders } from './own-holders';
+import { timerDelayOf, timerRepeats } from './holders';
 import { type LibrarySlot, librarySlotOf } from './library-slot';
 import type { RetainerStepNote } from './report';
 
@@ -130,8 +131,9 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
       judgeSteps(retainerSteps);
       const librarySlot = librarySlotOf(graph, edges);
       const holderNote = ownTimerHint(graph, path, obj!, retainerSteps[retainerSteps.length - 1]!.className);
-      // Timeouts that reach it off the shown path (a TTL cache's purge timers): only those the check
-      // knows (made during its runs), whose live state is read without a heap walk.
+      // Timeouts that reach it off the shown path (a TTL cache's purge timers): due in as read from
+      // the live timer when the check knows it (made during its runs: no heap walk), else due within
+      // its delay, read from the snapshot (the per-test guard watches no timers).
       const startsAtTimer = path.steps.slice(path.start).some((step) => step.holder?.kind === 'timer');
       const reachingTimeouts = startsAtTimer
         ? []
@@ -142,7 +144,9 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
           ).flatMap((timeout) => {
             const timer = knownLookup?.('Timeout', graph.nodeId(timeout));
             const state = timer === undefined ? undefined : timerStateOf(timer, clock);
-            return state === undefined || state.repeat ? [] : [state.dueInMs];
+            if (state !== undefined) return state.repeat ? [] : [state.dueInMs];
+            const delayMs = timerRepeats(graph, timeout) === false ? timerDelayOf(graph, timeout) : undefined;
+            return delayMs === undefined ? [] : [delayMs];
           });
       return {
         retainerPath: path.text,

@@ -126,6 +126,31 @@ export function isTimerListEdge(graph: HeapGraph, from: number, e: number): bool
   return graph.nodeName(from) === 'TimersList' || (isTimeout(graph, from) && (name === '_idleNext' || name === '_idlePrev'));
 }
 
+/** Links followed at most along a timer list to the list itself (see timerDelayOf). */
+const MAX_TIMER_LIST_STEPS = 5_000;
+
+/**
+ * A pending timer's delay from the snapshot alone: the key under which Node's `timerListMap` holds
+ * the list the timer is in (reached along its `_idleNext` links). Undefined when the list is not
+ * found within the bound. For a timeout whose live state cannot be read: it is due within that long.
+ */
+export function timerDelayOf(graph: HeapGraph, timeout: number): number | undefined {
+  let node = targetNamed(graph, timeout, '_idleNext');
+  for (let steps = 0; steps < MAX_TIMER_LIST_STEPS && node >= 0 && node !== timeout; steps++) {
+    if (graph.nodeName(node) === 'TimersList' && graph.nodeType(node) === 'object') {
+      let delay: number | undefined;
+      graph.forEachRetainer(node, (map, edge) => {
+        const key = graph.edgeName(edge);
+        // timerListMap (a null-prototype object); the lists' priority queue is an Array.
+        if (delay === undefined && graph.edgeType(edge) === graph.edgeElement && typeof key === 'number' && graph.nodeName(map) === 'Object') delay = key;
+      });
+      return delay;
+    }
+    node = targetNamed(graph, node, '_idleNext');
+  }
+  return undefined;
+}
+
 /**
  * Whether a timer repeats, from the snapshot alone: a timeout's `_repeat` is null (an edge to an
  * oddball), an interval's is a number (a small integer has no edge at all). Undefined when unsure.
