@@ -16,6 +16,13 @@
  * collection then loses the traces of the objects it moves (seen on Node 20: the leaked objects
  * untraced, at random; never with compaction off). So compaction is switched off (`--no-compact`,
  * process-wide) while tracking is on, and back on after.
+ * V8 crashes the process (SIGSEGV in its allocation tracker, under the deoptimizer) when optimized
+ * code whose escape analysis removed an allocation (a closure made and inlined) is deoptimized while
+ * tracking is on: the deoptimizer makes the object then, and the tracker walks a stack in the middle
+ * of being rebuilt (seen on Node 20: a failing check on Array killed a Vitest worker 3 runs in 9). So
+ * escape analysis is switched off too while tracking is on (process-wide), all optimized code made
+ * with it is thrown away before tracking starts, and tracking starts a macrotask later, once the
+ * frames of that code that were on the stack have returned.
  * Never leaves tracking on after `stop()`; never runs for a passing check (fn is 2x to 30x slower while
  * tracking); stops with `HeapProfiler.disable`, never `stopTrackingHeapObjects` (a second snapshot).
  */
@@ -23,6 +30,7 @@ import * as inspector from 'node:inspector';
 import { setFlagsFromString } from 'node:v8';
 import { runInThisContext } from 'node:vm';
 import { AllocationSite, siteOfStack } from './allocation';
+import { nextMacrotask } from './gc';
 import { lendSession, sessionLent } from './heap-query';
 import { post } from './inspector-post';
 import type { HeapGraph } from './snapshot/graph';
@@ -35,25 +43,23 @@ export interface AllocationTrace {
 let active: AllocationTrace | undefined;
 
 /**
- * Switches V8's allocation tracking on for this thread's isolate, or returns undefined when it cannot
- * be (no inspector in this Node, or tracking already on for another check).
+ * Switches V8's allocation tracking on for this thread's isolate, or resolves to undefined when it
+ * cannot be (no inspector in this Node, or tracking already on for another check).
  */
-export function startAllocationTrace(): AllocationTrace | undefined {
+export async function startAllocationTrace(): Promise<AllocationTrace | undefined> {
   // Another copy of trackref in this thread (a vm pool's test file) may be tracking.
   if (active !== undefined || sessionLent()) return undefined;
   let session: inspector.Session | undefined;
   try {
     session = new inspector.Session();
     session.connect();
-    post(session, 'HeapProfiler.enable');
-    post(session, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
   } catch {
-    session?.disconnect();
     return undefined;
   }
   const open = session;
+  // Lent from here on, so that no other copy starts tracking during the wait below.
   lendSession(open);
-  const compaction = pauseCompaction();
+  const flags = pauseFlags(FLAGS_OFF_WHILE_TRACKING);
   const trace: AllocationTrace = {
     stop() {
       if (active !== trace) return;
@@ -63,32 +69,75 @@ export function startAllocationTrace(): AllocationTrace | undefined {
         post(open, 'HeapProfiler.disable');
       } finally {
         open.disconnect();
-        compaction.resume();
+        flags.resume();
       }
     },
   };
   active = trace;
+  try {
+    discardOptimizedCode(open);
+    await nextMacrotask();
+    post(open, 'HeapProfiler.enable');
+    post(open, 'HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  } catch {
+    trace.stop();
+    return undefined;
+  }
   return trace;
 }
 
-/** Switches V8's heap compaction off until `resume()`, unless Node was started without it. */
-function pauseCompaction(): { resume(): void } {
-  const startedWithout = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => /^--no[-_]compact$/.test(arg));
-  if (startedWithout) return { resume() {} };
-  try {
-    setFlagsFromString('--no-compact');
-  } catch {
-    return { resume() {} };
+/**
+ * V8 flags switched off while allocations are tracked: compaction (it loses the traces of the
+ * objects it moves) and the escape analyses (their deoptimizations crash the tracker). Maglev's has
+ * its flag from V8 13 on (Node 24); setting a flag V8 does not know prints an error.
+ */
+const FLAGS_OFF_WHILE_TRACKING = ['compact', 'turbo-escape', ...(Number.parseInt(process.versions.v8, 10) >= 13 ? ['maglev-escape-analysis'] : [])];
+
+/**
+ * Switches the given V8 flags off until `resume()` (process-wide), leaving alone those Node was
+ * started without.
+ */
+function pauseFlags(names: readonly string[]): { resume(): void } {
+  const startArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map((arg) => arg.replace(/_/g, '-'));
+  const paused: string[] = [];
+  for (const name of names) {
+    if (startArgs.includes(`--no-${name}`)) continue;
+    try {
+      setFlagsFromString(`--no-${name}`);
+      paused.push(name);
+    } catch {
+      // Flags frozen (--freeze-flags-after-init): nothing switched, nothing to restore.
+    }
   }
   return {
     resume() {
-      try {
-        setFlagsFromString('--compact');
-      } catch {
-        // Flags frozen meanwhile: nothing to restore that could be.
+      for (const name of paused.splice(0)) {
+        try {
+          setFlagsFromString(`--${name}`);
+        } catch {
+          // Flags frozen meanwhile: nothing to restore that could be.
+        }
       }
     },
   };
+}
+
+/**
+ * Throws all of this isolate's optimized code away: a breakpoint on a built-in's entry makes V8
+ * deoptimize everything (the built-in may be inlined anywhere); set and removed at once, so it never
+ * pauses. Frames of that code on the stack are deoptimized when they are returned to.
+ */
+function discardOptimizedCode(session: inspector.Session): void {
+  post(session, 'Debugger.enable');
+  try {
+    const { result } = post<{ result: { objectId?: string } }>(session, 'Runtime.evaluate', { expression: 'Math.hypot' });
+    if (result.objectId === undefined) return;
+    const { breakpointId } = post<{ breakpointId: string }>(session, 'Debugger.setBreakpointOnFunctionCall', { objectId: result.objectId });
+    post(session, 'Debugger.removeBreakpoint', { breakpointId });
+    post(session, 'Runtime.releaseObject', { objectId: result.objectId });
+  } finally {
+    post(session, 'Debugger.disable');
+  }
 }
 
 /** One function of an allocation trace: where it is declared (1-based line and column). */

@@ -614,11 +614,12 @@ function census(
   untracked?: UntrackedWithoutScan,
   candidates = OLDEST_SHOWN,
   byNewInstances?: ReadonlyMap<unknown, number>,
+  newSince: Baseline | undefined = baseline,
 ): CensusRow[] {
   const rows: CensusRow[] = own([]);
   let watchable = tracked === undefined && untracked === undefined ? WATCH_LIMIT : -1;
   for (const [key, { className, instances }] of gatherInstances(resolved, isIgnored, tracked, untracked)) {
-    const fresh = baseline === undefined ? undefined : instances.filter((obj) => isNewSince(obj, baseline)).length;
+    const fresh = newSince === undefined ? undefined : instances.filter((obj) => isNewSince(obj, newSince)).length;
     // Growth is the count's, except for rows judged by their new instances (see `judgeByHeapCounts`).
     const grown = baseline === undefined ? 0 : byNewInstances?.has(key) === true ? fresh! : instances.length - (baseline.counts.get(key) ?? 0);
     const row: CensusRow = { key, className, count: instances.length, oldest: own([]), grew: baseline !== undefined && grown > tolerance };
@@ -918,9 +919,13 @@ async function judgeByHeapCounts(
   const byNewInstances = own(new Map<unknown, number>());
   const countGrowth = (row: CensusRow): number => row.count - (baseline.counts.get(row.key) ?? 0);
   const growth = (row: CensusRow): number => (byNewInstances.has(row.key) ? (row.fresh ?? 0) : countGrowth(row));
+  // The growth after each run, as the count's and as new instances (the series of a row judged by
+  // its new instances is the second).
   const perRun = own(new Map<unknown, number[]>());
+  const perRunFresh = own(new Map<unknown, number[]>());
+  const seriesOf = (key: unknown): number[] => (byNewInstances.has(key) ? perRunFresh : perRun).get(key) ?? [];
   // Under growth: 'every-run', a class that did not grow on every run is not leaking, whatever its total.
-  const growsEveryRun = (key: unknown): boolean => opts.growth === 'any' || grewEveryRun(perRun.get(key) ?? []);
+  const growsEveryRun = (key: unknown): boolean => opts.growth === 'any' || grewEveryRun(seriesOf(key));
   const isLeaking = (row: CensusRow): boolean => growth(row) > opts.tolerance && growsEveryRun(row.key);
   const excess = (list: CensusRow[]): number =>
     list.reduce((sum, row) => sum + (growsEveryRun(row.key) ? Math.max(0, growth(row) - opts.tolerance) : 0), 0);
@@ -951,9 +956,9 @@ async function judgeByHeapCounts(
   let moreRunCalls = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
   const count = (against: Baseline | undefined): CensusRow[] =>
-    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances);
+    census(resolved, isIgnored, against, opts.tolerance, trackedWithoutScan(baseline, ledger), untracked, traceAllocations ? TRACED_CANDIDATES : OLDEST_SHOWN, byNewInstances, baseline);
   // Every allocation of the runs gets a trace, read from the snapshot `explain` takes.
-  const trace = traceAllocations ? startAllocationTrace() : undefined;
+  const trace = traceAllocations ? await startAllocationTrace() : undefined;
   // Timers the runs make, so that a path starting at one finds its live Timeout without a heap walk
   // (no paths, no need: the hook would only slow fn's promises down).
   const stopTimerBirths = opts.paths ? watchTimerBirths() : (): void => undefined;
@@ -968,7 +973,8 @@ async function judgeByHeapCounts(
         if (opts.runs > 1) {
           await collectGarbage();
           for (const row of count(undefined)) {
-            perRun.set(row.key, own([...(perRun.get(row.key) ?? []), growth(row)]));
+            perRun.set(row.key, own([...(perRun.get(row.key) ?? []), countGrowth(row)]));
+            perRunFresh.set(row.key, own([...(perRunFresh.get(row.key) ?? []), row.fresh ?? 0]));
           }
         }
       }
@@ -1055,7 +1061,7 @@ async function judgeByHeapCounts(
           ...(byNewInstances.has(row.key) ? { freedMeanwhile: byNewInstances.get(row.key)! } : {}),
           leaking: isLeaking(row),
           oldest: isLeaking(row) ? row.oldest : [],
-          ...(opts.runs > 1 ? { perRun: perRun.get(row.key) ?? [] } : {}),
+          ...(opts.runs > 1 ? { perRun: seriesOf(row.key) } : {}),
         },
       ]);
       all = [...pairs.map(([, row]) => row), ...vanished].sort((a, b) => Number(b.leaking) - Number(a.leaking) || a.className.localeCompare(b.className));

@@ -366,6 +366,23 @@ describe('older instances freed during the runs do not hide new ones', () => {
     expect(report.format()).toContain('PlainItem: 4 new instances survived every round of runs, while 8 older instances (alive before the runs) were freed meanwhile by something else:');
     expect(report.format()).toContain('the count alone changed by -4, so the new instances are counted instead.');
   });
+
+  test('with runs > 1, the growth per run of a class counted by its new instances is their number after each run', async () => {
+    // As above with 2 runs a round: the series must be the new instances' (1, 2 …), not the count's,
+    // which fell by 8 on the first run of the heap pass (it ended at 2 where the verdict said 6).
+    const kept: PlainItem[] = [];
+    const older = Array.from({ length: 8 }, () => new PlainItem(0));
+    let calls = 0;
+    const report = await checkLeaks(() => {
+      kept.push(new PlainItem(1));
+      // Call 1 is the warm-up, calls 2 and 3 are counted by births, call 4 starts the runs on the heap.
+      if (++calls === 4) older.length = 0;
+    }, PlainItem, { paths: false, runs: 2 });
+    const leaking = row(report, 'PlainItem');
+    expect([report.leaked, leaking.freedMeanwhile], report.format()).toEqual([true, 8]);
+    expect(leaking.perRun?.at(-1), report.format()).toBe(leaking.leaked);
+    expect(leaking.perRun?.every((growth) => growth > 0), report.format()).toBe(true);
+  });
 });
 
 describe('targets', () => {
