@@ -34,8 +34,14 @@ let sampleTime = new Float64Array(256);
 let sampleCount = 0;
 let lastTimerSeq = -1;
 
+/**
+ * Records that stamps above `seq` are handed out after `time`. A later sample with the same `seq`
+ * moves the last one forward: no stamp was handed out meanwhile, and the next one is at least that
+ * recent (keeping the earlier time aged an object made after an idle spell from the spell's start).
+ */
 function record(seq: number, time: number): void {
   if (sampleCount > 0 && sampleSeq[sampleCount - 1] === seq) {
+    sampleTime[sampleCount - 1] = time;
     return;
   }
   if (sampleCount === sampleSeq.length) {
@@ -104,9 +110,7 @@ export function sampleClock(seq: number): void {
  * aged from the sample before the block. Stamps already handed out keep their times.
  */
 export function sampleNow(): void {
-  const time = now();
-  if (sampleCount > 0 && sampleSeq[sampleCount - 1] === stamps.seq) sampleTime[sampleCount - 1] = time;
-  else record(stamps.seq, time);
+  record(stamps.seq, now());
 }
 
 /** Hands out the next stamp without the slow path (for explicitly tracked objects). */

@@ -83,3 +83,19 @@ test("a guarded test's first object is aged from the test's start, not from befo
   expect(stampTime(stampOf(made)!)).toBeGreaterThanOrEqual(afterBlock);
   await guard.end(next, true);
 });
+
+test('an object made after an idle spell is aged from when it was made, not from the spell’s first clock sample', async () => {
+  // The sampling timer stops once no object was made for one interval (100 ms); its last sample has
+  // the same stamp as the next object's slow path sample. The later sample must win: before, both
+  // objects of a guarded test made 2 s apart were given the first one's age.
+  const require = createRequire(import.meta.url);
+  const dist = path.dirname(require.resolve('trackref'));
+  const { stampTime }: typeof import('../../src/clock') = require(path.join(dist, 'clock.js'));
+  const { stampOf }: typeof import('../../src/object-ref') = require(path.join(dist, 'object-ref.js'));
+  class Spelled extends ObjectRef {}
+  const first = new Spelled();
+  await sleep(1200);
+  const second = new Spelled();
+  // Only a lower bound: a busy machine can only make the gap between the two larger.
+  expect(stampTime(stampOf(second)!) - stampTime(stampOf(first)!)).toBeGreaterThanOrEqual(1000);
+});
