@@ -115,6 +115,17 @@ export function publicNodeVariable(script: string, variable: string): string | u
   return PUBLIC_NODE_VARIABLES[script]?.[variable];
 }
 
+/**
+ * A running worker thread of Node's (`node:worker_threads` Worker): its native handle is set until
+ * the thread exits (Node then clears it). Its message ports keep it, and what its listeners hold,
+ * alive meanwhile.
+ */
+export function isRunningWorker(graph: HeapGraph, node: number): boolean {
+  if (graph.nodeName(node) !== 'Worker' || graph.nodeType(node) !== 'object' || targetNamed(graph, node, '<symbol kPublicPort>') < 0) return false;
+  const handle = targetNamed(graph, node, '<symbol kHandle>');
+  return handle >= 0 && graph.nodeType(handle) === 'object';
+}
+
 /** A Node timer object (setTimeout / setInterval), by its class name. */
 export function isTimeout(graph: HeapGraph, node: number): boolean {
   return graph.nodeName(node) === 'Timeout' && graph.nodeType(node) === 'object';

@@ -80,7 +80,9 @@ export type RetainerHolder =
   /** An HTTP request in flight in an undici client's queue (fetch's): held until its response ends or it is aborted. */
   | { kind: 'http-request'; selfReleasing: false }
   /** A reaction (`then` callback or an `await`) of a promise: held until the promise settles. */
-  | { kind: 'promise-reaction'; selfReleasing: false };
+  | { kind: 'promise-reaction'; selfReleasing: false }
+  /** A running worker thread (`node:worker_threads` Worker, a pool's): held until it exits or is terminated. */
+  | { kind: 'worker'; selfReleasing: false };
 
 export interface RetainerStepNote {
   /** The accessor this step adds (`.meta`, `[12]`, `SomenastySpider.history`). */

@@ -4,7 +4,7 @@
  * `globalThis.x`, `SpiderRegistry.all[3]`, `emitter listeners 'tick' → onTick() → item`,
  * `signal listeners 'abort' → onAbort() → request`, `setTimeout(…, 30000) pending → onTimeout() → command`,
  * `pending[2].then(onDone) → onDone() → item` — starting from the last holder the user can act on
- * (a module variable, a global, a class, a module's exports, a pending timer), with the holder kinds
+ * (a module variable, a global, a class, a module's exports, a pending timer, a running worker), with the holder kinds
  * it recognised on its steps. Works on snapshot data only; live state (a timer's due time) comes
  * from the caller's callbacks, and this module never touches live objects itself.
  */
@@ -13,6 +13,7 @@ import {
   displayFile,
   isNodeInternal,
   isRunnerInternal,
+  isRunningWorker,
   isTimeout,
   isTimerListEdge,
   moduleRecordFile,
@@ -86,7 +87,7 @@ const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-varia
  * object too: a pending timer (clear it; the array that also keeps the Timeout is not what keeps it
  * alive), an AbortSignal Node keeps until it aborts, an idle pooled socket (the check waits for it).
  */
-const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket']);
+const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket', 'worker']);
 /** At most this many other paths are rendered to find one through a holder of the user's code. */
 const MAX_OTHER_PATHS = 16;
 const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
@@ -385,6 +386,12 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     } else {
       // Other VM-internal steps (suspended functions' registers…) are left out.
       steps.push({ text: '', node: to, anchor: false });
+    }
+    // A running worker thread, however it was reached (its stdio piped to process.stdout, a variable
+    // `this`): what the user acts on (terminate it, or destroy its pool), so the path may start here.
+    const last = steps.at(-1);
+    if (last !== undefined && last.node === to && last.holder === undefined && isRunningWorker(graph, to)) {
+      steps[steps.length - 1] = { text: `${last.text.startsWith(' → ') ? ' → ' : ''}(running Worker)`, node: to, anchor: true, start: true, holder: { kind: 'worker', selfReleasing: false } };
     }
   }
   const start = startOfShownPath(graph, steps);

@@ -39,6 +39,8 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
       return { leaking: 'unknown', reason: 'HTTP request in flight: held until its response ends or it is aborted' };
     case 'promise-reaction':
       return { leaking: 'unknown', reason: 'reaction of an unsettled promise: held until it settles' };
+    case 'worker':
+      return { leaking: 'no', reason: 'running worker thread: held until it exits or is terminated (a pool’s destroy() or close())' };
   }
 }
 
@@ -73,7 +75,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   for (let i = 0; i < firstYes; i++) if (notes[i]!.leaking === 'no') lastNo = i;
   // The reference into the first leaking object, or out of the last object expected to live: a
   // listener in between (one added and never removed: what it holds, a closure's own array included,
-  // goes with it), else an HTTP request still in flight (a stream never closed: what reads it waits
+  // goes with it; a running worker's own single listener: the worker), else an HTTP request still in flight (a stream never closed: what reads it waits
   // with it), else the last reaction of an unsettled promise, else the last collection entry (an
   // entry added and never removed), else the first reference after it.
   const lastBetween = (matches: (note: RetainerStepNote) => boolean): number => {
@@ -83,6 +85,10 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   let suspect = lastBetween((note) => note.holder?.kind === 'listener');
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
   if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
+  // A running worker's only listener for an event is its owner's wiring (a pool listens to its
+  // workers): the worker left running is the bug, not the listener. Listeners piling up on a worker
+  // (a list, `[2]`) stay the suspect.
+  else if (suspect > 0 && notes[suspect - 1]!.holder?.kind === 'worker') suspect--;
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
   if (suspect < 0) suspect = lastBetween((note) => ENTRY.test(note.text));

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { isTimeout, targetNamed, timerRepeats } from '../../src/holders';
@@ -381,6 +382,43 @@ describe("Node's holders", () => {
     } finally {
       for (const listener of added) process.off('beforeExit', listener);
     }
+  });
+});
+
+describe('worker threads', () => {
+  /** A pool of one worker thread that listens to its worker's errors (as piscina's and tinypool's do). */
+  class OneWorkerPool {
+    readonly worker = new Worker('require("node:worker_threads").parentPort.on("message", () => undefined)', { eval: true });
+    constructor(readonly request: Request) {
+      this.worker.on('error', () => this.request);
+    }
+    destroy(): Promise<number> {
+      return this.worker.terminate();
+    }
+  }
+  const started: Array<WeakRef<OneWorkerPool>> = [];
+  afterEach(async () => {
+    for (const ref of started.splice(0)) await ref.deref()?.destroy();
+  });
+
+  test('a pool whose worker thread is never terminated: the path starts at the running worker, the suspect', async () => {
+    // Found by a new user (piscina, tinypool): the path started at `process['get stdin'] →
+    // getStdin() …` or `globalThis.console['get _stdout']` (the worker's stdio is piped to the
+    // parent's), with the pool's own listener on its worker marked as the suspect.
+    const held = await heldBy(() => {
+      started.push(new WeakRef(new OneWorkerPool(request())));
+    });
+    expect(held.path, held.formatted).toBe("(running Worker) listeners 'error' → anonymous() → this.request");
+    expect(held.steps[0], held.formatted).toMatchObject({ text: '(running Worker)', leaking: 'no', holder: { kind: 'worker' }, suspect: true });
+    expect(held.steps.filter((step) => step.suspect)).toHaveLength(1);
+  });
+
+  test('a pool destroyed after use passes', async () => {
+    const report = await checkLeaks(async () => {
+      const pool = new OneWorkerPool(request());
+      await pool.destroy();
+    }, Request);
+    expect(report.leaked, report.format()).toBe(false);
   });
 });
 
