@@ -20,6 +20,14 @@ export function edgeNamed(graph: HeapGraph, node: number, name: string): number 
   return -1;
 }
 
+/** The node `node`'s element (an edge named by this index) points to, or -1. */
+function elementOf(graph: HeapGraph, node: number, index: number): number {
+  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
+    if (graph.edgeName(e) === index) return graph.edgeTo(e);
+  }
+  return -1;
+}
+
 /** The node an edge of `node` with this name points to, or -1. */
 export function targetNamed(graph: HeapGraph, node: number, name: string): number {
   const e = edgeNamed(graph, node, name);
@@ -32,6 +40,9 @@ export function scriptOfClosure(graph: HeapGraph, closure: number): string {
   if (shared < 0) return '';
   // V8 names the edge `script_or_debug_info` (Node 20) or `script` (newer V8).
   let script = targetNamed(graph, shared, 'script_or_debug_info');
+  // Node 20: a function the debugger has break info for (a hooked constructor) points to its
+  // DebugInfo, whose second field is the script.
+  if (script >= 0 && graph.nodeName(script) === 'system / DebugInfo') script = elementOf(graph, script, 1);
   if (script < 0) script = targetNamed(graph, shared, 'script');
   if (script < 0) return '';
   const name = graph.nodeName(script);

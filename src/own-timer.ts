@@ -6,18 +6,24 @@
  * is for. This module says so, naming the package that set the timer and the method the instance
  * has (node-cache's check timer and `close()`, bottleneck's interval and `stop()` or `disconnect()`,
  * a socket.io client's ping timer and `close()`), all of them when it has several: which one clears
- * the timer is the library's to say. It never claims more: no method found, no hint.
+ * the timer is the library's to say. When the instance is of the user's own class (a pool's resource,
+ * made by the user's factory), its methods cannot clear the library's timer: the library object on
+ * the way that has release methods is named instead (generic-pool's Pool, read from the snapshot:
+ * `destroy()` and `drain()`). It never claims more: no method found, no hint.
  * Reads own data properties along the instance's prototype chain only: never runs a getter, a setter
  * or a proxy trap, and keeps no reference to the instance.
  */
 import { types } from 'node:util';
-import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, timerCallbackScript } from './holders';
+import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, targetNamed, timerCallbackScript } from './holders';
 import { packageOfScript } from './library-slot';
 import type { RetainerPath } from './retainers';
 import type { HeapGraph } from './snapshot/graph';
 
 /** Methods that release a library object, most usual first. */
-const RELEASE_METHODS = ['close', 'stop', 'destroy', 'dispose', 'disconnect', 'shutdown', 'end', 'quit', 'terminate'];
+const RELEASE_METHODS = ['close', 'stop', 'destroy', 'dispose', 'disconnect', 'shutdown', 'drain', 'end', 'quit', 'terminate'];
+
+/** Prototype levels read at most from the snapshot (an object, its class's prototype, the base classes'). */
+const MAX_PROTOTYPE_LEVELS = 8;
 
 /** The release methods `obj` has (own or inherited, plain function-valued data properties), in RELEASE_METHODS' order. */
 function releaseMethodsOf(obj: object): string[] {
@@ -33,6 +39,30 @@ function releaseMethodsOf(obj: object): string[] {
     }
   }
   return found;
+}
+
+/**
+ * The release methods a snapshot object has (function-valued properties of its own or of its
+ * prototypes), read from the snapshot alone, in RELEASE_METHODS' order.
+ */
+function releaseMethodsInSnapshot(graph: HeapGraph, node: number): string[] {
+  const found = new Set<string>();
+  let level = node;
+  for (let depth = 0; level >= 0 && depth < MAX_PROTOTYPE_LEVELS; depth++) {
+    for (let e = graph.firstEdge[level]!; e < graph.firstEdge[level + 1]!; e++) {
+      const name = graph.edgeName(e);
+      if (graph.edgeType(e) === graph.edgeProperty && typeof name === 'string' && RELEASE_METHODS.includes(name) && graph.nodeType(graph.edgeTo(e)) === 'closure') found.add(name);
+    }
+    level = targetNamed(graph, level, '__proto__');
+  }
+  return RELEASE_METHODS.filter((method) => found.has(method));
+}
+
+/** The script of the class a snapshot object was made by (its prototype's constructor), '' when unknown. */
+function classScriptOf(graph: HeapGraph, node: number): string {
+  const proto = targetNamed(graph, node, '__proto__');
+  const constructor = proto < 0 ? -1 : targetNamed(graph, proto, 'constructor');
+  return constructor < 0 ? '' : scriptOfClosure(graph, constructor);
 }
 
 /** The package a script belongs to, when it is a library's (in node_modules, not a test runner's). */
@@ -61,11 +91,32 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
   if (rest.some((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node))) {
     return undefined;
   }
-  const methods = releaseMethodsOf(obj).map((method) => `${method}()`);
-  if (methods.length === 0) return undefined;
   const timer = first.holder.repeat ? 'an interval' : 'a timer';
-  // Which of several clears the timer is the library's to say (bottleneck's stop() does not, its
-  // disconnect() does): all are named.
-  const call = methods.length === 1 ? `${name} has ${methods[0]}; call it` : `${name} has ${methods.slice(0, -1).join(', ')} and ${methods.at(-1)}; call the one that ends it`;
-  return `${timer} that ${pkg} set keeps this ${name} alive until it is cleared: ${call} when you are done with the ${name}`;
+  // An instance of the user's own class (a pool's resource, made by the user's factory) cannot clear
+  // the library's timer, whatever methods it has: the library object on the way that has release
+  // methods can (generic-pool's Pool and its evictor timer).
+  const leaked = path.steps.at(-1)!.node;
+  const leakedScript = classScriptOf(graph, leaked);
+  if (leakedScript !== '' && libraryPackage(leakedScript) === undefined && !isNodeInternal(leakedScript)) {
+    for (const step of rest) {
+      if (step.node === leaked || graph.nodeType(step.node) !== 'object' || libraryPackage(classScriptOf(graph, step.node)) === undefined) continue;
+      const methods = releaseMethodsInSnapshot(graph, step.node);
+      if (methods.length === 0) continue;
+      const owner = graph.nodeName(step.node);
+      return `${timer} that ${pkg} set keeps this ${name} alive until it is cleared: the ${owner} holding it ${releaseCall(methods)} when you are done with the ${owner}`;
+    }
+    return undefined;
+  }
+  const methods = releaseMethodsOf(obj);
+  if (methods.length === 0) return undefined;
+  return `${timer} that ${pkg} set keeps this ${name} alive until it is cleared: ${name} ${releaseCall(methods)} when you are done with the ${name}`;
+}
+
+/**
+ * `has close(); call it`, or, with several, all of them: which one clears the timer is the
+ * library's to say (bottleneck's stop() does not, its disconnect() does).
+ */
+function releaseCall(methods: readonly string[]): string {
+  const calls = methods.map((method) => `${method}()`);
+  return calls.length === 1 ? `has ${calls[0]}; call it` : `has ${calls.slice(0, -1).join(', ')} and ${calls.at(-1)}; call the one that ends it`;
 }

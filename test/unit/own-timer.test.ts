@@ -9,6 +9,7 @@ import { checkLeaks, type LeakReport } from 'trackref';
 
 const require = createRequire(import.meta.url);
 const NodeCache = require('node-cache') as new (options?: object) => { set(key: string, value: unknown): boolean; close(): void };
+const genericPool = require('generic-pool') as typeof import('generic-pool');
 const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void>; disconnect(): Promise<void> };
 
 function firstInstance(report: LeakReport) {
@@ -73,6 +74,38 @@ describe("a library's own timer", () => {
       await limiter.schedule(async () => 1);
       await limiter.disconnect();
     }, Bottleneck);
+    expect(report.leaked, report.format()).toBe(false);
+  }, 60_000);
+
+  test("a pool's resources of the user's own class: the hint names the pool's release methods, not the resource's (generic-pool's evictor timer)", async () => {
+    // Found by a new user: 'Conn has close(); call it' sent them to close their connections, which
+    // leaves generic-pool's evictor timer set and every pool alive. The pool's drain() clears it.
+    class Conn {
+      open = true;
+      close(): void {
+        this.open = false;
+      }
+    }
+    const factory = { create: async () => new Conn(), destroy: async (conn: Conn) => conn.close() };
+    const report = await checkLeaks(async () => {
+      const pool = genericPool.createPool(factory, { max: 2, min: 1, evictionRunIntervalMillis: 600_000 });
+      await pool.release(await pool.acquire());
+    }, Conn);
+    expect(report.leaked, report.format()).toBe(true);
+    expect(firstInstance(report).retainerPath, report.format()).toMatch(/^setTimeout\(…, 600000\) pending.* → this\._allObjects \(Set member\)\.obj$/);
+    expect(firstInstance(report).holderNote, report.format()).toBe(
+      'a timer that generic-pool set keeps this Conn alive until it is cleared: the Pool holding it has destroy() and drain(); call the one that ends it when you are done with the Pool',
+    );
+  }, 60_000);
+
+  test('pools drained and cleared after use pass', async () => {
+    class PooledConn {}
+    const report = await checkLeaks(async () => {
+      const pool = genericPool.createPool({ create: async () => new PooledConn(), destroy: async () => undefined }, { max: 2, min: 1, evictionRunIntervalMillis: 600_000 });
+      await pool.release(await pool.acquire());
+      await pool.drain();
+      await pool.clear();
+    }, PooledConn);
     expect(report.leaked, report.format()).toBe(false);
   }, 60_000);
 
