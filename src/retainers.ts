@@ -109,7 +109,10 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   const first = shortest.steps[shortest.start];
   // Node's own timers (an HTTP server's connection check, a socket's timeout) are none the user can clear.
   const nodesOwnTimer = first?.holder?.kind === 'timer' && isNodeInternal(timerCallbackScript(graph, first.node));
-  if (first?.start === true && first.holder !== undefined && (USER_HOLDERS.has(first.holder.kind) || (RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind) && !nodesOwnTimer))) {
+  // A library module's exports (`exports.loggers… (node_modules/winston/…)`): the user reaches them
+  // through a variable of theirs (`winston.loggers…`), found below when there is one.
+  const libraryExports = first?.holder?.kind === 'module-exports' && LIBRARY_FILE.test(first.holder.file);
+  if (first?.start === true && first.holder !== undefined && ((USER_HOLDERS.has(first.holder.kind) && !libraryExports) || (RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind) && !nodesOwnTimer))) {
     // A holder that lets go by itself (a pending timeout) is the one to show only when it alone keeps
     // the object: otherwise the object outlives it, through a holder of the user's own to find below.
     if (!first.holder.selfReleasing || !graph.reachesAvoiding(target, first.node)) return shortest;

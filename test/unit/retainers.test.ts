@@ -12,8 +12,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
+import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
 import { clearMetaModule, leakIntoMetaModule, setMaker } from '../fixtures/retainers-vitest/import-meta-module.mjs';
+
+/** A library under node_modules whose exports keep a registry (as winston.loggers keeps loggers). */
+const crawlLib = createRequire(import.meta.url)('../fixtures/untracked/node_modules/crawl-lib') as {
+  Request: new (url: string) => object;
+  sessions: Map<string, object>;
+  openSession(id: string): void;
+  closeSession(id: string): void;
+};
 
 class HtmlResponse extends ObjectRef {
   constructor(readonly url: string) {
@@ -301,6 +310,20 @@ describe('paths', () => {
     crawler.forget();
     expect(await pathOf(() => crawler.visit(page()))).toBe('crawler.visit → visit() → seenPages[2]');
     crawler.forget();
+  });
+
+  test("a library's exports holding a registry: from the user's variable that holds them, not the library's exports", async () => {
+    // Found by a new user under Vitest: `exports.loggers.loggers.get('req-3')
+    // (node_modules/winston/lib/winston.js)`, where Jest read `winston.loggers.loggers.get('req-3')`.
+    let opened = 0;
+    const report = await checkLeaks(() => crawlLib.openSession(`s${opened++}`), crawlLib.Request);
+    try {
+      expect(report.leaked, report.format()).toBe(true);
+      const instance = report.rows.find((row) => row.leaking)!.oldest[0]!;
+      expect(instance.retainerPath, report.format()).toMatch(/^crawlLib\.sessions\.get\('s\d'\)$/);
+    } finally {
+      for (let i = 0; i < opened; i++) crawlLib.closeSession(`s${i}`);
+    }
   });
 
   test('a module-level variable of an ES module that reads import.meta in a function', async () => {
