@@ -44,6 +44,9 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
   }
 }
 
+/** Runtime holders whose owner wires one listener per event to them (see judgeSteps). */
+const WIRED_HOLDERS: ReadonlySet<string | undefined> = new Set(['worker', 'idle-socket', 'http-request']);
+
 /** References that add an entry to a collection (the usual bug: an entry added and never removed). */
 const ENTRY = /^\s*(?:\[|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
 
@@ -75,7 +78,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   for (let i = 0; i < firstYes; i++) if (notes[i]!.leaking === 'no') lastNo = i;
   // The reference into the first leaking object, or out of the last object expected to live: a
   // listener in between (one added and never removed: what it holds, a closure's own array included,
-  // goes with it; a running worker's own single listener: the worker), else an HTTP request still in flight (a stream never closed: what reads it waits
+  // goes with it), else an HTTP request still in flight (a stream never closed: what reads it waits
   // with it), else the last reaction of an unsettled promise, else the last collection entry (an
   // entry added and never removed), else the first reference after it.
   const lastBetween = (matches: (note: RetainerStepNote) => boolean): number => {
@@ -85,10 +88,11 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   let suspect = lastBetween((note) => note.holder?.kind === 'listener');
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
   if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
-  // A running worker's only listener for an event is its owner's wiring (a pool listens to its
-  // workers): the worker left running is the bug, not the listener. Listeners piling up on a worker
-  // (a list, `[2]`) stay the suspect.
-  else if (suspect > 0 && notes[suspect - 1]!.holder?.kind === 'worker') suspect--;
+  // The only listener for an event on a running worker, an idle pooled socket or a request in flight
+  // is its owner's wiring (a pool listens to its workers, an http.Agent to its sockets, a client to
+  // its request): the worker left running, the agent never destroyed, the response never read is
+  // the bug, not the listener. Listeners piling up (a list, `[2]`) stay the suspect.
+  else if (suspect > 0 && WIRED_HOLDERS.has(notes[suspect - 1]!.holder?.kind)) suspect--;
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
   if (suspect < 0) suspect = lastBetween((note) => ENTRY.test(note.text));

@@ -228,6 +228,48 @@ describe("Node's holders", () => {
     await Promise.all(pooled.map((pooledSocket) => new Promise((resolve) => pooledSocket.once('close', resolve).destroy())));
   });
 
+  test("an http.Agent made per call and never destroyed: its own 'close' listener on its idle socket is not the suspect, the socket is", async () => {
+    // Found by a new user (superagent with a keep-alive agent per call): the agent's own single
+    // 'close' listener on its socket was marked as the suspect.
+    const { port } = server.address() as AddressInfo;
+    const agents: http.Agent[] = [];
+    try {
+      const held = await heldBy(async () => {
+        const perCall = new http.Agent({ keepAlive: true });
+        agents.push(perCall);
+        Object.assign(perCall, { lastRequest: request() });
+        await new Promise<void>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, agent: perCall }, (res) => res.resume().on('end', resolve)).on('error', reject);
+        });
+      });
+      expect(held.path, held.formatted).toMatch(/^agent\.freeSockets\['127\.0\.0\.1:\d+:'\]\[0\] listeners 'close' → onClose\(\) → agent\.lastRequest$/);
+      expect(held.steps.find((step) => step.suspect), held.formatted).toMatchObject({ className: 'Socket', holder: { kind: 'idle-socket' } });
+    } finally {
+      for (const perCall of agents) perCall.destroy();
+    }
+  });
+
+  test('a response whose body is never read, on a shared keep-alive agent: the request the socket is busy with is the suspect', async () => {
+    // Found by a new user (node-fetch 2, body never consumed): the client's single 'error' listener
+    // on the request was marked as the suspect; the request in flight is what to finish.
+    const { port } = server.address() as AddressInfo;
+    const requests: http.ClientRequest[] = [];
+    try {
+      const held = await heldBy(async () => {
+        const item = request();
+        await new Promise<void>((resolve) => {
+          const req = http.get({ host: '127.0.0.1', port, agent }, () => resolve());
+          req.on('error', () => item);
+          requests.push(req);
+        });
+      });
+      expect(held.path, held.formatted).toMatch(/^agent\.sockets\['127\.0\.0\.1:\d+:'\]\[\d\]\._httpMessage listeners 'error' → anonymous\(\) → item$/);
+      expect(held.steps.find((step) => step.suspect), held.formatted).toMatchObject({ text: '._httpMessage', className: 'ClientRequest', holder: { kind: 'http-request' } });
+    } finally {
+      for (const req of requests) req.destroy();
+    }
+  });
+
   test('a fetch() response body read and waited on, never closed (an EventSource): the request in flight is the suspect', async () => {
     // An event stream that sends one event and stays open until the test ends it.
     const open: http.ServerResponse[] = [];
