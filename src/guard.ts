@@ -63,10 +63,16 @@ const TIMINGS: readonly GuardCheckTiming[] = ['each-test', 'end-of-file'];
  */
 const MAX_EXPLAINED = 3;
 /**
- * The wait for a leaking test beyond MAX_EXPLAINED, whose holders are not known: a second, re-counting
- * as for holders that let go by themselves (a clean test's objects a 300 ms timer holds then pass).
+ * The wait for a leaking test beyond MAX_EXPLAINED, whose holders are not known: a few seconds,
+ * re-counting as for holders that let go by themselves, so that a clean test's objects a debounce
+ * timer holds pass (a 1.5 s one failed a new user's clean test after three leaky ones, with 1 s).
+ * A test that leaks pays it before failing.
  */
-const UNLOOKED_WAIT: SelfReleaseWait = { ms: 1_000, holders: ['whatever lets go of them within 1 s (their retainer paths were not looked up)'] };
+const UNLOOKED_WAIT: SelfReleaseWait = { ms: 3_000, holders: ['any timer due within 3 s (their retainer paths were not looked up)'] };
+/** Why a leaking test beyond MAX_EXPLAINED has no retainer path, and how to get one. */
+const UNLOOKED_WHY =
+  `not looked up: the guard finds retainer paths for the first ${MAX_EXPLAINED} leaking tests of each test file (each takes a heap snapshot); ` +
+  "run this test on its own (e.g. -t '<its title>') to get them";
 
 /** The test a guard window belongs to. */
 export interface GuardTest {
@@ -383,11 +389,7 @@ export class LeakGuard {
     for (const window of failing) {
       if (this.#explained >= MAX_EXPLAINED) {
         unlooked.add(window);
-        noteNoRetainerPaths(
-          rowsOf.get(window)!,
-          `not looked up: the guard finds retainer paths for the first ${MAX_EXPLAINED} leaking tests of each test file (each takes a heap snapshot); ` +
-            "run this test on its own (e.g. -t '<its title>') to get them",
-        );
+        noteNoRetainerPaths(rowsOf.get(window)!, UNLOOKED_WHY);
         continue;
       }
       this.#explained++;
@@ -432,8 +434,15 @@ export class LeakGuard {
         const before = leakedCount(rowsOf.get(window)!);
         const after = leakedCount(rows);
         selfRelease.set(window, { waitedMs: now() - waitStarted, holders: waits.get(window)!.holders, released, ...(released ? {} : { counts: { before, after } }) });
-        // Paths were never looked up for it: none to give back, none to look up again.
-        if (unlooked.has(window)) continue;
+        // Paths were never looked up for it: none to give back, none to look up again. Its rows
+        // are counted again, so that its instances' ages are as of the report, after the wait.
+        if (unlooked.has(window)) {
+          if (!released) {
+            noteNoRetainerPaths(rows, UNLOOKED_WHY);
+            rowsOf.set(window, rows);
+          }
+          continue;
+        }
         // A test that passes after all does not use up one of the file's explained tests.
         if (released) this.#explained--;
         else {
