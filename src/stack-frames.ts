@@ -130,9 +130,9 @@ export function isTrackrefFrame(file: string): boolean {
   return file.startsWith(OWN_DIST + sep) || file.includes('/node_modules/trackref/') || file.includes('/trackref/dist/');
 }
 
-/** A frame in a library or Node itself rather than the user's code. */
+/** A frame in a library or Node itself rather than the user's code (a library's WebAssembly too: undici's llhttp). */
 export function isLibraryFrame(file: string): boolean {
-  return file.startsWith('node:') || file.includes('/node_modules/') || !file.includes('/');
+  return file.startsWith('node:') || file.startsWith('wasm://') || file.includes('/node_modules/') || !file.includes('/');
 }
 
 /**

@@ -27,6 +27,13 @@ test('a site from an anonymous async frame of this file: relative location and i
   expect(site?.excerpt.join('\n')).toContain("test('an anonymous async frame names its file and line'");
 });
 
+test("a library's WebAssembly frame is not the user's: the site is the first frame of this file (undici's llhttp under Jest)", () => {
+  const here = import.meta.filename;
+  const line = readFileSync(here, 'utf8').split('\n').findIndex((text) => text.startsWith("test('an anonymous async frame")) + 1;
+  const site = siteOfStack(`Error\n    at llhttp_execute (wasm://wasm/00034eea:1:1394)\n    at new Parser (${path.join(path.sep, 'x', 'node_modules', 'undici', 'client.js')}:1:1)\n    at async ${here}:${line}:1`);
+  expect(site?.location).toBe(`${path.relative(process.cwd(), here)}:${line}:1`);
+});
+
 test("a promise's preview leaves out Node's async_hooks bookkeeping (set while promise hooks are on, as under Jest)", async () => {
   const { createHook } = await import('node:async_hooks');
   const { inspect } = await import('node:util');
