@@ -358,7 +358,15 @@ function growthOnMoreRuns(row: LeakRow, series: number[], data: LeakReportData, 
     ];
   }
   const grows = series.every((n, i) => i === 0 || n > series[i - 1]!);
-  return [`${head}${grows ? ': it grows on every run.' : '.'}`];
+  if (grows) return [`${head}: it grows on every run.`];
+  // Fell on a run: instances made before were freed meanwhile (undici's idle sockets closing after
+  // 4 s, a timer), and the count no longer says what the runs keep.
+  if (series.some((n, i) => i > 0 && n < series[i - 1]!)) {
+    return [
+      `${head}. It fell on a run: instances made earlier were freed meanwhile (a timer firing, idle sockets closing), so these counts do not tell whether it keeps growing; the verdict stands on the measured runs.`,
+    ];
+  }
+  return [`${head}.`];
 }
 
 export function formatReport(data: LeakReportData, options: FormatOptions = {}): string {

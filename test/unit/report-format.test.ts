@@ -76,6 +76,14 @@ describe('runs', () => {
     expect(text).toContain('after 3 runs and garbage collection');
   });
 
+  test('more runs whose count fell say why the series does not follow the verdict', () => {
+    // A new user's undici pools, one per call and never closed: 'Pool on 2 more runs: +1 → -1 → 0.'
+    // (older pools freed as their idle sockets closed) under a failing verdict, with no word on it.
+    const text = createReport(data([{ className: 'Pool', before: 2, after: 3, leaked: 1, leaking: true, oldest: [], moreRuns: [1, -1, 0] }], { calls: 4 })).format();
+    expect(text).toContain('Pool on 2 more runs: +1 → -1 → 0. It fell on a run: instances made earlier were freed meanwhile');
+    expect(text).toContain('the verdict stands on the measured runs.');
+  });
+
   test('a long series is shortened in the table (its first and last runs), whole in perRun', () => {
     const perRun = Array.from({ length: 45 }, (_, i) => (i < 14 ? i + 1 : i - 39));
     const report = createReport(data([{ className: 'Result', before: 33, after: 38, leaked: 5, leaking: true, oldest: [], perRun }], { runs: 45, calls: 46 }));
