@@ -88,6 +88,8 @@ const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-varia
  * alive), an AbortSignal Node keeps until it aborts, an idle pooled socket (the check waits for it).
  */
 const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket', 'worker']);
+/** A path's text that is only a variable or a property name. */
+const BARE_NAME = /^\.?[\w$]+$/;
 /** At most this many other paths are rendered to find one through a holder of the user's code. */
 const MAX_OTHER_PATHS = 16;
 const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
@@ -126,7 +128,9 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     const judged = renderPath(graph, other.edges);
     if (!startsInUserCode(graph, judged, other.holder)) continue;
     const path = nameSlot === undefined && timerState === undefined && mapKey === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState, mapKey);
-    if (startsInUserCode(graph, path, other.holder)) return path.text === shortest.text ? path : { ...path, alsoHeldBy: shortest.text };
+    // A shortest path that is a bare variable or property (`response`, `.outgoing`: a running
+    // function's, its object's) says nothing the user can act on: not shown.
+    if (startsInUserCode(graph, path, other.holder)) return path.text === shortest.text || BARE_NAME.test(shortest.text) ? path : { ...path, alsoHeldBy: shortest.text };
   }
   return shortest;
 }
