@@ -1,9 +1,10 @@
 /**
- * Library objects kept alive by a library's own timer. When a leaked instance's retainer path starts
- * at a pending timer or an interval whose callback is a library's code (in node_modules), and runs
+ * Library objects kept alive by a library's own timer or open handle. When a leaked instance's
+ * retainer path starts at a pending timer or an interval whose callback is a library's code (in
+ * node_modules), or at an open handle of Node's (a socket ws's WebSocket keeps open), and runs
  * only through library and Node code to the instance, the user never holds it: the library does,
- * until the timer is cleared, which is what the instance's own release method (`close()`, `stop()`…)
- * is for. This module says so, naming the package that set the timer and the method the instance
+ * until the timer is cleared or the handle closed, which is what the instance's own release method
+ * (`close()`, `stop()`…) is for. This module says so, naming the package that set the timer and the method the instance
  * has (node-cache's check timer and `close()`, bottleneck's interval and `stop()` or `disconnect()`,
  * a socket.io client's ping timer and `close()`), all of them when it has several: which one clears
  * the timer is the library's to say. When the instance is of the user's own class (a pool's resource,
@@ -21,6 +22,9 @@ import type { HeapGraph } from './snapshot/graph';
 
 /** Methods that release a library object, most usual first. */
 const RELEASE_METHODS = ['close', 'stop', 'destroy', 'dispose', 'disconnect', 'shutdown', 'drain', 'end', 'quit', 'terminate'];
+
+/** A path's first step that is an open handle of Node's: `(open Socket)`. */
+const OPEN_HANDLE = /^\(open (\w+)\)$/;
 
 /** Prototype levels read at most from the snapshot (an object, its class's prototype, the base classes'). */
 const MAX_PROTOTYPE_LEVELS = 8;
@@ -84,14 +88,24 @@ function isUserCode(graph: HeapGraph, node: number): boolean {
  */
 export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, name: string): string | undefined {
   const first = path.steps[path.start];
-  if (first?.holder?.kind !== 'timer') return undefined;
-  const pkg = libraryPackage(timerCallbackScript(graph, first.node));
-  if (pkg === undefined) return undefined;
+  if (first === undefined) return undefined;
+  // A timer a library set, or an open handle (a socket a client library opened: ws's WebSocket).
+  const handle = OPEN_HANDLE.exec(first.text)?.[1];
+  let timer: string;
+  if (first.holder?.kind === 'timer') {
+    const pkg = libraryPackage(timerCallbackScript(graph, first.node));
+    if (pkg === undefined) return undefined;
+    timer = `${first.holder.repeat ? 'an interval' : 'a timer'} that ${pkg} set`;
+  } else if (handle !== undefined) {
+    timer = `an open ${handle}`;
+  } else {
+    return undefined;
+  }
   const rest = path.steps.slice(path.start + 1);
   if (rest.some((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node))) {
     return undefined;
   }
-  const timer = first.holder.repeat ? 'an interval' : 'a timer';
+  const until = handle === undefined ? 'until it is cleared' : 'until it is closed';
   // An instance of the user's own class (a pool's resource, made by the user's factory) cannot clear
   // the library's timer, whatever methods it has: the library object on the way that has release
   // methods can (generic-pool's Pool and its evictor timer).
@@ -103,13 +117,13 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
       const methods = releaseMethodsInSnapshot(graph, step.node);
       if (methods.length === 0) continue;
       const owner = graph.nodeName(step.node);
-      return `${timer} that ${pkg} set keeps this ${name} alive until it is cleared: the ${owner} holding it ${releaseCall(methods)} when you are done with the ${owner}`;
+      return `${timer} keeps this ${name} alive ${until}: the ${owner} holding it ${releaseCall(methods)} when you are done with the ${owner}`;
     }
     return undefined;
   }
   const methods = releaseMethodsOf(obj);
   if (methods.length === 0) return undefined;
-  return `${timer} that ${pkg} set keeps this ${name} alive until it is cleared: ${name} ${releaseCall(methods)} when you are done with the ${name}`;
+  return `${timer} keeps this ${name} alive ${until}: ${name} ${releaseCall(methods)} when you are done with the ${name}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { checkLeaks, type LeakReport } from 'trackref';
 
 const require = createRequire(import.meta.url);
 const NodeCache = require('node-cache') as new (options?: object) => { set(key: string, value: unknown): boolean; close(): void };
+const ws = require('ws') as typeof import('ws');
 const genericPool = require('generic-pool') as typeof import('generic-pool');
 const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void>; disconnect(): Promise<void> };
 
@@ -107,6 +108,30 @@ describe("a library's own timer", () => {
       await pool.clear();
     }, PooledConn);
     expect(report.leaked, report.format()).toBe(false);
+  }, 60_000);
+
+  test('ws clients never closed: an open socket keeps each, and WebSocket has close() and terminate()', async () => {
+    // Found by a new user: 'held by (open Socket)['<symbol websocket>']', the suspect on the leaked
+    // WebSocket itself, and no word of close().
+    const server = new ws.WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    try {
+      const report = await checkLeaks(async () => {
+        const client = new ws.WebSocket(`ws://127.0.0.1:${port}`);
+        await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
+      }, ws.WebSocket);
+      expect(report.leaked, report.format()).toBe(true);
+      const instance = firstInstance(report);
+      expect(instance.retainerPath, report.format()).toMatch(/^\(open Socket\)/);
+      expect(instance.holderNote, report.format()).toBe(
+        'an open Socket keeps this WebSocket alive until it is closed: WebSocket has close() and terminate(); call the one that ends it when you are done with the WebSocket',
+      );
+    } finally {
+      // The server's ends of the connections: closing them closes the clients'.
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }, 60_000);
 
   test("the user's own timer holding an object with a close() method gets no such hint", async () => {
