@@ -89,10 +89,12 @@ export function contextDepth(graph: HeapGraph, context: number): number {
   let node = context;
   let outermost = context;
   for (let seen = 0; graph.nodeName(node) === 'system / Context' && seen < 50; seen++) {
-    // Vite's module wrapper (Vitest): a scope of its own only when the module's code uses one of its
-    // parameters in a function (`import.meta`, a dynamic `import()`); the module's variables are
-    // then in the block inside it, which is the module scope.
-    if (!isViteWrapperScope(graph, node)) {
+    // A module wrapper's scope (Vite's in Vitest, CommonJS's): a scope of its own only when the
+    // module's code uses one of its parameters in a function (`import.meta`, a dynamic `import()`,
+    // `require` in a test's callback); under Vite the module's variables are then in the block
+    // inside it, which is the module scope. (A function right inside a CommonJS wrapper whose scope
+    // holds only parameters is told apart by isOutermostFunctionScope.)
+    if (!isModuleWrapperScope(graph, node)) {
       depth++;
       outermost = node;
     }
@@ -107,21 +109,20 @@ export function contextDepth(graph: HeapGraph, context: number): number {
   return isOutermostFunctionScope(graph, outermost) ? depth + 1 : depth;
 }
 
-/** Vite's module wrapper's parameters (Vitest's module runner; vite-node's CommonJS ones too). */
-const VITE_WRAPPER_PARAMETER = /^(?:__vite_ssr_\w+__|require|exports|module|__filename|__dirname)$/;
+/** A module wrapper's parameters (Vitest's module runner, vite-node's and Node's CommonJS ones). */
+const MODULE_WRAPPER_PARAMETER = /^(?:__vite_ssr_\w+__|require|exports|module|__filename|__dirname)$/;
 
-/** A context holding only parameters of Vite's module wrapper, at least one of them Vite's own (see contextDepth). */
-function isViteWrapperScope(graph: HeapGraph, context: number): boolean {
-  let vite = false;
+/** A context holding only parameters of a module wrapper, at least one (see contextDepth). */
+function isModuleWrapperScope(graph: HeapGraph, context: number): boolean {
+  let parameters = 0;
   for (let e = graph.firstEdge[context]!; e < graph.firstEdge[context + 1]!; e++) {
     const type = graph.edgeType(e);
     if (type === graph.edgeHidden) return false;
     if (type !== graph.edgeContext) continue;
-    const name = String(graph.edgeName(e));
-    if (!VITE_WRAPPER_PARAMETER.test(name)) return false;
-    if (name.startsWith('__vite_ssr_')) vite = true;
+    if (!MODULE_WRAPPER_PARAMETER.test(String(graph.edgeName(e)))) return false;
+    parameters++;
   }
-  return vite;
+  return parameters > 0;
 }
 
 /** Names V8 gives the function of a module's scope: none (Node's CommonJS wrapper, an ES module's), Jest's wrapper's. */
