@@ -12,24 +12,16 @@ import type { HeapGraph } from './snapshot/graph';
 /** Test runners' own code: their module systems and workers hold every user module. */
 const RUNNER_CODE = /[\\/]node_modules[\\/](?:vitest|@vitest|vite-node|vite|tinypool|tinyspy|jest-[\w-]+|@jest|jest)[\\/]/;
 
-/** The first edge of `node` with this name, or -1. */
-export function edgeNamed(graph: HeapGraph, node: number, name: string): number {
+/** The first edge of `node` with this name (an index, for an element edge), or -1. */
+export function edgeNamed(graph: HeapGraph, node: number, name: string | number): number {
   for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
     if (graph.edgeName(e) === name) return e;
   }
   return -1;
 }
 
-/** The node `node`'s element (an edge named by this index) points to, or -1. */
-function elementOf(graph: HeapGraph, node: number, index: number): number {
-  for (let e = graph.firstEdge[node]!; e < graph.firstEdge[node + 1]!; e++) {
-    if (graph.edgeName(e) === index) return graph.edgeTo(e);
-  }
-  return -1;
-}
-
 /** The node an edge of `node` with this name points to, or -1. */
-export function targetNamed(graph: HeapGraph, node: number, name: string): number {
+export function targetNamed(graph: HeapGraph, node: number, name: string | number): number {
   const e = edgeNamed(graph, node, name);
   return e < 0 ? -1 : graph.edgeTo(e);
 }
@@ -42,7 +34,7 @@ export function scriptOfClosure(graph: HeapGraph, closure: number): string {
   let script = targetNamed(graph, shared, 'script_or_debug_info');
   // Node 20: a function the debugger has break info for (a hooked constructor) points to its
   // DebugInfo, whose second field is the script.
-  if (script >= 0 && graph.nodeName(script) === 'system / DebugInfo') script = elementOf(graph, script, 1);
+  if (script >= 0 && graph.nodeName(script) === 'system / DebugInfo') script = targetNamed(graph, script, 1);
   if (script < 0) script = targetNamed(graph, shared, 'script');
   if (script < 0) return '';
   const name = graph.nodeName(script);

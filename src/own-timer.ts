@@ -4,10 +4,10 @@
  * node_modules), or at an open handle of Node's (a socket ws's WebSocket keeps open), and runs
  * only through library and Node code to the instance, the user never holds it: the library does,
  * until the timer is cleared or the handle closed, which is what the instance's own release method
- * (`close()`, `stop()`…) is for. This module says so, naming the package that set the timer and the method the instance
- * has (node-cache's check timer and `close()`, bottleneck's interval and `stop()` or `disconnect()`,
- * a socket.io client's ping timer and `close()`), all of them when it has several: which one clears
- * the timer is the library's to say. When the instance is of the user's own class (a pool's resource,
+ * (`close()`, `stop()`…) is for. This module says so, naming the package that set the timer and the
+ * method the instance has (node-cache's check timer and `close()`, bottleneck's interval and `stop()`
+ * or `disconnect()`, a socket.io client's ping timer and `close()`, ws's `close()` and `terminate()`),
+ * all of them when it has several: which one clears the timer is the library's to say. When the instance is of the user's own class (a pool's resource,
  * made by the user's factory), its methods cannot clear the library's timer: the library object on
  * the way that has release methods is named instead (generic-pool's Pool, read from the snapshot:
  * `destroy()` and `drain()`). It never claims more: no method found, no hint.
