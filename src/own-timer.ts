@@ -7,10 +7,11 @@
  * (`close()`, `stop()`…) is for. This module says so, naming the package that set the timer and the
  * method the instance has (node-cache's check timer and `close()`, bottleneck's interval and `stop()`
  * or `disconnect()`, a socket.io client's ping timer and `close()`, ws's `close()` and `terminate()`),
- * all of them when it has several: which one clears the timer is the library's to say. When the instance is of the user's own class (a pool's resource,
- * made by the user's factory), its methods cannot clear the library's timer: the library object on
- * the way that has release methods is named instead (generic-pool's Pool, read from the snapshot:
- * `destroy()` and `drain()`). It never claims more: no method found, no hint.
+ * all of them when it has several: which one clears the timer is the library's to say. When the
+ * instance is of the user's own class (a pool's resource, made by the user's factory), its methods
+ * cannot clear the library's timer: the library object on the way that has release methods is named
+ * instead (generic-pool's Pool, read from the snapshot: `destroy()` and `drain()`). It never claims
+ * more: no method found, no hint.
  * Reads own data properties along the instance's prototype chain only: never runs a getter, a setter
  * or a proxy trap, and keeps no reference to the instance.
  */
