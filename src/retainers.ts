@@ -367,12 +367,13 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     } else if (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === 'readRequests' && /ReadRequest$/.test(graph.nodeName(to))) {
       // A pending read of a web stream (a fetch() response body read and waited on).
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'stream-read', selfReleasing: false } });
-    } else if (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === '<symbol queue>' && graph.nodeName(graph.edgeFrom(edges[i - 1]!)) === 'Client') {
-      // A request in an undici client's queue (fetch's, or undici's own): in flight until its response ends.
-      steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'http-request', selfReleasing: false } });
-    } else if (type === graph.edgeProperty && name === '_httpMessage' && /^(?:TLS)?Socket$/.test(fromName) && graph.nodeName(to) === 'ClientRequest') {
-      // The request a socket of Node's http client is busy with: in flight until its response ends
-      // (a body never read keeps it, and its socket, busy).
+    } else if (
+      (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === '<symbol queue>' && graph.nodeName(graph.edgeFrom(edges[i - 1]!)) === 'Client') ||
+      (type === graph.edgeProperty && name === '_httpMessage' && /^(?:TLS)?Socket$/.test(fromName) && graph.nodeName(to) === 'ClientRequest')
+    ) {
+      // A request in flight until its response ends: in an undici client's queue (fetch's, or
+      // undici's own), or the one a socket of Node's http client is busy with (a body never read
+      // keeps it, and its socket, busy).
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'http-request', selfReleasing: false } });
     } else if (type === graph.edgeElement || type === graph.edgeProperty || (type === graph.edgeInternal && name === '' && graph.nodeType(from) === 'object')) {
       // (V8 files a property whose key is the empty string as an internal edge named ''.)

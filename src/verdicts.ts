@@ -45,7 +45,7 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
 }
 
 /** Runtime holders whose owner wires one listener per event to them (see judgeSteps). */
-const WIRED_HOLDERS: ReadonlySet<string | undefined> = new Set(['worker', 'idle-socket', 'http-request']);
+const WIRED_HOLDERS: ReadonlySet<RetainerHolder['kind'] | undefined> = new Set<RetainerHolder['kind']>(['worker', 'idle-socket', 'http-request']);
 
 /** References that add an entry to a collection (the usual bug: an entry added and never removed). */
 const ENTRY = /^\s*(?:\[|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
