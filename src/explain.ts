@@ -55,6 +55,10 @@ export const DEBUGGER_ONLY = "(only V8's debugger bookkeeping between promises h
 export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq: number, known: ReadonlyArray<WeakRef<object>> = []): Array<Explanation | undefined> {
   // Ages are taken as of now, before the snapshot (which can take seconds), like the instances' own.
   const at = now();
+  // Timers' due times, as of the same moment: no code runs from here to the last path (one
+  // synchronous job), so they are those of the snapshot's heap, and a caller that noted the time
+  // before an earlier look-up can tell a timer set since from one that was already there.
+  const clock = timerClockNow();
   return withSession((session) => {
     const graph = takeSnapshotWith(session);
     graph.stopAt(ownHolders(graph));
@@ -72,7 +76,6 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
     const scopeVariables = new Map<number, Map<number, string>>();
     const knownLookup = knownById(session, known, graph.nodeCount);
     const live = new PathObjects(graph, (ids) => objectsByHeapIds(session, ids), knownLookup);
-    const clock = timerClockNow();
     const timerState = (edges: readonly number[], index: number) => {
       const timer = live.objectAt(edges, index);
       return timer === undefined ? undefined : timerStateOf(timer, clock);

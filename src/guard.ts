@@ -454,8 +454,9 @@ export class LeakGuard {
       }
       if (reexplain.length > 0) {
         await nextMacrotask();
-        const sinceMs = now() - explainedAt;
         for (const window of reexplain) {
+          // As of this look-up's timer clock (read as it starts): see markRearmedTimers.
+          const sinceMs = now() - explainedAt;
           explain(rowsOf.get(window)!, window.seqStart);
           const outcome = selfRelease.get(window)!;
           if (markRearmedTimers(rowsOf.get(window)!, sinceMs)) outcome.rearmed = true;

@@ -131,6 +131,9 @@ function waitForReachingTimeouts(instance: LeakedInstance): { ms: number; text: 
  * second look-up (its delay minus the time it is still due in is within that; without a due time,
  * `sinceMs` outlasted its delay), as re-armed: no code of the check ran meanwhile, so the timer's
  * own code set it again when it fired. Judges those paths' steps again. True when it marked one.
+ * `sinceMs` runs from the start of the first look-up to the start of the second: a look-up reads
+ * due times as it starts (a look-up's snapshot can take a second on a busy machine; measured to its
+ * end, a timer re-armed during the wait read as set before it, and was missed).
  */
 export function markRearmedTimers(rows: readonly LeakRow[], sinceMs: number): boolean {
   let marked = false;
