@@ -29,7 +29,7 @@ import { now, sampleNow, stamps } from './clock';
 import { flushGuardRecords, recordGuardChecked, recordGuardFinding, recordGuardSkip } from './ci-report';
 import { TrackrefError } from './errors';
 import { backOffWhileFalling, collectGarbage, collectYoung, gcFunction, nextMacrotask, waitWhileHeld } from './gc';
-import { SelfReleaseWait, markRearmedTimers, selfReleaseNote, selfReleaseWait } from './self-release';
+import { SELF_RELEASE_LIMIT_MS, SelfReleaseWait, markRearmedTimers, selfReleaseNote, selfReleaseWait } from './self-release';
 import { classOf, describeValue, stampOf } from './object-ref';
 import { LeakReport, LeakRow, MemorySample, SelfRelease, createReport, leakedCount, noteNoRetainerPaths } from './report';
 import { ClassTarget, ClassTargets, chainIgnorePredicate, validateTargets } from './targets';
@@ -63,12 +63,17 @@ const TIMINGS: readonly GuardCheckTiming[] = ['each-test', 'end-of-file'];
  */
 const MAX_EXPLAINED = 3;
 /**
- * The wait for a leaking test beyond MAX_EXPLAINED, whose holders are not known: a few seconds,
- * re-counting as for holders that let go by themselves, so that a clean test's objects a debounce
- * timer holds pass (a 1.5 s one failed a new user's clean test after three leaky ones, with 1 s).
- * A test that leaks pays it before failing.
+ * The wait for a leaking test beyond MAX_EXPLAINED, whose holders are not known: as long as the
+ * longest wait for a known holder that lets go by itself (SELF_RELEASE_LIMIT_MS), re-counting as
+ * for those, so that a test's verdict does not depend on how many tests before it leaked: a clean
+ * test whose objects an idle keep-alive socket holds for 4–5 s (its AsyncLocalStorage store) failed
+ * after three leaky ones with a 3 s wait, and passed on its own. A test that leaks pays it before
+ * failing.
  */
-const UNLOOKED_WAIT: SelfReleaseWait = { ms: 3_000, holders: ['any timer due within 3 s (their retainer paths were not looked up)'] };
+const UNLOOKED_WAIT: SelfReleaseWait = {
+  ms: SELF_RELEASE_LIMIT_MS,
+  holders: [`anything that lets go by itself within ${SELF_RELEASE_LIMIT_MS / 1000} s (their retainer paths were not looked up)`],
+};
 /** Why a leaking test beyond MAX_EXPLAINED has no retainer path, and how to get one. */
 const UNLOOKED_WHY =
   `not looked up: the guard finds retainer paths for the first ${MAX_EXPLAINED} leaking tests of each test file (each takes a heap snapshot); ` +
