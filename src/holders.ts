@@ -129,6 +129,17 @@ export function isRunningWorker(graph: HeapGraph, node: number): boolean {
   return handle >= 0 && graph.nodeType(handle) === 'object';
 }
 
+/**
+ * A listening server of Node's (`net.Server`, and the `http`/`https` servers built on it): its native
+ * handle (a TCP or pipe wrap) is set until it is closed (Node then sets it to null). Its listeners,
+ * and what they hold (an app behind `app.listen()`), live as long.
+ */
+export function isListeningServer(graph: HeapGraph, node: number): boolean {
+  if (graph.nodeName(node) !== 'Server' || graph.nodeType(node) !== 'object') return false;
+  const handle = targetNamed(graph, node, '_handle');
+  return handle >= 0 && graph.nodeType(handle) === 'object' && /^(?:TCP|Pipe)$/.test(graph.nodeName(handle));
+}
+
 /** A Node timer object (setTimeout / setInterval), by its class name. */
 export function isTimeout(graph: HeapGraph, node: number): boolean {
   return graph.nodeName(node) === 'Timeout' && graph.nodeType(node) === 'object';

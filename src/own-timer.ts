@@ -11,7 +11,7 @@
  * instance is of the user's own class (a pool's resource, made by the user's factory), its methods
  * cannot clear the library's timer: the library object on the way that has release methods is named
  * instead (generic-pool's Pool, read from the snapshot: `destroy()` and `drain()`). It never claims
- * more: no method found, no hint.
+ * more: no method found, no hint. A path that starts at a listening server names the server's `close()`.
  * Reads own data properties along the instance's prototype chain only: never runs a getter, a setter
  * or a proxy trap, and keeps no reference to the instance.
  */
@@ -90,6 +90,12 @@ function isUserCode(graph: HeapGraph, node: number): boolean {
 export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, name: string): string | undefined {
   const first = path.steps[path.start];
   if (first === undefined) return undefined;
+  // A server left listening (an app's, after `app.listen()`): closing it lets go of everything its
+  // listeners hold, the user's own request handler included.
+  if (first.holder?.kind === 'server') {
+    const methods = releaseMethodsInSnapshot(graph, first.node);
+    return methods.length === 0 ? undefined : `a listening Server keeps this ${name} alive until it is closed: the Server ${releaseCall(methods)} when you are done with it`;
+  }
   // A timer a library set, or an open handle (a socket a client library opened: ws's WebSocket).
   const handle = OPEN_HANDLE.exec(first.text)?.[1];
   let timer: string;

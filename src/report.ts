@@ -82,7 +82,9 @@ export type RetainerHolder =
   /** A reaction (`then` callback or an `await`) of a promise: held until the promise settles. */
   | { kind: 'promise-reaction'; selfReleasing: false }
   /** A running worker thread (`node:worker_threads` Worker, a pool's): held until it exits or is terminated. */
-  | { kind: 'worker'; selfReleasing: false };
+  | { kind: 'worker'; selfReleasing: false }
+  /** A listening server (`net`/`http`/`https` Server): holds its listeners, and what they hold, until it is closed. */
+  | { kind: 'server'; selfReleasing: false };
 
 export interface RetainerStepNote {
   /** The accessor this step adds (`.meta`, `[12]`, `SomenastySpider.history`). */

@@ -13,6 +13,7 @@ import {
   displayFile,
   isNodeInternal,
   isRunnerInternal,
+  isListeningServer,
   isRunningWorker,
   isTimeout,
   isTimerListEdge,
@@ -87,7 +88,7 @@ const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-varia
  * object too: a pending timer (clear it; the array that also keeps the Timeout is not what keeps it
  * alive), an AbortSignal Node keeps until it aborts, an idle pooled socket (the check waits for it).
  */
-const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket', 'worker']);
+const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket', 'worker', 'server']);
 /** A path's text that is only a variable or a property name. */
 const BARE_NAME = /^\.?[\w$]+$/;
 /** At most this many other paths are rendered to find one through a holder of the user's code. */
@@ -401,9 +402,13 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     }
     // A running worker thread, however it was reached (its stdio piped to process.stdout, a variable
     // `this`): what the user acts on (terminate it, or destroy its pool), so the path may start here.
+    // A listening server likewise (reached from its handle, or from Node's own connection-check
+    // interval, which lives as long as it listens): close it.
     const last = steps.at(-1);
     if (last !== undefined && last.node === to && last.holder === undefined && isRunningWorker(graph, to)) {
       steps[steps.length - 1] = { text: `${last.text.startsWith(' → ') ? ' → ' : ''}(running Worker)`, node: to, anchor: true, start: true, holder: { kind: 'worker', selfReleasing: false } };
+    } else if (last !== undefined && last.node === to && last.holder === undefined && isListeningServer(graph, to)) {
+      steps[steps.length - 1] = { text: `${last.text.startsWith(' → ') ? ' → ' : ''}(listening Server)`, node: to, anchor: true, start: true, holder: { kind: 'server', selfReleasing: false } };
     }
   }
   const start = startOfShownPath(graph, steps);

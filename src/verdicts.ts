@@ -41,11 +41,13 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
       return { leaking: 'unknown', reason: 'reaction of an unsettled promise: held until it settles' };
     case 'worker':
       return { leaking: 'no', reason: 'running worker thread: held until it exits or is terminated (a pool’s destroy() or close())' };
+    case 'server':
+      return { leaking: 'no', reason: 'listening server: holds its listeners until it is closed (server.close())' };
   }
 }
 
 /** Runtime holders whose owner wires one listener per event to them (see judgeSteps). */
-const WIRED_HOLDERS: ReadonlySet<RetainerHolder['kind'] | undefined> = new Set<RetainerHolder['kind']>(['worker', 'idle-socket', 'http-request']);
+const WIRED_HOLDERS: ReadonlySet<RetainerHolder['kind'] | undefined> = new Set<RetainerHolder['kind']>(['worker', 'server', 'idle-socket', 'http-request']);
 
 /** References that add an entry to a collection (the usual bug: an entry added and never removed). */
 const ENTRY = /^\s*(?:\[|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
@@ -88,10 +90,10 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   let suspect = lastBetween((note) => note.holder?.kind === 'listener');
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
   if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
-  // The only listener for an event on a running worker, an idle pooled socket or a request in flight
-  // is its owner's wiring (a pool listens to its workers, an http.Agent to its sockets, a client to
-  // its request): the worker left running, the agent never destroyed, the response never read is
-  // the bug, not the listener. Listeners piling up (a list, `[2]`) stay the suspect.
+  // The only listener for an event on a running worker, a listening server, an idle pooled socket or
+  // a request in flight is its owner's wiring (a pool listens to its workers, an app to its server,
+  // an http.Agent to its sockets, a client to its request): the worker left running, the server
+  // never closed, the agent never destroyed, the response never read is the bug, not the listener. Listeners piling up (a list, `[2]`) stay the suspect.
   else if (suspect > 0 && WIRED_HOLDERS.has(notes[suspect - 1]!.holder?.kind)) suspect--;
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');

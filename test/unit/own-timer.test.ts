@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
 const NodeCache = require('node-cache') as new (options?: object) => { set(key: string, value: unknown): boolean; close(): void };
 const ws = require('ws') as typeof import('ws');
 const genericPool = require('generic-pool') as typeof import('generic-pool');
+const Koa = require('koa') as new () => { use(fn: (ctx: { body: unknown }) => Promise<void>): void; listen(port: number, host: string, done: () => void): import('node:http').Server };
 const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void>; disconnect(): Promise<void> };
 
 function firstInstance(report: LeakReport) {
@@ -83,6 +84,40 @@ describe("a library's own timer", () => {
     } finally {
       ballast.length = 0;
     }
+  }, 60_000);
+
+  test('koa apps left listening: the path starts at the listening server, the suspect, and the hint names its close()', async () => {
+    // Found by a new user: the path started at Node's own connection-check interval of the server
+    // ('interval: runs until cleared', nothing the user can clear), the suspect was koa's 'request'
+    // listener, and no line said to close the server.
+    const servers: Array<WeakRef<import('node:http').Server>> = [];
+    try {
+      const report = await checkLeaks(async () => {
+        const app = new Koa();
+        app.use(async (ctx) => {
+          ctx.body = 'ok';
+        });
+        await new Promise<void>((resolve) => servers.push(new WeakRef(app.listen(0, '127.0.0.1', resolve))));
+      }, Koa);
+      expect(report.leaked, report.format()).toBe(true);
+      const instance = firstInstance(report);
+      expect(instance.retainerPath, report.format()).toMatch(/^\(listening Server\) listeners 'request' → handleRequest\(\) → this$/);
+      expect(instance.retainerSteps?.[0], report.format()).toMatchObject({ leaking: 'no', holder: { kind: 'server' }, suspect: true });
+      expect(instance.holderNote, report.format()).toBe('a listening Server keeps this Application alive until it is closed: the Server has close(); call it when you are done with it');
+    } finally {
+      for (const ref of servers) ref.deref()?.close();
+    }
+  }, 60_000);
+
+  test('koa apps whose server is closed after use pass', async () => {
+    const report = await checkLeaks(async () => {
+      const app = new Koa();
+      const server = await new Promise<import('node:http').Server>((resolve) => {
+        const started = app.listen(0, '127.0.0.1', () => resolve(started));
+      });
+      await new Promise((resolve) => server.close(resolve));
+    }, Koa);
+    expect(report.leaked, report.format()).toBe(false);
   }, 60_000);
 
   test('bottleneck limiters never disconnected: an interval that bottleneck set keeps each, and Bottleneck has stop() and disconnect() (only the second clears it)', async () => {
