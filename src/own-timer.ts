@@ -11,10 +11,12 @@
  * instance is of the user's own class (a pool's resource, made by the user's factory), its methods
  * cannot clear the library's timer: the library object on the way that has release methods is named
  * instead (generic-pool's Pool, read from the snapshot: `destroy()` and `drain()`). It never claims
- * more: no method found, no hint. A path that starts at a listening server names the server's `close()`.
+ * more: no method found, no hint. A path that starts at a listening server names the server's `close()`;
+ * one that starts at a library's module variable (node-schedule's registry of jobs) gets the same line.
  * Reads own data properties along the instance's prototype chain only: never runs a getter, a setter
  * or a proxy trap, and keeps no reference to the instance.
  */
+import { isAbsolute, sep } from 'node:path';
 import { types } from 'node:util';
 import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, targetNamed, timerCallbackScript } from './holders';
 import { packageOfScript } from './library-slot';
@@ -22,7 +24,7 @@ import type { RetainerPath } from './retainers';
 import type { HeapGraph } from './snapshot/graph';
 
 /** Methods that release a library object, most usual first. */
-const RELEASE_METHODS = ['close', 'stop', 'destroy', 'dispose', 'disconnect', 'shutdown', 'drain', 'end', 'quit', 'terminate'];
+const RELEASE_METHODS = ['close', 'stop', 'cancel', 'destroy', 'dispose', 'disconnect', 'shutdown', 'drain', 'end', 'quit', 'terminate'];
 
 /** A path's first step that is an open handle of Node's: `(open Socket)`. */
 const OPEN_HANDLE = /^\(open (\w+)\)$/;
@@ -96,30 +98,38 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
     const methods = releaseMethodsInSnapshot(graph, first.node);
     return methods.length === 0 ? undefined : `a listening Server keeps this ${name} alive until it is closed: the Server ${releaseCall(methods)} when you are done with it`;
   }
-  // A timer a library set, or an open handle (a socket a client library opened: ws's WebSocket).
+  // A timer a library set, an open handle (a socket a client library opened: ws's WebSocket), or a
+  // library's module variable (node-schedule's registry of jobs).
   const handle = OPEN_HANDLE.exec(first.text)?.[1];
+  // (A holder's file is shown relative to the working directory: `node_modules/node-schedule/lib/…`.)
+  const moduleFile = first.holder?.kind === 'module-variable' || first.holder?.kind === 'module-exports' ? first.holder.file : undefined;
+  const modulePackage = moduleFile === undefined ? undefined : libraryPackage(isAbsolute(moduleFile) ? moduleFile : `${sep}${moduleFile}`);
   let timer: string;
+  let until: string;
   if (first.holder?.kind === 'timer') {
     const pkg = libraryPackage(timerCallbackScript(graph, first.node));
     if (pkg === undefined) return undefined;
     timer = `${first.holder.repeat ? 'an interval' : 'a timer'} that ${pkg} set`;
+    until = 'until it is cleared';
   } else if (handle !== undefined) {
     timer = `an open ${handle}`;
+    until = 'until it is closed';
+  } else if (modulePackage !== undefined) {
+    timer = `a module variable of ${modulePackage}`;
+    until = 'until it lets go of it';
   } else {
     return undefined;
   }
   const rest = path.steps.slice(path.start + 1);
-  if (rest.some((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node))) {
-    return undefined;
-  }
-  const until = handle === undefined ? 'until it is cleared' : 'until it is closed';
-  // An instance of the user's own class (a pool's resource, made by the user's factory) cannot clear
-  // the library's timer, whatever methods it has: the library object on the way that has release
-  // methods can (generic-pool's Pool and its evictor timer).
+  const userStep = rest.findIndex((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node));
+  // An instance of the user's own class (a pool's resource, made by the user's factory; a crawl a
+  // job's callback of theirs holds) cannot clear the library's timer, whatever methods it has: the
+  // library object on the way, before any code of the user's, that has release methods can
+  // (generic-pool's Pool and its evictor timer, cron's CronJob and its callbacks).
   const leaked = path.steps.at(-1)!.node;
   const leakedScript = classScriptOf(graph, leaked);
   if (leakedScript !== '' && libraryPackage(leakedScript) === undefined && !isNodeInternal(leakedScript)) {
-    for (const step of rest) {
+    for (const step of userStep < 0 ? rest : rest.slice(0, userStep)) {
       if (step.node === leaked || graph.nodeType(step.node) !== 'object' || libraryPackage(classScriptOf(graph, step.node)) === undefined) continue;
       const methods = releaseMethodsInSnapshot(graph, step.node);
       if (methods.length === 0) continue;
@@ -128,6 +138,7 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
     }
     return undefined;
   }
+  if (userStep >= 0) return undefined;
   const methods = releaseMethodsOf(obj);
   if (methods.length === 0) return undefined;
   return `${timer} keeps this ${name} alive ${until}: ${name} ${releaseCall(methods)} when you are done with the ${name}`;

@@ -12,6 +12,8 @@ const NodeCache = require('node-cache') as new (options?: object) => { set(key: 
 const ws = require('ws') as typeof import('ws');
 const genericPool = require('generic-pool') as typeof import('generic-pool');
 const Koa = require('koa') as new () => { use(fn: (ctx: { body: unknown }) => Promise<void>): void; listen(port: number, host: string, done: () => void): import('node:http').Server };
+const { CronJob } = require('cron') as { CronJob: { from(options: { cronTime: string; onTick: () => void; start: boolean }): { stop(): void } } };
+const schedule = require('node-schedule') as { Job: new (...args: never[]) => object; scheduleJob(rule: string, fn: () => void): { cancel(): boolean } };
 const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void>; disconnect(): Promise<void> };
 
 function firstInstance(report: LeakReport) {
@@ -118,6 +120,49 @@ describe("a library's own timer", () => {
       await new Promise((resolve) => server.close(resolve));
     }, Koa);
     expect(report.leaked, report.format()).toBe(false);
+  }, 60_000);
+
+  test("the user's own object held through a cron job's callback: the hint names the CronJob's stop(), the library object on the way", async () => {
+    // Found by a new user: the path reached the crawl through the user's onTick callback, and the
+    // hint was dropped (it showed only when the CronJob itself was checked).
+    class Crawl {
+      stats = { fetched: 0 };
+    }
+    const jobs: Array<{ stop(): void }> = [];
+    try {
+      const report = await checkLeaks(() => {
+        const crawl = new Crawl();
+        jobs.push(CronJob.from({ cronTime: '0 */5 * * * *', onTick: () => void crawl.stats, start: true }));
+        jobs.pop();
+      }, Crawl);
+      expect(report.leaked, report.format()).toBe(true);
+      const instance = firstInstance(report);
+      expect(instance.retainerPath, report.format()).toMatch(/^setTimeout\(…, \d+\) pending.* → onTick\(\) → crawl$/);
+      expect(instance.holderNote, report.format()).toBe(
+        'a timer that cron set keeps this Crawl alive until it is cleared: the CronJob holding it has stop(); call it when you are done with the CronJob',
+      );
+    } finally {
+      for (const job of jobs) job.stop();
+    }
+  }, 60_000);
+
+  test("node-schedule jobs never cancelled: a module variable of node-schedule keeps each, and Job has cancel()", async () => {
+    // Found by a new user: no hint (cancel() was not a release method trackref knew, and the path
+    // starts at the library's module variable, not at a timer).
+    const jobs: Array<{ cancel(): boolean }> = [];
+    const collect = (job: { cancel(): boolean }) => {
+      jobs.push(job);
+      jobs.pop();
+    };
+    try {
+      const report = await checkLeaks(() => {
+        collect(schedule.scheduleJob('*/30 * * * *', () => undefined));
+      }, schedule.Job);
+      expect(report.leaked, report.format()).toBe(true);
+      expect(firstInstance(report).holderNote, report.format()).toBe('a module variable of node-schedule keeps this Job alive until it lets go of it: Job has cancel(); call it when you are done with the Job');
+    } finally {
+      for (const job of Object.values((require('node-schedule') as { scheduledJobs: Record<string, { cancel(): boolean }> }).scheduledJobs)) job.cancel();
+    }
   }, 60_000);
 
   test('bottleneck limiters never disconnected: an interval that bottleneck set keeps each, and Bottleneck has stop() and disconnect() (only the second clears it)', async () => {
