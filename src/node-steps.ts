@@ -31,15 +31,24 @@ export function timerText(repeat: boolean | undefined, delayMs: number | undefin
 
 /** `agent.freeSockets['host:port:'][0]` for a socket waiting in an http.Agent's free list, else undefined. */
 export function freeSocketName(graph: HeapGraph, socket: number, nameSlot?: SlotNamer): string | undefined {
-  let found: string | undefined;
+  const entry = freeSocketEntry(graph, socket);
+  if (entry === undefined) return undefined;
+  const agentName = nameOf(graph, entry.agent, nameSlot) ?? `(${graph.nodeName(entry.agent) || 'Agent'})`;
+  return `${agentName}.freeSockets${accessor(graph.edgeName(entry.toList))}${accessor(graph.edgeName(entry.toSocket))}`;
+}
+
+/**
+ * Where an idle keep-alive socket sits in an http.Agent's free list (`agent.freeSockets[host][i]`):
+ * the agent and the two edges from its free list to the socket, or undefined when no free list holds it.
+ */
+export function freeSocketEntry(graph: HeapGraph, socket: number): { agent: number; toList: number; toSocket: number } | undefined {
+  let found: { agent: number; toList: number; toSocket: number } | undefined;
   graph.forEachRetainer(socket, (list, toSocket) => {
     if (found !== undefined || graph.edgeType(toSocket) !== graph.edgeElement || graph.nodeName(list) !== 'Array') return;
     graph.forEachRetainer(list, (byHost, toList) => {
       if (found !== undefined || graph.edgeType(toList) !== graph.edgeProperty) return;
       graph.forEachRetainer(byHost, (agent, toByHost) => {
-        if (found !== undefined || graph.edgeName(toByHost) !== 'freeSockets') return;
-        const agentName = nameOf(graph, agent, nameSlot) ?? `(${graph.nodeName(agent) || 'Agent'})`;
-        found = `${agentName}.freeSockets${accessor(graph.edgeName(toList))}${accessor(graph.edgeName(toSocket))}`;
+        if (found === undefined && graph.edgeName(toByHost) === 'freeSockets') found = { agent, toList, toSocket };
       });
     });
   });

@@ -98,6 +98,12 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
     const methods = releaseMethodsInSnapshot(graph, first.node);
     return methods.length === 0 ? undefined : `a listening Server keeps this ${name} alive until it is closed: the Server ${releaseCall(methods)} when you are done with it`;
   }
+  // An agent made per request and never destroyed, held by an idle socket of its own pool (through
+  // its own listeners on it) until the socket's idle timeout closes it.
+  if (path.steps.some((step) => step.holder?.kind === 'idle-socket' && step.holder.ownAgentLeaked === true)) {
+    const methods = releaseMethodsOf(obj);
+    return methods.length === 0 ? undefined : `an idle keep-alive socket of this ${name}'s own pool keeps it alive until the socket closes: ${name} ${releaseCall(methods)} when you are done with the ${name} (or share one ${name})`;
+  }
   // A timer a library set, an open handle (a socket a client library opened: ws's WebSocket), or a
   // library's module variable (node-schedule's registry of jobs).
   const handle = OPEN_HANDLE.exec(first.text)?.[1];

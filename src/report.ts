@@ -71,8 +71,12 @@ export type RetainerHolder =
   | { kind: 'abort-signal'; timeout: boolean; delayMs?: number; selfReleasing: true }
   /** A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed. */
   | { kind: 'listener'; emitter: 'EventEmitter' | 'EventTarget'; event: string; selfReleasing: false }
-  /** A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout). */
-  | { kind: 'idle-socket'; selfReleasing: true }
+  /**
+   * A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout).
+   * `ownAgentLeaked`: the leaked object is the agent whose free list holds it (an agent made per
+   * request), reached through the agent's own listeners on the socket, which go with the socket.
+   */
+  | { kind: 'idle-socket'; ownAgentLeaked?: true; selfReleasing: true }
   /** An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it. */
   | { kind: 'async-context'; selfReleasing: boolean }
   /** A pending read of a web stream (`reader.read()` not yet answered): held until data comes, or the stream ends or is cancelled. */

@@ -25,7 +25,7 @@ import {
   timerCallbackScript,
   timerRepeats,
 } from './holders';
-import { awaitIn, eventTargetListener, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
+import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
 import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, isProcessObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
@@ -359,8 +359,14 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
     } else if (type === graph.edgeInternal && name === 'bound_this') {
-      // A bound function's `this` (a socket's idle timer calls `socket._onTimeout` bound to it).
-      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false });
+      // A bound function's `this` (a socket's idle timer calls `socket._onTimeout` bound to it). A
+      // socket idle in an http.Agent's free list is destroyed by its agent when that timer fires
+      // (Node's Agent and agentkeepalive both do): when the leaked object is that very agent (one
+      // made per request and never destroyed), what the agent's own listeners on it hold goes with it.
+      const afterTimer = [...steps].reverse().find((step) => step.text !== '')?.holder?.kind === 'timer';
+      const idle = afterTimer && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) ? freeSocketEntry(graph, to) : undefined;
+      const ownAgent = idle !== undefined && idle.agent === graph.edgeTo(edges[edges.length - 1]!);
+      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false, ...(idle === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true, ...(ownAgent ? { ownAgentLeaked: true as const } : {}) } as const }) });
     } else if (type === graph.edgeProperty && fromName === 'Promise' && graph.nodeName(to) === 'Generator') {
       // V8 links a promise to the async function awaiting it (for async stack traces): that
       // function, suspended, holds its variables until the promise settles.

@@ -11,7 +11,10 @@
  * interval due later, or anything else a pooled socket holds (its
  * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
  * on through a listener list, except the timeout signal's own `'abort'` listeners (they go with it;
- * an `AbortSignal.any()` signal's do not: it lives as long as its sources).
+ * an `AbortSignal.any()` signal's do not: it lives as long as its sources), and an agent's own
+ * listeners on an idle socket of its pool whose idle timeout is due within the bound, when that
+ * agent is what leaked (an agent made per request and never destroyed: it destroys the socket when
+ * the timeout fires, and goes with it; agentkeepalive's default free-socket timeout is 4 s).
  * What is still held after the wait may be held by another holder than the one the first paths
  * showed (behind an idle socket's store, a library's last-value slot): the guard looks the paths of
  * what is left up again and judges those (bounded-retention.ts for library slots).
@@ -94,9 +97,11 @@ function waitForInstance(instance: LeakedInstance, intervals = false): HolderWai
   let lastListener = -1;
   steps.forEach((step, index) => {
     // The listener list of an AbortSignal.timeout() signal is its own: it goes when the signal aborts.
+    // So do an agent's own listeners on an idle socket of its pool, when that agent is what leaked.
     const previous = steps[index - 1]?.holder;
     const ofTimeoutSignal = previous?.kind === 'abort-signal' && previous.timeout;
-    if (step.holder?.kind === 'listener' && !ofTimeoutSignal) lastListener = index;
+    const ofOwnIdleSocket = previous?.kind === 'idle-socket' && previous.ownAgentLeaked === true;
+    if (step.holder?.kind === 'listener' && !ofTimeoutSignal && !ofOwnIdleSocket) lastListener = index;
   });
   let best: HolderWait | undefined;
   steps.forEach((step, index) => {

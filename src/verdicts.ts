@@ -88,8 +88,12 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
     return -1;
   };
   let suspect = lastBetween((note) => note.holder?.kind === 'listener');
+  const before = notes[suspect - 1]?.holder;
+  // An agent's own listener on an idle socket of its pool, when the agent is what leaked (made per
+  // request, never destroyed): the socket kept in its pool is the bug, whatever else listens to it.
+  if (suspect > 0 && before?.kind === 'idle-socket' && before.ownAgentLeaked === true) suspect--;
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
-  if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
+  else if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
   // The only listener for an event on a running worker, a listening server, an idle pooled socket or
   // a request in flight is its owner's wiring (a pool listens to its workers, an app to its server,
   // an http.Agent to its sockets, a client to its request): the worker left running, the server

@@ -251,9 +251,13 @@ describe('checkLeaks', () => {
     expect([report.leaked, report.selfRelease]).toEqual([true, undefined]);
   }, 60_000);
 
-  /** A loopback server; `get` makes a request through `agent` and hands the response's socket to `onSocket`. */
-  async function withServer(body: (get: (agent: http.Agent, onSocket?: (socket: Socket) => void) => Promise<void>) => Promise<void>): Promise<void> {
-    const server = http.createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
+  /**
+   * A loopback server; `get` makes a request through `agent` and hands the response's socket to
+   * `onSocket`. `keepAliveTimeout`: the server's (Node's default, 5 s, tells Node's agent to close an
+   * idle socket after 4 s, whatever its own timeout).
+   */
+  async function withServer(body: (get: (agent: http.Agent, onSocket?: (socket: Socket) => void) => Promise<void>) => Promise<void>, keepAliveTimeout = 5_000): Promise<void> {
+    const server = http.createServer({ keepAliveTimeout }, (_req, res) => res.end('ok')).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
     try {
@@ -284,6 +288,36 @@ describe('checkLeaks', () => {
       expect(report.leaked).toBe(false);
       expect(report.selfRelease).toMatchObject({ released: true });
     });
+  }, 60_000);
+
+  test('an agent made per call and never destroyed, whose idle socket times out within the bound, is waited for and passes; one whose socket idles longer is a leak', async () => {
+    // A new user's agentkeepalive agents (default free-socket timeout 4 s) failed although the report
+    // said the timer releases them: the path ran from the socket's idle timeout through the agent's
+    // own 'close' listener on its socket, and listeners on a pooled socket were never waited for.
+    class PerCallAgent extends http.Agent {}
+    await withServer(async (get) => {
+      const clean = await checkLeaks(() => get(new PerCallAgent({ keepAlive: true, timeout: 2000 })), PerCallAgent);
+      expect(clean.leaked, clean.format()).toBe(false);
+      expect(clean.selfRelease, clean.format()).toMatchObject({ released: true });
+    }, 60_000);
+    await withServer(async (get) => {
+      const agents: PerCallAgent[] = [];
+      try {
+        const leaky = await checkLeaks(() => {
+          const agent = new PerCallAgent({ keepAlive: true, timeout: 60_000 });
+          agents.push(agent);
+          agents.pop();
+          return get(agent);
+        }, PerCallAgent);
+        expect([leaky.leaked, leaky.selfRelease], leaky.format()).toEqual([true, undefined]);
+        expect(leaky.rows[0]!.oldest[0]!.retainerSteps?.find((step) => step.suspect), leaky.format()).toMatchObject({ className: 'Socket', holder: { kind: 'idle-socket', ownAgentLeaked: true } });
+        expect(leaky.rows[0]!.oldest[0]!.holderNote, leaky.format()).toBe(
+          "an idle keep-alive socket of this PerCallAgent's own pool keeps it alive until the socket closes: PerCallAgent has destroy(); call it when you are done with the PerCallAgent (or share one PerCallAgent)",
+        );
+      } finally {
+        for (const agent of agents) agent.destroy();
+      }
+    }, 60_000);
   }, 60_000);
 
   test("listeners piling up on a pooled socket are a leak, with no wait (node-fetch#1446's shape)", async () => {
