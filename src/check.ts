@@ -591,6 +591,9 @@ export function preview(obj: object): string {
       const fields = identifyingFields(obj);
       if (fields !== '') text = `${text.slice(0, text.indexOf(' {'))} { ${fields} }`;
     }
+    // A custom inspect that returns a plain object (koa's Application: its toJSON()) drops the class.
+    const name = classOf(obj)?.name;
+    if (text.startsWith('{') && name !== undefined && name !== '' && name !== 'Object') text = `${name} ${text}`;
   } catch (error) {
     text = `${classOf(obj)?.name ?? 'Object'} (preview failed: ${(error as Error).message})`;
   }

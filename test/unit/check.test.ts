@@ -1,6 +1,7 @@
 // checkLeaks(fn, target?, options?): the framework-free core of toLeak. Real objects, real garbage
 // collection; each scenario keeps (or drops) its objects in variables of its own.
 import * as inspector from 'node:inspector';
+import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { ObjectRef, TrackrefError, checkLeaks, collectGarbage, track, type LeakReport, type LeakRow } from 'trackref';
 
@@ -537,6 +538,20 @@ describe('any class, tracked or not', () => {
 
     const clean = await checkLeaks(() => new PlainItem(-1), PlainItem);
     expect(clean.leaked).toBe(false);
+  });
+
+  test("an object whose custom inspect returns a plain object is previewed with its class's name (koa's Application)", async () => {
+    class App {
+      env = 'test';
+      [inspect.custom](): object {
+        return { env: this.env };
+      }
+    }
+    const kept: App[] = [];
+    const report = await checkLeaks(() => {
+      kept.push(new App());
+    }, App);
+    expect(row(report, 'App').oldest[0]?.preview).toBe("App { env: 'test' }");
   });
 
   test('a built-in class (Map): a leak is caught', async () => {
