@@ -69,8 +69,11 @@ export type RetainerHolder =
   | { kind: 'timer'; repeat: boolean; delayMs?: number; dueInMs?: number; rearmed?: boolean; selfReleasing: boolean }
   /** An AbortSignal Node keeps alive until it aborts (`AbortSignal.timeout()`, `AbortSignal.any()` with listeners); a timeout signal's delay when found. */
   | { kind: 'abort-signal'; timeout: boolean; delayMs?: number; selfReleasing: true }
-  /** A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed. */
-  | { kind: 'listener'; emitter: 'EventEmitter' | 'EventTarget'; event: string; selfReleasing: false }
+  /**
+   * A listener list entry of an EventEmitter or an EventTarget (AbortSignal…): held until removed.
+   * `ownerListens`: an object the listener holds holds the emitter itself (a pool listening to its own client).
+   */
+  | { kind: 'listener'; emitter: 'EventEmitter' | 'EventTarget'; event: string; ownerListens?: true; selfReleasing: false }
   /**
    * A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout).
    * `ownAgentLeaked`: the leaked object is the agent whose free list holds it (an agent made per

@@ -89,6 +89,10 @@ const USER_HOLDERS: ReadonlySet<RetainerHolder['kind']> = new Set(['module-varia
  * alive), an AbortSignal Node keeps until it aborts, an idle pooled socket (the check waits for it).
  */
 const RUNTIME_HOLDERS_TO_ACT_ON: ReadonlySet<RetainerHolder['kind']> = new Set(['timer', 'abort-signal', 'idle-socket', 'worker', 'server']);
+/** References from an object to an emitter it owns, at most (`pool[kClients][0]`: 3). */
+const OWNER_DEPTH = 3;
+/** Objects after a listener looked at for the emitter's owner (its closure, the closure's variable…). */
+const OWNER_SEARCH_STEPS = 4;
 /** A path's text that is only a variable or a property name. */
 const BARE_NAME = /^\.?[\w$]+$/;
 /** At most this many other paths are rendered to find one through a holder of the user's code. */
@@ -289,7 +293,10 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     } else if (type === graph.edgeProperty && name === '_events') {
       if (next !== undefined && graph.edgeType(next) === graph.edgeProperty) {
         const event = String(graph.edgeName(next));
-        steps.push({ text: ` listeners ${quote(event)}`, node: graph.edgeTo(next), anchor: false, holder: { kind: 'listener', emitter: 'EventEmitter', event, selfReleasing: false } });
+        // An object the listener holds that holds the emitter itself (a pool and its client, whose
+        // 'drain' it listens to): the listener is its owner's wiring, not an entry piling up.
+        const ownerListens = edges.slice(i + 2, i + 2 + OWNER_SEARCH_STEPS).some((edge) => graph.reachesWithin(graph.edgeTo(edge), from, OWNER_DEPTH));
+        steps.push({ text: ` listeners ${quote(event)}`, node: graph.edgeTo(next), anchor: false, holder: { kind: 'listener', emitter: 'EventEmitter', event, ...(ownerListens ? { ownerListens: true as const } : {}), selfReleasing: false } });
         i++;
       } else {
         steps.push({ text: accessor(name), node: to, anchor: false });

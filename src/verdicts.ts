@@ -49,8 +49,8 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
 /** Runtime holders whose owner wires one listener per event to them (see judgeSteps). */
 const WIRED_HOLDERS: ReadonlySet<RetainerHolder['kind'] | undefined> = new Set<RetainerHolder['kind']>(['worker', 'server', 'idle-socket', 'http-request']);
 
-/** References that add an entry to a collection (the usual bug: an entry added and never removed). */
-const ENTRY = /^\s*(?:\[|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
+/** References that add an entry to a collection (the usual bug: an entry added and never removed); not a symbol-keyed property (`['<symbol client>']`). */
+const ENTRY = /^\s*(?:\[(?!'<symbol )|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
 
 /**
  * Fills `leaking`, `reason` and `suspect` on the notes of one trace (from its first shown step to the
@@ -83,11 +83,19 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   // goes with it), else an HTTP request still in flight (a stream never closed: what reads it waits
   // with it), else the last reaction of an unsettled promise, else the last collection entry (an
   // entry added and never removed), else the first reference after it.
-  const lastBetween = (matches: (note: RetainerStepNote) => boolean): number => {
-    for (let i = firstYes; i > lastNo; i--) if (matches(notes[i]!)) return i;
+  const lastBetween = (matches: (note: RetainerStepNote, index: number) => boolean): number => {
+    for (let i = firstYes; i > lastNo; i--) if (matches(notes[i]!, i)) return i;
     return -1;
   };
-  let suspect = lastBetween((note) => note.holder?.kind === 'listener');
+  // A listener of the leaked object's own on an emitter it holds (a pool on its client's 'drain'),
+  // unless that emitter is known to live anyway: its owner's wiring, like the listener's entry in its
+  // list. What keeps the emitter (an open socket) is nearer the bug.
+  const wiring = (index: number): boolean => {
+    const holder = notes[index]?.holder;
+    return holder?.kind === 'listener' && holder.ownerListens === true && notes[index - 1]?.leaking !== 'no';
+  };
+  const wired = (note: RetainerStepNote, index: number): boolean => wiring(index) || (wiring(index - 1) && /^\s*\[\d+\]$/.test(note.text));
+  let suspect = lastBetween((note, index) => note.holder?.kind === 'listener' && !wiring(index));
   const before = notes[suspect - 1]?.holder;
   // An agent's own listener on an idle socket of its pool, when the agent is what leaked (made per
   // request, never destroyed): the socket kept in its pool is the bug, whatever else listens to it.
@@ -101,7 +109,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   else if (suspect > 0 && WIRED_HOLDERS.has(notes[suspect - 1]!.holder?.kind)) suspect--;
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
-  if (suspect < 0) suspect = lastBetween((note) => ENTRY.test(note.text));
+  if (suspect < 0) suspect = lastBetween((note, index) => ENTRY.test(note.text) && !wired(note, index));
   if (suspect < 0) suspect = Math.min(lastNo + 1, notes.length - 1);
   // A trace that starts at a leaking object (only a running function holds it) names no reference.
   if (firstYes > 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;

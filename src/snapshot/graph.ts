@@ -335,6 +335,30 @@ export class HeapGraph {
   }
 
   /**
+   * Whether `from` reaches `target` through at most `depth` strong references (a bounded search, at
+   * most `maxNodes` objects visited): e.g. whether an object holds the emitter whose listener holds it.
+   */
+  reachesWithin(from: number, target: number, depth: number, maxNodes = 256): boolean {
+    let level = [from];
+    const seen = new Set<number>(level);
+    for (let d = 0; d < depth && level.length > 0; d++) {
+      const next: number[] = [];
+      for (const node of level) {
+        for (let e = this.firstEdge[node]!; e < this.firstEdge[node + 1]!; e++) {
+          if (this.edgeType(e) === this.edgeWeak) continue;
+          const to = this.edgeTo(e);
+          if (to === target) return true;
+          if (seen.has(to) || seen.size >= maxNodes) continue;
+          seen.add(to);
+          next.push(to);
+        }
+      }
+      level = next;
+    }
+    return false;
+  }
+
+  /**
    * Whether a path from the roots reaches `target` without going through `avoid` (when not, `avoid`
    * alone keeps it alive: it is in `avoid`'s retained set). Same edges as retainedBy; stops once found.
    */

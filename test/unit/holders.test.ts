@@ -17,7 +17,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -423,6 +424,38 @@ describe("Node's holders", () => {
       expect([held.steps[0]?.text, held.steps[0]?.leaking, held.steps[0]?.reason]).toEqual(['process', 'no', 'global']);
     } finally {
       for (const listener of added) process.off('beforeExit', listener);
+    }
+  });
+});
+
+describe("an owner's listener on an emitter it holds", () => {
+  test("a pool never closed, held by its open connection through its own listener on its client: the open socket is the suspect, not the listener", async () => {
+    // A new user's undici pools (never closed): the suspect was the pool's own 'drain' listener on
+    // its client, which nobody removes by hand; what keeps the client is the connection left open.
+    const { port } = server.address() as AddressInfo;
+    const sockets: Socket[] = [];
+    class MiniClient extends EventEmitter {}
+    class MiniPool {
+      readonly clients: MiniClient[] = [];
+      constructor(readonly request: Request) {
+        const client = new MiniClient();
+        client.on('drain', () => this.request);
+        this.clients.push(client);
+        const socket = net.connect(port, '127.0.0.1');
+        (socket as Socket & { client?: MiniClient }).client = client;
+        sockets.push(socket);
+      }
+    }
+    try {
+      const held = await heldBy(() => {
+        const pool = new MiniPool(request());
+        return new Promise((resolve) => setImmediate(() => resolve(pool.clients.length)));
+      });
+      expect(held.path, held.formatted).toBe("(open Socket).client listeners 'drain' → anonymous() → this.request");
+      expect(held.steps.find((step) => step.suspect), held.formatted).toMatchObject({ text: '(open Socket)' });
+      expect(held.steps.find((step) => step.holder?.kind === 'listener')?.holder, held.formatted).toMatchObject({ ownerListens: true });
+    } finally {
+      for (const socket of sockets) socket.destroy();
     }
   });
 });
