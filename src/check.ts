@@ -11,7 +11,7 @@
  * oldest; between counts, only weakly.
  */
 import { inspect } from 'node:util';
-import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
+import { fakeTimersInstalled, realClearTimeout, realSetTimeout } from './real-timers';
 import { AnyClass, BirthLedger, BirthSets, extendsClass, openBirthSets, openLedger } from './births';
 import { BirthWatch, closeIdleDebugger, closeIdleDebuggerIfItLinksPromises, watchBirths } from './constructor-hook';
 import { ageOf, now, sampleNow, stamps } from './clock';
@@ -298,7 +298,10 @@ async function runOnce(fn: Function, timeoutMs: number, which: string, control: 
           new TrackrefError(
             `fn did not settle within ${timeoutMs} ms (${which}${elapsedMs >= 100 ? `, after the check had run ${(elapsedMs / 1000).toFixed(1)} s` : ''}). ` +
               `If a call needs longer, pass a larger timeout option: { timeout: ${longer} }, and give the test time for the whole check ` +
-              "(up to warm-up + 5 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done.",
+              "(up to warm-up + 5 × runs calls of fn: raise Jest's or Vitest's testTimeout); if fn never settles, make it resolve once its work is done." +
+              (fakeTimersInstalled()
+                ? ' Fake timers are installed (setTimeout or setImmediate is not Node\'s own): a call that awaits a timer settles only when the test advances the clock; check fn with real timers, or advance them in it.'
+                : ''),
           ),
         );
       }, timeoutMs);

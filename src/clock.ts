@@ -6,7 +6,7 @@
  * This module never stores or references a tracked object.
  */
 import { performance } from 'node:perf_hooks';
-import { setTimeout as realSetTimeout } from 'node:timers';
+import { realSetTimeout } from './real-timers';
 
 /** How often the timer samples the clock while objects keep being created. */
 const SAMPLE_INTERVAL_MS = 100;
@@ -15,6 +15,15 @@ const MAX_SAMPLES = 8192;
 
 /** Milliseconds on a monotonic clock, immune to fake timers installed after load. */
 export const now: () => number = performance.now.bind(performance);
+
+/**
+ * The time of day as `Date.now()` gives it, read from Node's own clock: a test's fake timers
+ * (sinon's, Jest's) replace the global `Date` and stop it, which made a check's waits never end
+ * (and `performance.now`, read at load for `now`).
+ */
+export function wallClockNow(): number {
+  return performance.timeOrigin + now();
+}
 
 export interface StampState {
   /** The last stamp handed out. */

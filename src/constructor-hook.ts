@@ -26,7 +26,7 @@
  * removes its breakpoints and its dispatcher on `close()`.
  */
 import * as inspector from 'node:inspector';
-import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from 'node:timers';
+import { realClearTimeout, realSetTimeout } from './real-timers';
 import { promiseHooks } from 'node:v8';
 import { AnyClass, BirthSets } from './births';
 import { captureHookedSite, capturePromiseSite, promiseMadeByTrackref } from './allocation';
@@ -153,6 +153,33 @@ interface SharedDebugger {
   /** Open watches using it. */
   users: number;
   idleTimer: ReturnType<typeof realSetTimeout> | undefined;
+  /**
+   * The breakpoints set, shared by the watches that hook the same constructor (V8 refuses a second
+   * breakpoint at a location: a watch left open by a check its test's timeout cut short made every
+   * later check on that class fail with `Breakpoint at specified location already exists`): by
+   * function for call breakpoints, by `scriptId:line:column` for the others.
+   */
+  callBreakpoints?: WeakMap<object, SharedBreakpoint>;
+  locationBreakpoints?: Map<string, SharedBreakpoint>;
+}
+
+/** A breakpoint and the watches using it; removed when the last lets go. */
+interface SharedBreakpoint {
+  id: string;
+  users: number;
+  /** Forgets it in its table (once removed). */
+  forget: () => void;
+}
+
+/** The breakpoint under `key` in `table`, set with `set` when there is none yet; one more user. */
+function shareBreakpoint<K>(table: { get(key: K): SharedBreakpoint | undefined; set(key: K, value: SharedBreakpoint): unknown; delete(key: K): unknown }, key: K, set: () => string): SharedBreakpoint {
+  let breakpoint = table.get(key);
+  if (breakpoint === undefined) {
+    breakpoint = { id: set(), users: 0, forget: () => table.delete(key) };
+    table.set(key, breakpoint);
+  }
+  breakpoint.users++;
+  return breakpoint;
 }
 
 /**
@@ -271,7 +298,7 @@ export class BirthWatch {
   /** Births recorded so far (each once). */
   #recorded = 0;
   #debugger: SharedDebugger | undefined;
-  readonly #breakpoints: string[] = own([]);
+  readonly #breakpoints: SharedBreakpoint[] = own([]);
   readonly #realms: object[] = own([]);
   /** Removes the promise init hook, while one is installed (a target is a realm's `Promise`). */
   #stopPromiseHook: (() => void) | undefined;
@@ -368,12 +395,15 @@ export class BirthWatch {
       const global = codeRealmGlobalOf(plan.fn);
       withRemoteObject(session, global, plan.fn, (objectId, remotePost) => {
         if (plan.kind === 'call') {
-          this.#breakpoints.push(remotePost<{ breakpointId: string }>('Debugger.setBreakpointOnFunctionCall', { objectId, condition: CONDITION }).breakpointId);
+          shared.callBreakpoints ??= new WeakMap();
+          this.#breakpoints.push(shareBreakpoint(shared.callBreakpoints, plan.fn, () => remotePost<{ breakpointId: string }>('Debugger.setBreakpointOnFunctionCall', { objectId, condition: CONDITION }).breakpointId));
           return;
         }
+        shared.locationBreakpoints ??= new Map();
         for (const location of plan.returns) {
           const { scriptId, lineNumber, columnNumber } = location;
-          this.#breakpoints.push(remotePost<{ breakpointId: string }>('Debugger.setBreakpoint', { location: { scriptId, lineNumber, columnNumber }, condition: CONDITION }).breakpointId);
+          const set = (): string => remotePost<{ breakpointId: string }>('Debugger.setBreakpoint', { location: { scriptId, lineNumber, columnNumber }, condition: CONDITION }).breakpointId;
+          this.#breakpoints.push(shareBreakpoint(shared.locationBreakpoints, `${scriptId}:${lineNumber}:${columnNumber}`, set));
         }
       });
       addRealmUser(global);
@@ -388,7 +418,11 @@ export class BirthWatch {
     this.#stopPromiseHook = undefined;
     const shared = this.#debugger;
     if (shared === undefined) return;
-    for (const breakpointId of this.#breakpoints.splice(0)) shared.post('Debugger.removeBreakpoint', { breakpointId });
+    for (const breakpoint of this.#breakpoints.splice(0)) {
+      if (--breakpoint.users > 0) continue;
+      breakpoint.forget();
+      shared.post('Debugger.removeBreakpoint', { breakpointId: breakpoint.id });
+    }
   }
 
   /** Removes the hooks and the dispatcher, and lets go of the session. Safe to call more than once. */

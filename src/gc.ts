@@ -6,7 +6,8 @@
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { setImmediate as realSetImmediate, setTimeout as realSetTimeout } from 'node:timers';
+import { realSetImmediate, realSetTimeout } from './real-timers';
+import { now } from './clock';
 
 /** V8's gc extension: no argument for a full collection (on Node 20, `{ type: 'major' }` collected nothing). */
 type GcFunction = (options?: { type: 'minor' }) => void;
@@ -122,17 +123,17 @@ const HELD_LAG_LIMIT_MS = 2_000;
  * deadline moves by as much, up to HELD_LAG_LIMIT_MS in all.
  */
 export async function waitWhileHeld(limitMs: number, stillHeld: () => Promise<boolean>): Promise<boolean> {
-  let deadline = Date.now() + limitMs;
+  let deadline = now() + limitMs;
   let lagAllowed = HELD_LAG_LIMIT_MS;
   for (;;) {
-    const remaining = deadline - Date.now();
+    const remaining = deadline - now();
     const planned = Math.max(0, Math.min(HELD_POLL_MS, remaining));
-    const slept = Date.now();
+    const slept = now();
     await sleep(planned);
-    const lag = Math.min(lagAllowed, Math.max(0, Date.now() - slept - planned));
+    const lag = Math.min(lagAllowed, Math.max(0, now() - slept - planned));
     deadline += lag;
     lagAllowed -= lag;
     if (!(await stillHeld())) return false;
-    if (deadline - Date.now() <= 0) return true;
+    if (deadline - now() <= 0) return true;
   }
 }

@@ -8,7 +8,7 @@
  * this module (a runner that loads trackref's files twice, e.g. Vitest inlining a linked package)
  * shares it. Holds test names, hints, numbers and the adapter's probes; never `fn` or what it made.
  */
-import { performance } from 'node:perf_hooks';
+import { now, wallClockNow } from './clock';
 import { HIDDEN_ROUNDS } from './check';
 
 interface PendingCheck {
@@ -56,7 +56,7 @@ export type TimeoutProbe = (testName: string | undefined) => TestClock | undefin
 /** The time left of a test that started at `startedAt` (Date.now()) with a timeout of `timeoutMs`. */
 export function timeLeft(startedAt: unknown, timeoutMs: unknown): number | undefined {
   if (typeof startedAt !== 'number' || typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) return undefined;
-  return startedAt + timeoutMs - Date.now();
+  return startedAt + timeoutMs - wallClockNow();
 }
 
 interface PendingState {
@@ -101,7 +101,7 @@ export function startCheck(testName: string | undefined, hint: string): PendingC
     reported: false,
     clock: state.probe?.(testName),
     timedOutAfter: undefined,
-    startedAt: performance.now(),
+    startedAt: now(),
     calls: 0,
     calling: undefined,
     activity: undefined,
@@ -135,7 +135,7 @@ export function setTimeoutProbe(probe: TimeoutProbe): void {
 export function mustStop(check: PendingCheck): boolean {
   if (!check.abandoned && check.clock?.timedOut() === true) {
     check.abandoned = true;
-    check.timedOutAfter = performance.now() - check.startedAt;
+    check.timedOutAfter = now() - check.startedAt;
   }
   return check.abandoned;
 }
@@ -149,7 +149,7 @@ export function remainingMs(check: PendingCheck): number | undefined {
 export function noteCall(check: PendingCheck, which: string, calls: number, plan: CheckPlanLike): void {
   check.calling = which;
   check.activity = `during ${which}`;
-  check.callStartedAt = performance.now();
+  check.callStartedAt = now();
   check.calls = calls;
   check.plan = plan;
 }
@@ -238,7 +238,7 @@ const TIMEOUT_OPTIONS: Record<TestEnding['runner'], (ms: number) => string> = {
 
 /** The failure of a check that its test's timeout cut short: how far it got, what it costs, what to raise. */
 export function outOfTimeMessage(check: PendingCheck, ending: TestEnding | undefined): string {
-  const elapsed = check.timedOutAfter ?? performance.now() - check.startedAt;
+  const elapsed = check.timedOutAfter ?? now() - check.startedAt;
   const limit = ending?.timeoutMs;
   const within = limit === undefined ? "within the test's timeout" : `within the test's timeout of ${limit} ms`;
   const progress = check.activity === undefined ? 'before its first call of fn' : `${check.activity} (${plural(check.calls, 'call')} of fn begun)`;

@@ -1,10 +1,10 @@
 /**
  * The state of a live Node timer (a `Timeout` object found on a retainer path): its delay, whether it
  * repeats, and in how long it fires, measured against Node's timer clock (read from a probe timer
- * made and cleared at once with `node:timers`, which a runner's fake timers do not replace). Reads
+ * made and cleared at once with Node's own setTimeout, taken at load: real-timers.ts). Reads
  * own data properties only, never runs a getter, and keeps neither the timer nor the probe.
  */
-import { clearTimeout as clearNodeTimeout, setTimeout as setNodeTimeout } from 'node:timers';
+import { realClearTimeout as clearNodeTimeout, realSetTimeout as setNodeTimeout } from './real-timers';
 import type { TimerState } from './retainers';
 
 /** An own data property's value (undefined for accessors and missing properties). */
