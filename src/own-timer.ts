@@ -13,11 +13,10 @@
  * instead (generic-pool's Pool, read from the snapshot: `destroy()` and `drain()`). It never claims
  * more: no method found, no hint. A path that starts at a listening server names the server's `close()`;
  * one that starts at a library's module variable (node-schedule's registry of jobs) gets the same line.
- * Reads own data properties along the instance's prototype chain only: never runs a getter, a setter
- * or a proxy trap, and keeps no reference to the instance.
+ * Reads the heap snapshot only (function-valued properties along the prototype chain): never runs
+ * a getter, a setter or a proxy trap, and never touches a live object.
  */
 import { isAbsolute, sep } from 'node:path';
-import { types } from 'node:util';
 import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, targetNamed, timerCallbackScript } from './holders';
 import { packageOfScript } from './library-slot';
 import type { RetainerPath } from './retainers';
@@ -31,22 +30,6 @@ const OPEN_HANDLE = /^\(open (\w+)\)$/;
 
 /** Prototype levels read at most from the snapshot (an object, its class's prototype, the base classes'). */
 const MAX_PROTOTYPE_LEVELS = 8;
-
-/** The release methods `obj` has (own or inherited, plain function-valued data properties), in RELEASE_METHODS' order. */
-function releaseMethodsOf(obj: object): string[] {
-  const found: string[] = [];
-  for (const name of RELEASE_METHODS) {
-    for (let level: object | null = obj; level !== null && level !== Object.prototype; level = Object.getPrototypeOf(level) as object | null) {
-      if (types.isProxy(level)) return [];
-      const descriptor = Object.getOwnPropertyDescriptor(level, name);
-      if (descriptor !== undefined && 'value' in descriptor) {
-        if (typeof descriptor.value === 'function') found.push(name);
-        break;
-      }
-    }
-  }
-  return found;
-}
 
 /**
  * The release methods a snapshot object has (function-valued properties of its own or of its
@@ -89,7 +72,7 @@ function isUserCode(graph: HeapGraph, node: number): boolean {
  * its path does not start at a library's timer, passes through the user's code or a holder of
  * theirs, or `obj` has no release method.
  */
-export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, name: string): string | undefined {
+export function ownTimerHint(graph: HeapGraph, path: RetainerPath, name: string): string | undefined {
   const first = path.steps[path.start];
   if (first === undefined) return undefined;
   // A server left listening (an app's, after `app.listen()`): closing it lets go of everything its
@@ -101,7 +84,7 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
   // An agent made per request and never destroyed, held by an idle socket of its own pool (through
   // its own listeners on it) until the socket's idle timeout closes it.
   if (path.steps.some((step) => step.holder?.kind === 'idle-socket' && step.holder.ownAgentLeaked === true)) {
-    const methods = releaseMethodsOf(obj);
+    const methods = releaseMethodsInSnapshot(graph, path.steps.at(-1)!.node);
     return methods.length === 0 ? undefined : `an idle keep-alive socket of this ${name}'s own pool keeps it alive until the socket closes: ${name} ${releaseCall(methods)} when you are done with the ${name} (or share one ${name})`;
   }
   // A timer a library set, an open handle (a socket a client library opened: ws's WebSocket), or a
@@ -145,7 +128,7 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, obj: object, 
     return undefined;
   }
   if (userStep >= 0) return undefined;
-  const methods = releaseMethodsOf(obj);
+  const methods = releaseMethodsInSnapshot(graph, leaked);
   if (methods.length === 0) return undefined;
   return `${timer} keeps this ${name} alive ${until}: ${name} ${releaseCall(methods)} when you are done with the ${name}`;
 }
