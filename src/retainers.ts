@@ -361,7 +361,10 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // else does: a server reached this way leads on to everything its listeners hold.
       const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
       const pooled = socket ? freeSocketName(graph, to, nameSlot) : undefined;
-      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(pooled === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true } as const }) });
+      // The leaked object being the very agent whose free list holds the socket (an agent per request).
+      const ownAgent = pooled !== undefined && freeSocketEntry(graph, to)?.agent === graph.edgeTo(edges[edges.length - 1]!);
+      const holder: RetainerHolder = { kind: 'idle-socket', selfReleasing: true, ...(ownAgent ? { ownAgentLeaked: true as const } : {}) };
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(pooled === undefined ? {} : { holder }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
