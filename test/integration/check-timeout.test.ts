@@ -48,6 +48,11 @@ describe.each([
     expectStatuses(result, TESTS);
   });
 
+  test.skipIf(runner !== 'jest')("a check its test abandoned, with a call of fn still pending, does not keep Jest's process alive", () => {
+    // Its per-call timeout timer (90 s here) kept Jest from exiting for 45 s after the run.
+    expect(`${result.stdout}\n${result.stderr}`, describeRun(result)).not.toContain('did not exit one second after the test run');
+  });
+
   test('the awaited check fails with a message about time, naming the timeouts to raise', () => {
     const message = messageOf(result, TESTS[0]!);
     const context = `${message}\n${describeRun(result)}`;
