@@ -190,6 +190,14 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     }
     return false;
   };
+  // An idle socket in an http.Agent's free list; `ownAgentLeaked` when the leaked object is that very
+  // agent (one made per request and never destroyed).
+  const leaked = edges.length === 0 ? -1 : graph.edgeTo(edges[edges.length - 1]!);
+  const idleSocketHolder = (socket: number): RetainerHolder => ({
+    kind: 'idle-socket',
+    selfReleasing: true,
+    ...(freeSocketEntry(graph, socket)?.agent === leaked ? { ownAgentLeaked: true as const } : {}),
+  });
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i]!;
     const from = graph.edgeFrom(e);
@@ -361,10 +369,7 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // else does: a server reached this way leads on to everything its listeners hold.
       const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
       const pooled = socket ? freeSocketName(graph, to, nameSlot) : undefined;
-      // The leaked object being the very agent whose free list holds the socket (an agent per request).
-      const ownAgent = pooled !== undefined && freeSocketEntry(graph, to)?.agent === graph.edgeTo(edges[edges.length - 1]!);
-      const holder: RetainerHolder = { kind: 'idle-socket', selfReleasing: true, ...(ownAgent ? { ownAgentLeaked: true as const } : {}) };
-      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(pooled === undefined ? {} : { holder }) });
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(pooled === undefined ? {} : { holder: idleSocketHolder(to) }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
@@ -374,9 +379,8 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // (Node's Agent and agentkeepalive both do): when the leaked object is that very agent (one
       // made per request and never destroyed), what the agent's own listeners on it hold goes with it.
       const afterTimer = [...steps].reverse().find((step) => step.text !== '')?.holder?.kind === 'timer';
-      const idle = afterTimer && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) ? freeSocketEntry(graph, to) : undefined;
-      const ownAgent = idle !== undefined && idle.agent === graph.edgeTo(edges[edges.length - 1]!);
-      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false, ...(idle === undefined ? {} : { holder: { kind: 'idle-socket', selfReleasing: true, ...(ownAgent ? { ownAgentLeaked: true as const } : {}) } as const }) });
+      const idle = afterTimer && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && freeSocketEntry(graph, to) !== undefined;
+      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false, ...(idle ? { holder: idleSocketHolder(to) } : {}) });
     } else if (type === graph.edgeProperty && fromName === 'Promise' && graph.nodeName(to) === 'Generator') {
       // V8 links a promise to the async function awaiting it (for async stack traces): that
       // function, suspended, holds its variables until the promise settles.

@@ -87,9 +87,9 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
     for (let i = firstYes; i > lastNo; i--) if (matches(notes[i]!, i)) return i;
     return -1;
   };
-  // A listener of the leaked object's own on an emitter it holds (a pool on its client's 'drain'),
-  // unless that emitter is known to live anyway: its owner's wiring, like the listener's entry in its
-  // list. What keeps the emitter (an open socket) is nearer the bug.
+  // A listener whose owner (an object the listener holds) holds the emitter itself, as a pool does
+  // its client's 'drain', unless that emitter is known to live anyway: its owner's wiring, like the
+  // listener's entry in its list. What keeps the emitter (an open socket) is nearer the bug.
   const wiring = (index: number): boolean => {
     const holder = notes[index]?.holder;
     return holder?.kind === 'listener' && holder.ownerListens === true && notes[index - 1]?.leaking !== 'no';
@@ -105,7 +105,8 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   // The only listener for an event on a running worker, a listening server, an idle pooled socket or
   // a request in flight is its owner's wiring (a pool listens to its workers, an app to its server,
   // an http.Agent to its sockets, a client to its request): the worker left running, the server
-  // never closed, the agent never destroyed, the response never read is the bug, not the listener. Listeners piling up (a list, `[2]`) stay the suspect.
+  // never closed, the agent never destroyed, the response never read is the bug, not the listener.
+  // Listeners piling up (a list, `[2]`) stay the suspect.
   else if (suspect > 0 && WIRED_HOLDERS.has(notes[suspect - 1]!.holder?.kind)) suspect--;
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');

@@ -77,8 +77,9 @@ async function heldBy(leak: () => unknown): Promise<Held> {
   made.count = 0;
   const report: LeakReport = await checkLeaks(leak, Request);
   expect(report.leaked, report.format()).toBe(true);
-  // 1 warm-up, 1 counted by births, 1 measured on the heap, then 2 more after the verdict (moreRuns).
-  expect(report.calls).toBe(5);
+  // 1 warm-up, 1 counted by births, 1 measured on the heap, then 2 more after the verdict (moreRuns),
+  // which a slow fn skips (a worker thread's start on a busy machine: this failed once at load ~6).
+  expect([3, 5], report.format()).toContain(report.calls);
   const oldest = report.rows[0]!.oldest[0]!;
   const formatted = report.format();
   expect([...formatted.matchAll(/^\s*held by {2}(.*)$/gm)].map((match) => match[1])).toEqual([oldest.retainerPath]);
