@@ -27,22 +27,22 @@ export function timerText(repeat: boolean | undefined, delayMs: number | undefin
   return `${call} pending, ${repeat === true ? 'next' : 'due'} in ${(Math.max(0, dueInMs) / 1000).toFixed(1)} s`;
 }
 
-/** Global properties a test runner sets for itself. */
-
-/** `agent.freeSockets['host:port:'][0]` for a socket waiting in an http.Agent's free list, else undefined. */
-export function freeSocketName(graph: HeapGraph, socket: number, nameSlot?: SlotNamer): string | undefined {
-  const entry = freeSocketEntry(graph, socket);
-  if (entry === undefined) return undefined;
+/** `agent.freeSockets['host:port:'][0]` for a socket waiting in an http.Agent's free list (`entry`: freeSocketEntry's). */
+export function freeSocketName(graph: HeapGraph, entry: FreeSocketEntry, nameSlot?: SlotNamer): string {
   const agentName = nameOf(graph, entry.agent, nameSlot) ?? `(${graph.nodeName(entry.agent) || 'Agent'})`;
   return `${agentName}.freeSockets${accessor(graph.edgeName(entry.toList))}${accessor(graph.edgeName(entry.toSocket))}`;
 }
 
-/**
- * Where an idle keep-alive socket sits in an http.Agent's free list (`agent.freeSockets[host][i]`):
- * the agent and the two edges from its free list to the socket, or undefined when no free list holds it.
- */
-export function freeSocketEntry(graph: HeapGraph, socket: number): { agent: number; toList: number; toSocket: number } | undefined {
-  let found: { agent: number; toList: number; toSocket: number } | undefined;
+/** Where an idle keep-alive socket sits in an http.Agent's free list: the agent and the two edges from its free list to the socket. */
+export interface FreeSocketEntry {
+  agent: number;
+  toList: number;
+  toSocket: number;
+}
+
+/** The place of a socket in an http.Agent's free list (`agent.freeSockets[host][i]`), or undefined when no free list holds it. */
+export function freeSocketEntry(graph: HeapGraph, socket: number): FreeSocketEntry | undefined {
+  let found: FreeSocketEntry | undefined;
   graph.forEachRetainer(socket, (list, toSocket) => {
     if (found !== undefined || graph.edgeType(toSocket) !== graph.edgeElement || graph.nodeName(list) !== 'Array') return;
     graph.forEachRetainer(list, (byHost, toList) => {

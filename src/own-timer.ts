@@ -68,9 +68,10 @@ function isUserCode(graph: HeapGraph, node: number): boolean {
 }
 
 /**
- * The hint for `obj` (the leaked instance at the end of `path`, of class `name`), or undefined when
- * its path does not start at a library's timer, passes through the user's code or a holder of
- * theirs, or `obj` has no release method.
+ * The hint for the leaked instance at the end of `path` (of class `name`), or undefined when its
+ * path does not start at a listening server, a library's timer, an open handle or a library's module
+ * variable, passes through the user's code or a holder of theirs, or nothing on it has a release
+ * method.
  */
 export function ownTimerHint(graph: HeapGraph, path: RetainerPath, name: string): string | undefined {
   const first = path.steps[path.start];

@@ -25,7 +25,7 @@ import {
   timerCallbackScript,
   timerRepeats,
 } from './holders';
-import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
+import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
 import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, isProcessObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
@@ -193,10 +193,10 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
   // An idle socket in an http.Agent's free list; `ownAgentLeaked` when the leaked object is that very
   // agent (one made per request and never destroyed).
   const leaked = edges.length === 0 ? -1 : graph.edgeTo(edges[edges.length - 1]!);
-  const idleSocketHolder = (socket: number): RetainerHolder => ({
+  const idleSocketHolder = (entry: FreeSocketEntry): RetainerHolder => ({
     kind: 'idle-socket',
     selfReleasing: true,
-    ...(freeSocketEntry(graph, socket)?.agent === leaked ? { ownAgentLeaked: true as const } : {}),
+    ...(entry.agent === leaked ? { ownAgentLeaked: true as const } : {}),
   });
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i]!;
@@ -368,8 +368,9 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // Other handles' objects (a watcher, a server) are named but start the path only when nothing
       // else does: a server reached this way leads on to everything its listeners hold.
       const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
-      const pooled = socket ? freeSocketName(graph, to, nameSlot) : undefined;
-      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(pooled === undefined ? {} : { holder: idleSocketHolder(to) }) });
+      const entry = socket ? freeSocketEntry(graph, to) : undefined;
+      const pooled = entry === undefined ? undefined : freeSocketName(graph, entry, nameSlot);
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(entry === undefined ? {} : { holder: idleSocketHolder(entry) }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });
@@ -379,8 +380,8 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // (Node's Agent and agentkeepalive both do): when the leaked object is that very agent (one
       // made per request and never destroyed), what the agent's own listeners on it hold goes with it.
       const afterTimer = [...steps].reverse().find((step) => step.text !== '')?.holder?.kind === 'timer';
-      const idle = afterTimer && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && freeSocketEntry(graph, to) !== undefined;
-      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false, ...(idle ? { holder: idleSocketHolder(to) } : {}) });
+      const entry = afterTimer && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) ? freeSocketEntry(graph, to) : undefined;
+      steps.push({ text: ` → (${graph.nodeName(to) || graph.nodeType(to)})`, node: to, anchor: false, ...(entry === undefined ? {} : { holder: idleSocketHolder(entry) }) });
     } else if (type === graph.edgeProperty && fromName === 'Promise' && graph.nodeName(to) === 'Generator') {
       // V8 links a promise to the async function awaiting it (for async stack traces): that
       // function, suspended, holds its variables until the promise settles.
