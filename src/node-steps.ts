@@ -55,6 +55,29 @@ export function freeSocketEntry(graph: HeapGraph, socket: number): FreeSocketEnt
   return found;
 }
 
+/** An undici timer object (FastTimer since undici 6.20; its own `Timeout` class before). */
+const UNDICI_TIMER = /^(?:FastTimer|Timeout)$/;
+
+/**
+ * The undici `Client` whose connection `socket` is, when undici has a timer pending on it (its
+ * parser's `timeout`: the keep-alive timeout of an idle connection, or a request's headers or body
+ * timeout), so undici closes it by itself in time; undefined for any other socket. Undici's own
+ * sockets (fetch's too) are in no http.Agent free list: their client's timer closes them.
+ */
+export function undiciTimedSocketClient(graph: HeapGraph, socket: number): number | undefined {
+  let client: number | undefined;
+  let timed = false;
+  for (let e = graph.firstEdge[socket]!; e < graph.firstEdge[socket + 1]!; e++) {
+    const name = graph.edgeName(e);
+    if (name === '<symbol client>' && graph.nodeName(graph.edgeTo(e)) === 'Client') client = graph.edgeTo(e);
+    if (name === '<symbol parser>') {
+      const timer = targetNamed(graph, graph.edgeTo(e), 'timeout');
+      timed = timer >= 0 && UNDICI_TIMER.test(graph.nodeName(timer));
+    }
+  }
+  return timed ? client : undefined;
+}
+
 /** The delay of a timer found in Node's timer lists: the key of its list in `timerListMap`. */
 export function timerListDelay(graph: HeapGraph, edges: readonly number[], index: number): number | undefined {
   for (let i = index; i >= 0; i--) {

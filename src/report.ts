@@ -78,8 +78,10 @@ export type RetainerHolder =
    * A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout).
    * `ownAgentLeaked`: the leaked object is the agent whose free list holds it (an agent made per
    * request), reached through the agent's own listeners on the socket, which go with the socket.
+   * `undici`: a connection of an undici `Client` (fetch's, or an undici Agent's or Pool's) with an
+   * undici timer pending on it (the keep-alive timeout when idle), which closes it: in no free list.
    */
-  | { kind: 'idle-socket'; ownAgentLeaked?: true; selfReleasing: true }
+  | { kind: 'idle-socket'; ownAgentLeaked?: true; undici?: true; selfReleasing: true }
   /** An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it. */
   | { kind: 'async-context'; selfReleasing: boolean }
   /** A pending read of a web stream (`reader.read()` not yet answered): held until data comes, or the stream ends or is cancelled. */

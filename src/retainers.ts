@@ -25,7 +25,7 @@ import {
   timerCallbackScript,
   timerRepeats,
 } from './holders';
-import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText } from './node-steps';
+import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText, undiciTimedSocketClient } from './node-steps';
 import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, isProcessObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
@@ -98,6 +98,10 @@ const BARE_NAME = /^\.?[\w$]+$/;
 /** At most this many other paths are rendered to find one through a holder of the user's code. */
 const MAX_OTHER_PATHS = 16;
 const LIBRARY_FILE = /(?:^|[\\/])node_modules[\\/]/;
+/** undici's dispatchers (fetch's included), by class name. */
+const UNDICI_DISPATCHER = /^(?:Agent|Pool|BalancedPool|Client|RetryAgent|ProxyAgent|EnvHttpProxyAgent)$/;
+/** Objects on the way from an undici connection to its dispatcher: the dispatchers, their listener lists, closures' contexts. */
+const UNDICI_WIRING = /^(?:Agent|Pool|BalancedPool|Client|Array|Object|Map|system \/ .*)$/;
 
 /**
  * The retainer path of `target`: the shortest one, unless it starts at a runtime holder with no
@@ -198,6 +202,16 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     selfReleasing: true,
     ...(entry.agent === leaked ? { ownAgentLeaked: true as const } : {}),
   });
+  // A connection of an undici client with a timer of undici's pending on it; `ownAgentLeaked` when the
+  // leaked object is a dispatcher reached from it only through undici's dispatchers (an Agent made per
+  // request: its Pool and Client listen to one another, and all of them go when the socket closes).
+  const undiciSocketHolder = (from: number): RetainerHolder => {
+    const own = UNDICI_DISPATCHER.test(graph.nodeName(leaked)) && edges.slice(from + 1).every((e) => {
+      const node = graph.edgeTo(e);
+      return graph.nodeType(node) !== 'object' || UNDICI_WIRING.test(graph.nodeName(node));
+    });
+    return { kind: 'idle-socket', selfReleasing: true, undici: true, ...(own ? { ownAgentLeaked: true as const } : {}) };
+  };
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i]!;
     const from = graph.edgeFrom(e);
@@ -370,7 +384,9 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
       const entry = socket ? freeSocketEntry(graph, to) : undefined;
       const pooled = entry === undefined ? undefined : freeSocketName(graph, entry, nameSlot);
-      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(entry === undefined ? {} : { holder: idleSocketHolder(entry) }) });
+      const undiciTimed = socket && entry === undefined && undiciTimedSocketClient(graph, to) !== undefined;
+      const holder = entry !== undefined ? idleSocketHolder(entry) : undiciTimed ? undiciSocketHolder(i) : undefined;
+      steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(holder === undefined ? {} : { holder }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'idle-socket', selfReleasing: true } });

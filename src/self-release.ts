@@ -14,7 +14,9 @@
  * an `AbortSignal.any()` signal's do not: it lives as long as its sources), and an agent's own
  * listeners on an idle socket of its pool whose idle timeout is due within the bound, when that
  * agent is what leaked (an agent made per request and never destroyed: it destroys the socket when
- * the timeout fires, and goes with it; agentkeepalive's default free-socket timeout is 4 s).
+ * the timeout fires, and goes with it; agentkeepalive's default free-socket timeout is 4 s), and an
+ * undici connection whose own dispatcher leaked (an undici Agent per request), for the whole bound:
+ * undici's timer closes it (its keep-alive timeout, 4 s by default, cannot be read from the heap).
  * What is still held after the wait may be held by another holder than the one the first paths
  * showed (behind an idle socket's store, a library's last-value slot): the guard looks the paths of
  * what is left up again and judges those (bounded-retention.ts for library slots).
@@ -69,8 +71,11 @@ function waitFor(holder: RetainerHolder, intervals: boolean): HolderWait | undef
       return { ms: due + TIMER_SLACK_MS, text };
     }
     case 'idle-socket':
-      // Only as the carrier of an AsyncLocalStorage store (below): what else a pooled socket holds
-      // (listeners, properties) piles up as it is reused.
+      // An undici connection holding the very dispatcher that leaked (an undici Agent made per
+      // request): undici's timer closes it (keep-alive timeout: 4 s by default), and the dispatcher
+      // goes with it. Otherwise only as the carrier of an AsyncLocalStorage store (below): what else
+      // a pooled socket holds (listeners, properties) piles up as it is reused.
+      if (holder.undici === true && holder.ownAgentLeaked === true) return { ms: SELF_RELEASE_LIMIT_MS, text: "an idle keep-alive connection of the leaked undici dispatcher (closed by undici's keep-alive timeout)" };
       return undefined;
     case 'abort-signal': {
       if (!holder.timeout) return { ms: SELF_RELEASE_LIMIT_MS, text: 'an AbortSignal.timeout() or .any() signal (released when it aborts)' };
@@ -95,12 +100,14 @@ function waitFor(holder: RetainerHolder, intervals: boolean): HolderWait | undef
 function waitForInstance(instance: LeakedInstance, intervals = false): HolderWait | undefined {
   const steps = instance.retainerSteps ?? [];
   let lastListener = -1;
+  const ownSocket = steps.findIndex((step) => step.holder?.kind === 'idle-socket' && step.holder.ownAgentLeaked === true);
   steps.forEach((step, index) => {
     // The listener list of an AbortSignal.timeout() signal is its own: it goes when the signal aborts.
-    // So do an agent's own listeners on an idle socket of its pool, when that agent is what leaked.
+    // So do an agent's own listeners (its pool's, its clients') after an idle socket of its pool, when
+    // that agent is what leaked.
     const previous = steps[index - 1]?.holder;
     const ofTimeoutSignal = previous?.kind === 'abort-signal' && previous.timeout;
-    const ofOwnIdleSocket = previous?.kind === 'idle-socket' && previous.ownAgentLeaked === true;
+    const ofOwnIdleSocket = ownSocket >= 0 && index > ownSocket;
     if (step.holder?.kind === 'listener' && !ofTimeoutSignal && !ofOwnIdleSocket) lastListener = index;
   });
   let best: HolderWait | undefined;

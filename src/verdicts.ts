@@ -96,12 +96,9 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   };
   const wired = (note: RetainerStepNote, index: number): boolean => wiring(index) || (wiring(index - 1) && /^\s*\[\d+\]$/.test(note.text));
   let suspect = lastBetween((note, index) => note.holder?.kind === 'listener' && !wiring(index));
-  const before = notes[suspect - 1]?.holder;
-  // An agent's own listener on an idle socket of its pool, when the agent is what leaked (made per
-  // request, never destroyed): the socket kept in its pool is the bug, whatever else listens to it.
-  if (suspect > 0 && before?.kind === 'idle-socket' && before.ownAgentLeaked === true) suspect--;
+  const ownSocket = notes.findIndex((note) => note.holder?.kind === 'idle-socket' && note.holder.ownAgentLeaked === true);
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
-  else if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
+  if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
   // The only listener for an event on a running worker, a listening server, an idle pooled socket or
   // a request in flight is its owner's wiring (a pool listens to its workers, an app to its server,
   // an http.Agent to its sockets, a client to its request): the worker left running, the server
@@ -112,6 +109,9 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
   if (suspect < 0) suspect = lastBetween((note, index) => ENTRY.test(note.text) && !wired(note, index));
   if (suspect < 0) suspect = Math.min(lastNo + 1, notes.length - 1);
+  // An agent's own listeners on an idle socket of its pool, when the agent is what leaked (made per
+  // request, never destroyed): the socket kept in its pool is the bug, whatever else listens to it.
+  if (ownSocket >= 0 && suspect > ownSocket) suspect = ownSocket;
   // A trace that starts at a leaking object (only a running function holds it) names no reference.
   if (firstYes > 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;
   return notes;

@@ -320,6 +320,45 @@ describe('checkLeaks', () => {
     }, 60_000);
   }, 60_000);
 
+  test('an undici Agent made per call and never closed is waited for while its keep-alive connection idles; one the server keeps open is a leak that names the socket', async () => {
+    // A new user's undici Agent per request failed although undici closes the idle connection itself
+    // (the server's 5 s keep-alive hint less 1 s): the path starts at the open socket and runs through
+    // the Client's and the Pool's own 'connect' listeners to the Agent, and listeners were never waited for.
+    const { Agent, request }: typeof import('undici') = require('undici');
+    const withUndiciServer = async (keepAliveTimeout: number, body: (url: string) => Promise<void>): Promise<void> => {
+      const server = http.createServer({ keepAliveTimeout }, (_req, res) => res.end('ok')).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      try {
+        await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    };
+    const get = async (url: string, dispatcher: InstanceType<typeof Agent>): Promise<void> => {
+      await (await request(url, { dispatcher })).body.text();
+    };
+    await withUndiciServer(5_000, async (url) => {
+      const clean = await checkLeaks(() => get(url, new Agent()), Agent);
+      expect(clean.leaked, clean.format()).toBe(false);
+      expect(clean.selfRelease, clean.format()).toMatchObject({ released: true });
+    });
+    const agents: Array<InstanceType<typeof Agent>> = [];
+    await withUndiciServer(60_000, async (url) => {
+      const leaky = await checkLeaks(() => {
+        const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
+        agents.push(agent);
+        agents.pop();
+        return get(url, agent);
+      }, Agent);
+      expect([leaky.leaked, leaky.selfRelease?.released], leaky.format()).toEqual([true, false]);
+      const oldest = leaky.rows[0]!.oldest[0]!;
+      expect(oldest.retainerSteps?.find((step) => step.suspect), leaky.format()).toMatchObject({ className: 'Socket', holder: { kind: 'idle-socket', undici: true, ownAgentLeaked: true } });
+      expect(oldest.holderNote, leaky.format()).toMatch(/^an idle keep-alive socket of this Agent's own pool keeps it alive until the socket closes: Agent has close\(\) and destroy\(\)/);
+    });
+    await Promise.all(agents.map((agent) => agent.destroy()));
+  }, 120_000);
+
   test("listeners piling up on a pooled socket are a leak, with no wait (node-fetch#1446's shape)", async () => {
     const agent = new http.Agent({ keepAlive: true, timeout: 3000 });
     await withServer(async (get) => {
