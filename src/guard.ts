@@ -124,12 +124,14 @@ export interface GuardFailure {
 /** The error a guard fails a test with: its message is the leak report. */
 export class LeakGuardError extends Error {
   override name = 'LeakGuardError';
-  readonly report: LeakReport;
+  declare readonly report: LeakReport;
 
   /** `frames`: stack lines (`    at …`) to show under the report, e.g. where the test is declared. */
   constructor(message: string, report: LeakReport, frames?: string) {
     super(message);
-    this.report = report;
+    // Not enumerable: the runners print an error's enumerable fields under its message (Vitest's
+    // `Serialized Error: { report: … }`), and the message is the report already.
+    Object.defineProperty(this, 'report', { value: report, enumerable: false });
     // The report is the whole message; a stack into trackref's internals would only add noise.
     this.stack = frames === undefined || frames === '' ? message : `${message}\n${frames}`;
   }

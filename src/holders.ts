@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { stringText } from './path-names';
 import type { HeapGraph } from './snapshot/graph';
 
-/** Test runners' own code: their module systems and workers hold every user module. */
-const RUNNER_CODE = /[\\/]node_modules[\\/](?:vitest|@vitest|vite-node|vite|tinypool|tinyspy|jest-[\w-]+|@jest|jest)[\\/]/;
+/** Test runners' own code (and Jest's `expect`, whose matcher holds the checked function as `actual`): their module systems and workers hold every user module. */
+const RUNNER_CODE = /[\\/]node_modules[\\/](?:vitest|expect|@vitest|vite-node|vite|tinypool|tinyspy|jest-[\w-]+|@jest|jest)[\\/]/;
 
 /** The first edge of `node` with this name (an index, for an element edge), or -1. */
 export function edgeNamed(graph: HeapGraph, node: number, name: string | number): number {

@@ -59,12 +59,12 @@ export function freeSocketEntry(graph: HeapGraph, socket: number): FreeSocketEnt
 const UNDICI_TIMER = /^(?:FastTimer|Timeout)$/;
 
 /**
- * The undici `Client` whose connection `socket` is, when undici has a timer pending on it (its
- * parser's `timeout`: the keep-alive timeout of an idle connection, or a request's headers or body
- * timeout), so undici closes it by itself in time; undefined for any other socket. Undici's own
+ * The undici `Client` whose idle connection `socket` is, when undici has a timer pending on it (its
+ * parser's `timeout`: with no request queued or in flight, the keep-alive timeout), so undici closes
+ * it by itself in time; undefined for any other socket, or one a request is using. Undici's own
  * sockets (fetch's too) are in no http.Agent free list: their client's timer closes them.
  */
-export function undiciTimedSocketClient(graph: HeapGraph, socket: number): number | undefined {
+export function undiciIdleSocketClient(graph: HeapGraph, socket: number): number | undefined {
   let client: number | undefined;
   let timed = false;
   for (let e = graph.firstEdge[socket]!; e < graph.firstEdge[socket + 1]!; e++) {
@@ -75,7 +75,17 @@ export function undiciTimedSocketClient(graph: HeapGraph, socket: number): numbe
       timed = timer >= 0 && UNDICI_TIMER.test(graph.nodeName(timer));
     }
   }
-  return timed ? client : undefined;
+  return timed && client !== undefined && !hasRequestQueued(graph, client) ? client : undefined;
+}
+
+/** Whether an undici Client has a request queued or in flight (its queue keeps `null` where a request ended). */
+function hasRequestQueued(graph: HeapGraph, client: number): boolean {
+  const queue = targetNamed(graph, client, '<symbol queue>');
+  if (queue < 0) return false;
+  for (let e = graph.firstEdge[queue]!; e < graph.firstEdge[queue + 1]!; e++) {
+    if (graph.edgeType(e) === graph.edgeElement && graph.nodeType(graph.edgeTo(e)) === 'object' && !graph.nodeName(graph.edgeTo(e)).startsWith('system /')) return true;
+  }
+  return false;
 }
 
 /** The delay of a timer found in Node's timer lists: the key of its list in `timerListMap`. */

@@ -25,7 +25,8 @@ import {
   timerCallbackScript,
   timerRepeats,
 } from './holders';
-import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText, undiciTimedSocketClient } from './node-steps';
+import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText, undiciIdleSocketClient } from './node-steps';
+import { ENTRY } from './verdicts';
 import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, isProcessObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { pathsThroughHolders } from './holder-paths';
 import { HeapGraph } from './snapshot/graph';
@@ -72,7 +73,8 @@ function isUserModule(file: string | undefined): file is string {
 
 const MAX_SHOWN_STEPS = 8;
 
-const RUNNER_GLOBAL = /^__(?:vitest|vite|jest)/;
+/** A runner's own global: Vitest's and Vite's `__vitest_…`, Jest's `__jest…` and its symbols (jest-circus's state, expect's matchers). */
+const RUNNER_GLOBAL = /^(?:__(?:vitest|vite|jest)|<symbol (?:JEST_|\$\$jest|jest[-.]|TEST_TIMEOUT|EVENT_HANDLERS|RETRY_|LOG_ERRORS_BEFORE_RETRY|WAIT_BEFORE_RETRY))/;
 
 /**
  * Reads, from the live objects, the key under which the Map reached by `edges[index - 1]` holds the
@@ -123,7 +125,14 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
   // A library module's exports (`exports.loggers… (node_modules/winston/…)`): the user reaches them
   // through a variable of theirs (`winston.loggers…`), found below when there is one.
   const libraryExports = first?.holder?.kind === 'module-exports' && LIBRARY_FILE.test(first.holder.file);
-  if (first?.start === true && first.holder !== undefined && ((USER_HOLDERS.has(first.holder.kind) && !libraryExports) || (RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind) && !nodesOwnTimer))) {
+  // A variable that holds the object itself (`lastRequest`) keeps one value, replaced on the next
+  // call; so does a pooled socket's property (axios's `currentReq`: the socket's last request). When
+  // the object is also an entry of a collection or a listener list (one added per call and never
+  // removed), that entry is the likelier leak, shown with the last value as `alsoHeldBy`.
+  const idle = shortest.steps.findIndex((step, i) => i >= shortest.start && step.holder?.kind === 'idle-socket');
+  const afterIdle = idle < 0 ? undefined : shortest.steps.slice(idle + 1).find((step) => step.text !== '');
+  const lastValue = (first?.holder?.kind === 'module-variable' && BARE_NAME.test(shortest.text)) || (afterIdle !== undefined && afterIdle.holder === undefined && !ENTRY.test(afterIdle.text));
+  if (first?.start === true && first.holder !== undefined && !lastValue && ((USER_HOLDERS.has(first.holder.kind) && !libraryExports) || (RUNTIME_HOLDERS_TO_ACT_ON.has(first.holder.kind) && !nodesOwnTimer))) {
     // A holder that lets go by itself (a pending timeout) is the one to show only when it alone keeps
     // the object: otherwise the object outlives it, through a holder of the user's own to find below.
     if (!first.holder.selfReleasing || !graph.reachesAvoiding(target, first.node)) return shortest;
@@ -135,11 +144,15 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
     // timer's state or a Map's key ask V8 about live objects (finding one walks the heap), so only the
     // path chosen does.
     const judged = renderPath(graph, other.edges);
-    if (!startsInUserCode(graph, judged, other.holder)) continue;
+    // Instead of a last value, any path from a holder of the user's code through an entry will do
+    // (the listener's own variable `ctx` is found, on the way from the emitter `config` that holds it).
+    const holderEdge = lastValue ? 0 : other.holder;
+    if (!startsInUserCode(graph, judged, holderEdge)) continue;
+    if (lastValue && (judged.text === shortest.text || !judged.steps.some((step) => ENTRY.test(step.text)))) continue;
     const path = nameSlot === undefined && timerState === undefined && mapKey === undefined ? judged : renderPath(graph, other.edges, nameSlot, timerState, mapKey);
     // A shortest path that is a bare variable or property (`response`, `.outgoing`: a running
     // function's, its object's) says nothing the user can act on: not shown.
-    if (startsInUserCode(graph, path, other.holder)) return path.text === shortest.text || BARE_NAME.test(shortest.text) ? path : { ...path, alsoHeldBy: shortest.text };
+    if (startsInUserCode(graph, path, holderEdge)) return path.text === shortest.text || (BARE_NAME.test(shortest.text) && !lastValue) ? path : { ...path, alsoHeldBy: shortest.text };
   }
   return shortest;
 }
@@ -151,6 +164,11 @@ export function retainerPath(graph: HeapGraph, target: number, nameSlot?: SlotNa
  */
 const RUNTIME_GLOBALS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(globalThis));
 
+/** A global of the runtime's (see RUNTIME_GLOBALS), or one Node sets later: fetch's dispatcher (`Symbol.for('undici.globalDispatcher.1')`). */
+function isRuntimeGlobal(name: string): boolean {
+  return RUNTIME_GLOBALS.has(name) || name.startsWith('<symbol undici.');
+}
+
 /**
  * Whether the shown path of a path found through a holder (its edge `edges[holderEdge]`) starts at
  * that holder or after it, at a holder of the user's own code (not a library's, Node's or a runner's).
@@ -161,7 +179,7 @@ function startsInUserCode(graph: HeapGraph, path: RetainerPath, holderEdge: numb
   // Not a holder on the way to the one found (e.g. `globalThis.console…` on the way to a variable of Node's).
   const reaching = path.edges.findIndex((e) => graph.edgeTo(e) === first.node);
   if (reaching < holderEdge) return false;
-  if (first.holder.kind === 'global' && RUNTIME_GLOBALS.has(String(graph.edgeName(path.edges[reaching]!)))) return false;
+  if (first.holder.kind === 'global' && isRuntimeGlobal(String(graph.edgeName(path.edges[reaching]!)))) return false;
   // A class's static field: the class's own script.
   if (first.holder.kind === 'class-static') {
     const script = scriptOfClosure(graph, graph.edgeFrom(path.edges[reaching]!));
@@ -384,8 +402,8 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
       const entry = socket ? freeSocketEntry(graph, to) : undefined;
       const pooled = entry === undefined ? undefined : freeSocketName(graph, entry, nameSlot);
-      const undiciTimed = socket && entry === undefined && undiciTimedSocketClient(graph, to) !== undefined;
-      const holder = entry !== undefined ? idleSocketHolder(entry) : undiciTimed ? undiciSocketHolder(i) : undefined;
+      const undiciIdle = socket && entry === undefined && undiciIdleSocketClient(graph, to) !== undefined;
+      const holder = entry !== undefined ? idleSocketHolder(entry) : undiciIdle ? undiciSocketHolder(i) : undefined;
       steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(holder === undefined ? {} : { holder }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {
       // A keep-alive socket waiting in an http.Agent's free list.

@@ -50,7 +50,7 @@ function holderReason(holder: RetainerHolder): { leaking: 'no' | 'unknown'; reas
 const WIRED_HOLDERS: ReadonlySet<RetainerHolder['kind'] | undefined> = new Set<RetainerHolder['kind']>(['worker', 'server', 'idle-socket', 'http-request']);
 
 /** References that add an entry to a collection (the usual bug: an entry added and never removed); not a symbol-keyed property (`['<symbol client>']`). */
-const ENTRY = /^\s*(?:\[(?!'<symbol )|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
+export const ENTRY = /^\s*(?:\[(?!'<symbol )|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
 
 /**
  * Fills `leaking`, `reason` and `suspect` on the notes of one trace (from its first shown step to the

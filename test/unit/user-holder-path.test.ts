@@ -7,6 +7,7 @@
 //
 // fn is called 5 times per check (1 warm-up, 1 counted by births, 1 measured on the heap, 2 more
 // after the verdict): the reported instance is the third made, index [2].
+import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { ObjectRef, checkLeaks, type LeakReport } from 'trackref';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -104,5 +105,38 @@ describe('an object an open socket holds and a holder of the user code holds too
     });
     expect(path).toBe("(open Socket) listeners 'drain' → anonymous() → pool");
     expect(also).toBeUndefined();
+  });
+});
+
+// A new user's report blamed `lastRequest` (a variable replaced on every call) for a leak whose
+// growth was one listener per call on an emitter of theirs: with runs: 1 the one instance shown is
+// the newest, which the last-value variable holds too, and it is the shortest path.
+const settings = new EventEmitter().setMaxListeners(0);
+let lastPool: Pool | undefined;
+
+describe('an object a last-value variable holds, and an entry of the user code too', () => {
+  test('the path through the entry (one listener per call), the variable as also held by', async () => {
+    const { path, also } = await heldBy(async () => {
+      const pool = new Pool(url);
+      lastPool = pool;
+      settings.on('change', () => pool.url);
+    });
+    expect(path).toMatch(/^settings listeners 'change'\[2\] → anonymous\(\) → pool$/);
+    expect(also).toBe('lastPool');
+    settings.removeAllListeners();
+    lastPool = undefined;
+  });
+
+  test('only the variable holds it: its path, nothing else', async () => {
+    const kept: Pool[] = [];
+    const report = await checkLeaks(() => {
+      const pool = new Pool(url);
+      lastPool = pool;
+      kept.push(pool);
+      kept.pop();
+    }, Pool);
+    // The variable keeps one: no growth, nothing to show.
+    expect(report.leaked, report.format()).toBe(false);
+    expect(lastPool).toBeDefined();
   });
 });
