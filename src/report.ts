@@ -78,8 +78,8 @@ export type RetainerHolder =
    * A keep-alive socket in an http.Agent's free list: released when it closes (keep-alive timeout).
    * `ownAgentLeaked`: the leaked object is the agent whose free list holds it (an agent made per
    * request), reached through the agent's own listeners on the socket, which go with the socket.
-   * `undici`: a connection of an undici `Client` (fetch's, or an undici Agent's or Pool's) with an
-   * undici timer pending on it (the keep-alive timeout when idle), which closes it: in no free list.
+   * `undici`: an idle connection of an undici `Client` (fetch's, or an undici Agent's or Pool's: no
+   * request queued, an undici timer pending on it, the keep-alive timeout), which undici closes itself.
    */
   | { kind: 'idle-socket'; ownAgentLeaked?: true; undici?: true; selfReleasing: true }
   /** An AsyncLocalStorage store carried by an async resource (a timer, a socket): released with it. */
