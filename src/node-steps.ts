@@ -59,23 +59,16 @@ export function freeSocketEntry(graph: HeapGraph, socket: number): FreeSocketEnt
 const UNDICI_TIMER = /^(?:FastTimer|Timeout)$/;
 
 /**
- * The undici `Client` whose idle connection `socket` is, when undici has a timer pending on it (its
- * parser's `timeout`: with no request queued or in flight, the keep-alive timeout), so undici closes
- * it by itself in time; undefined for any other socket, or one a request is using. Undici's own
+ * Whether `socket` is an idle connection of an undici `Client` with an undici timer pending on it
+ * (its parser's `timeout`: with no request queued or in flight, the keep-alive timeout), which undici
+ * closes by itself in time; false for any other socket, or one a request is using. Undici's own
  * sockets (fetch's too) are in no http.Agent free list: their client's timer closes them.
  */
-export function undiciIdleSocketClient(graph: HeapGraph, socket: number): number | undefined {
-  let client: number | undefined;
-  let timed = false;
-  for (let e = graph.firstEdge[socket]!; e < graph.firstEdge[socket + 1]!; e++) {
-    const name = graph.edgeName(e);
-    if (name === '<symbol client>' && graph.nodeName(graph.edgeTo(e)) === 'Client') client = graph.edgeTo(e);
-    if (name === '<symbol parser>') {
-      const timer = targetNamed(graph, graph.edgeTo(e), 'timeout');
-      timed = timer >= 0 && UNDICI_TIMER.test(graph.nodeName(timer));
-    }
-  }
-  return timed && client !== undefined && !hasRequestQueued(graph, client) ? client : undefined;
+export function isUndiciIdleSocket(graph: HeapGraph, socket: number): boolean {
+  const client = targetNamed(graph, socket, '<symbol client>');
+  const parser = targetNamed(graph, socket, '<symbol parser>');
+  const timer = parser < 0 ? -1 : targetNamed(graph, parser, 'timeout');
+  return client >= 0 && graph.nodeName(client) === 'Client' && timer >= 0 && UNDICI_TIMER.test(graph.nodeName(timer)) && !hasRequestQueued(graph, client);
 }
 
 /** Whether an undici Client has a request queued or in flight (its queue keeps `null` where a request ended). */

@@ -21,6 +21,7 @@ import { isNodeInternal, isRunnerInternal, scriptOfClosure, scriptOfContext, tar
 import { packageOfScript } from './library-slot';
 import type { RetainerPath } from './retainers';
 import type { HeapGraph } from './snapshot/graph';
+import { ownIdleSocketIndex } from './verdicts';
 
 /** Methods that release a library object, most usual first. */
 const RELEASE_METHODS = ['close', 'stop', 'cancel', 'destroy', 'dispose', 'disconnect', 'shutdown', 'drain', 'end', 'quit', 'terminate'];
@@ -84,7 +85,7 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, name: string)
   }
   // An agent made per request and never destroyed, held by an idle socket of its own pool (through
   // its own listeners on it) until the socket's idle timeout closes it.
-  if (path.steps.some((step) => step.holder?.kind === 'idle-socket' && step.holder.ownAgentLeaked === true)) {
+  if (ownIdleSocketIndex(path.steps) >= 0) {
     const methods = releaseMethodsInSnapshot(graph, path.steps.at(-1)!.node);
     return methods.length === 0 ? undefined : `an idle keep-alive socket of this ${name}'s own pool keeps it alive until the socket closes: ${name} ${releaseCall(methods)} when you are done with the ${name} (or share one ${name})`;
   }

@@ -25,7 +25,7 @@ import {
   timerCallbackScript,
   timerRepeats,
 } from './holders';
-import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText, undiciIdleSocketClient } from './node-steps';
+import { awaitIn, eventTargetListener, freeSocketEntry, freeSocketName, type FreeSocketEntry, promiseReactionStep, type TimerReader, timeoutSignalDelay, timerListDelay, timerText, isUndiciIdleSocket } from './node-steps';
 import { ENTRY } from './verdicts';
 import { EPHEMERON, IDENTIFIER, accessor, contextDepth, contextSlotName, isGlobalObject, isProcessObject, mapStep, nameOf, ownerOfTable, quote, type SlotNamer } from './path-names';
 import { pathsThroughHolders } from './holder-paths';
@@ -402,7 +402,7 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       const socket = /^(?:TLS)?Socket$/.test(graph.nodeName(to));
       const entry = socket ? freeSocketEntry(graph, to) : undefined;
       const pooled = entry === undefined ? undefined : freeSocketName(graph, entry, nameSlot);
-      const undiciIdle = socket && entry === undefined && undiciIdleSocketClient(graph, to) !== undefined;
+      const undiciIdle = socket && entry === undefined && isUndiciIdleSocket(graph, to);
       const holder = entry !== undefined ? idleSocketHolder(entry) : undiciIdle ? undiciSocketHolder(i) : undefined;
       steps.push({ text: pooled ?? `(open ${graph.nodeName(to)})`, node: to, anchor: true, start: socket, ...(holder === undefined ? {} : { holder }) });
     } else if (type === graph.edgeElement && /^(?:TLS)?Socket$/.test(graph.nodeName(to)) && i >= 2 && graph.edgeName(edges[i - 2]!) === 'freeSockets') {

@@ -23,7 +23,7 @@
  * Pure: reads report data only, never an object.
  */
 import type { LeakedInstance, LeakRow, RetainerHolder } from './report';
-import { judgeSteps } from './verdicts';
+import { judgeSteps, ownIdleSocketIndex } from './verdicts';
 
 /** The longest trackref waits for holders that release by themselves. */
 export const SELF_RELEASE_LIMIT_MS = 6_000;
@@ -100,7 +100,7 @@ function waitFor(holder: RetainerHolder, intervals: boolean): HolderWait | undef
 function waitForInstance(instance: LeakedInstance, intervals = false): HolderWait | undefined {
   const steps = instance.retainerSteps ?? [];
   let lastListener = -1;
-  const ownSocket = steps.findIndex((step) => step.holder?.kind === 'idle-socket' && step.holder.ownAgentLeaked === true);
+  const ownSocket = ownIdleSocketIndex(steps);
   steps.forEach((step, index) => {
     // The listener list of an AbortSignal.timeout() signal is its own: it goes when the signal aborts.
     // So do an agent's own listeners (its pool's, its clients') after an idle socket of its pool, when

@@ -53,6 +53,14 @@ const WIRED_HOLDERS: ReadonlySet<RetainerHolder['kind'] | undefined> = new Set<R
 export const ENTRY = /^\s*(?:\[(?!'<symbol )|\.get\(|\(Set member\)|\(Map key\)|listeners |\.then\(|\.catch\(|await in |AsyncLocalStorage store)/;
 
 /**
+ * The index of the step that is an idle socket of the leaked agent's own pool (`ownAgentLeaked`: an
+ * agent made per request and never destroyed), or -1: the agent's own listeners after it go with it.
+ */
+export function ownIdleSocketIndex(steps: ReadonlyArray<{ holder?: RetainerHolder }>): number {
+  return steps.findIndex((step) => step.holder?.kind === 'idle-socket' && step.holder.ownAgentLeaked === true);
+}
+
+/**
  * Fills `leaking`, `reason` and `suspect` on the notes of one trace (from its first shown step to the
  * leaked instance, which is last). Notes are changed in place and returned.
  */
@@ -96,7 +104,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   };
   const wired = (note: RetainerStepNote, index: number): boolean => wiring(index) || (wiring(index - 1) && /^\s*\[\d+\]$/.test(note.text));
   let suspect = lastBetween((note, index) => note.holder?.kind === 'listener' && !wiring(index));
-  const ownSocket = notes.findIndex((note) => note.holder?.kind === 'idle-socket' && note.holder.ownAgentLeaked === true);
+  const ownSocket = ownIdleSocketIndex(notes);
   // The listener's own entry in its list (`[2]`), when the trace shows it as a step of its own.
   if (suspect >= 0 && suspect < firstYes && /^\s*\[\d+\]$/.test(notes[suspect + 1]!.text)) suspect++;
   // The only listener for an event on a running worker, a listening server, an idle pooled socket or
