@@ -26,8 +26,9 @@ import { lacksSites, preferTraced, startAllocationTrace, tracedRunAffordable, wa
 import { queryHeap } from './heap-query';
 import { ObjectRef, classOf, describeValue, stampOf } from './object-ref';
 import { liveTracked } from './live-refs';
-import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport, leakedCount } from './report';
+import { LeakReport, LeakRow, LeakedInstance, MemorySample, SelfRelease, createReport, leakedCount, noteNoRetainerPaths } from './report';
 import { markRearmedTimers, selfReleaseWait } from './self-release';
+import { expectedPathsMs, notePathsCost } from './snapshot-cost';
 import { timersBorn, watchTimerBirths } from './timer-births';
 import {
   ClassTargets,
@@ -59,22 +60,26 @@ const NODE_BOOKKEEPING = /,? \[Symbol\((?:async_id_symbol|trigger_async_id_symbo
 /** Fields that name a request, a response or a connection, shown first when present. */
 const IDENTIFYING = ['method', 'url', 'path', 'statusCode', 'statusMessage', 'host', 'protocol', 'remoteAddress', 'remotePort', 'id', 'name'];
 
+/** EventEmitter's bookkeeping fields: never what identifies an object. */
+const EMITTER_FIELDS = new Set(['_events', '_eventsCount', '_maxListeners']);
+
 /**
  * An object's own data fields with a string, number or boolean value whose names do not start with
- * `_`, identifying ones first, as `name: value` (values through util.inspect). Reads own data
- * properties only: never runs a getter.
+ * `_` (with `underscored`, those too, but EventEmitter's), identifying ones first (`_url` ranks as
+ * `url`), as `name: value` (values through util.inspect). Reads own data properties only: never
+ * runs a getter.
  */
-function identifyingFields(obj: object): string {
+function identifyingFields(obj: object, underscored = false): string {
   const fields: Array<[string, unknown]> = [];
   for (const name of Object.keys(obj)) {
-    if (name.startsWith('_')) continue;
+    if (underscored ? EMITTER_FIELDS.has(name) : name.startsWith('_')) continue;
     const descriptor = Object.getOwnPropertyDescriptor(obj, name);
     if (descriptor === undefined || !('value' in descriptor)) continue;
     const value: unknown = descriptor.value;
     if ((typeof value === 'string' && value !== '') || typeof value === 'number' || typeof value === 'boolean') fields.push([name, value]);
   }
   const rank = (name: string): number => {
-    const index = IDENTIFYING.indexOf(name);
+    const index = IDENTIFYING.indexOf(name.replace(/^_+/, ''));
     return index < 0 ? IDENTIFYING.length : index;
   };
   fields.sort((a, b) => rank(a[0]) - rank(b[0]));
@@ -181,18 +186,30 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
   /** Work that only adds to a failing report, skipped because the test's timeout would cut it short. */
   const skipped: string[] = [];
   let skippedWithMs = Infinity;
-  const skip = (what: string, left: number): void => {
+  /** How much longer the test's timeout would need to be for what was skipped, when known. */
+  let skippedNeedMs: number | undefined;
+  const skip = (what: string, left: number, needMs?: number): void => {
     skipped.push(what);
     skippedWithMs = Math.min(skippedWithMs, Math.max(0, left));
+    if (needMs !== undefined) skippedNeedMs = Math.max(skippedNeedMs ?? 0, needMs - left);
   };
   if (measured.moreRunsSkipped !== undefined) skip('2 more runs after the verdict (to see whether the count keeps growing)', measured.moreRunsSkipped.remainingMs);
   if (measured.intervalWaitSkipped !== undefined) {
     skip(`a wait for ${measured.intervalWaitSkipped.holders.join(', ')} (objects an interval holds are a leak unless it lets them go when it fires)`, measured.intervalWaitSkipped.remainingMs);
   }
+  if (measured.pathsSkipped !== undefined) {
+    skip(
+      `the retainer paths (a heap snapshot: about ${(measured.pathsSkipped.expectedMs / 1000).toFixed(1)} s here). Without them, the new instances ` +
+        'are not told apart from objects held only by holders that let go by themselves (an idle keep-alive socket, a timer due soon)',
+      measured.pathsSkipped.remainingMs,
+      measured.pathsSkipped.expectedMs + PATHS_MARGIN_MS,
+    );
+  }
   // Leaked objects no hook or stamp gave a site to (Map, Promise, functions): the same runs again
   // with V8's allocation tracking, when that is affordable; its verdict is reported if it leaks too.
+  // It needs a snapshot too: not when the paths' was skipped.
   let traced: { runs: number; reported: boolean } | undefined;
-  const wantsTraced = measured.leaked && opts.paths && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs);
+  const wantsTraced = measured.leaked && opts.paths && measured.pathsSkipped === undefined && wantsTracedRun(measured.rows, measured.lastCallMs, opts.runs);
   // The traced runs cost about what the first heap pass did, and more (fn runs slower while tracked).
   const leftForTraced = wantsTraced ? control.remainingMs?.() : undefined;
   if (leftForTraced !== undefined && leftForTraced < heapPassMs * 2 + MORE_RUNS_MARGIN_MS) {
@@ -225,7 +242,7 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     counting: 'heap',
     calls,
     ...(extraCalls > 0 ? { extraCalls } : {}),
-    ...(skipped.length === 0 ? {} : { skippedForTime: { parts: skipped, remainingMs: skippedWithMs } }),
+    ...(skipped.length === 0 ? {} : { skippedForTime: { parts: skipped, remainingMs: skippedWithMs, ...(skippedNeedMs === undefined ? {} : { moreMs: skippedNeedMs }) } }),
     ...(traced === undefined ? {} : { traced }),
     ...(hookedRuns > 0 ? { hookedRuns } : {}),
     ...(tooSlowForSites ? { noTracedRun: { lastCallMs: measured.lastCallMs } } : {}),
@@ -593,8 +610,9 @@ export function preview(obj: object): string {
     text = inspect(obj, { depth: 0, breakLength: Infinity, maxStringLength: 80, maxArrayLength: 3, colors: false });
     // Node's own objects (requests, responses, sockets, streams) list their internals first
     // (`_events`, `_readableState`…): their identifying fields are shown instead.
+    // Objects that keep every field behind `_` (ws's WebSocket: `_url`, `_readyState`) show those.
     if (INTERNALS_FIRST.test(text)) {
-      const fields = identifyingFields(obj);
+      const fields = identifyingFields(obj) || identifyingFields(obj, true);
       if (fields !== '') text = `${text.slice(0, text.indexOf(' {'))} { ${fields} }`;
     }
     // A custom inspect that returns a plain object (koa's Application: its toJSON()) drops the class.
@@ -840,6 +858,8 @@ const MORE_RUNS_BUDGET_MS = 500;
 const MORE_RUNS_MARGIN_MS = 1_000;
 /** Time a wait for self-releasing holders leaves before the test's timeout at least (a re-count, the report). */
 const WAIT_MARGIN_MS = 1_000;
+/** Time the retainer paths leave before the test's timeout at least (the report, the runner's own work). */
+const PATHS_MARGIN_MS = 500;
 
 /**
  * After a failing verdict with `runs: 1`, when counting is cheap (no heap scan) and fn is quick: calls fn
@@ -891,6 +911,8 @@ interface HeapJudged extends Judged {
   moreRunsSkipped?: { remainingMs: number };
   /** The wait for intervals due soon (see selfReleaseWait), skipped for the test's timeout. */
   intervalWaitSkipped?: { remainingMs: number; holders: string[] };
+  /** The retainer paths' snapshot, skipped for the test's timeout (expectedMs: what it would have taken). */
+  pathsSkipped?: { remainingMs: number; expectedMs: number };
   /** Every reported instance is held only by the debugger's links between promises (see HeapGraph.isDebuggerPromiseLink). */
   debuggerOnly?: true;
 }
@@ -921,7 +943,9 @@ async function judgeByHeapCounts(
   control.step?.('counting the instances on the heap before a confirming run');
   if (!birthsSuspected) await collectGarbage();
   const before = memorySample();
+  const censusStarted = now();
   const baseline = takeBaseline(resolved, isIgnored, typeof siteWatch === 'object');
+  const censusMs = now() - censusStarted;
   // Classes whose new instances kept surviving round after round while older instances died
   // meanwhile (freed by something else than fn), hiding them from the count: judged by their new
   // instances, with how many older ones were freed (see the rounds below).
@@ -961,6 +985,7 @@ async function judgeByHeapCounts(
   let collectMs = 0;
   let moreRunsSkipped: { remainingMs: number } | undefined;
   let intervalWaitSkipped: { remainingMs: number; holders: string[] } | undefined;
+  let pathsSkipped: { remainingMs: number; expectedMs: number } | undefined;
   /** Calls of fn made after the verdict (one that threw or timed out included). */
   let moreRunCalls = 0;
   const untracked = untrackedWithoutScan(baseline, siteWatch);
@@ -1082,15 +1107,24 @@ async function judgeByHeapCounts(
       // Let this job end so the WeakRefs to leaked instances stop keeping them strongly. The paths
       // are those of the verdict's heap: found before any extra run below.
       await nextMacrotask();
-      control.step?.('taking a heap snapshot for the retainer paths');
       const born = [...(ledger.bornRefs() ?? []), ...(typeof siteWatch === 'object' ? (siteWatch.bornRefs() ?? []) : [])];
       const known = [...born, ...(baseline.tracked ?? []), ...timersBorn()];
       let explainedAt = now();
-      explain(all, baseline.seq, known);
+      // A snapshot the test's timeout would cut short: the runner would fail the test with no report.
+      const leftForPaths = control.remainingMs?.();
+      const pathsMs = expectedPathsMs(censusMs);
+      if (leftForPaths !== undefined && leftForPaths < pathsMs + PATHS_MARGIN_MS) {
+        pathsSkipped = { remainingMs: Math.max(0, leftForPaths), expectedMs: pathsMs };
+        noteNoRetainerPaths(all, `not looked up: a heap snapshot takes about ${(pathsMs / 1000).toFixed(1)} s here, and the test had ${(Math.max(0, leftForPaths) / 1000).toFixed(1)} s left`);
+      } else {
+        control.step?.('taking a heap snapshot for the retainer paths');
+        explain(all, baseline.seq, known);
+        notePathsCost(now() - explainedAt, censusMs);
+      }
       // An instance let go between its count and the snapshot (its timer fired or its signal aborted
       // meanwhile, which takes longer on a busy machine) has no path, and the count that failed it
       // is stale: count again after a collection, and look the paths of what is left up again.
-      for (let again = 1; again <= STALE_RECOUNTS && all.some((row) => row.oldest.some(isGone)); again++) {
+      for (let again = 1; again <= STALE_RECOUNTS && pathsSkipped === undefined && all.some((row) => row.oldest.some(isGone)); again++) {
         await collectGarbage();
         rows = count(baseline);
         leakRows = toLeakRows(rows);
@@ -1201,5 +1235,6 @@ async function judgeByHeapCounts(
     ...(selfRelease === undefined ? {} : { selfRelease }),
     ...(moreRunsSkipped === undefined ? {} : { moreRunsSkipped }),
     ...(intervalWaitSkipped === undefined ? {} : { intervalWaitSkipped }),
+    ...(pathsSkipped === undefined ? {} : { pathsSkipped }),
   };
 }

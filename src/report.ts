@@ -234,7 +234,8 @@ export interface LeakReportData {
    * Work that only adds to a failing report (more runs, a traced run), skipped because the test's
    * timeout would have cut it short: what, and how long the test had left then.
    */
-  skippedForTime?: { parts: string[]; remainingMs: number };
+  /** Work skipped because the test's timeout would cut it short; `moreMs`: how much longer the timeout would need to be, when known. */
+  skippedForTime?: { parts: string[]; remainingMs: number; moreMs?: number };
   /** Set when the report comes from the per-test guard rather than a check of `fn`. */
   guard?: { test: string };
   /** How long the check took, in milliseconds. */
@@ -436,11 +437,12 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
     );
   }
   if (data.skippedForTime !== undefined) {
-    const { parts, remainingMs } = data.skippedForTime;
-    lines.push(
-      '',
-      style.dim(`  Skipped, with ${(remainingMs / 1000).toFixed(1)} s left before the test's timeout: ${parts.join('; ')}. A longer test timeout gives them.`),
-    );
+    const { parts, remainingMs, moreMs } = data.skippedForTime;
+    const longer =
+      moreMs === undefined
+        ? 'A longer test timeout gives them.'
+        : `A test timeout ${Math.ceil(moreMs / 1000)} s longer or more gives them (Jest and Vitest: test(name, fn, ms), or testTimeout in the config).`;
+    lines.push('', style.dim(`  Skipped, with ${(remainingMs / 1000).toFixed(1)} s left before the test's timeout: ${parts.join('; ')}. ${longer}`));
   }
   for (const row of leaking) {
     if (row.moreRuns !== undefined && row.moreRuns.length > 1) lines.push('', ...growthOnMoreRuns(row, row.moreRuns, data, style));
