@@ -183,3 +183,26 @@ test('an object Node made in a callback (an http response): the line of the requ
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test("a preview of an object that keeps every field behind an underscore (ws's WebSocket): those fields, its url first, not EventEmitter's", async () => {
+  const { WebSocket, WebSocketServer } = await import('ws');
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  const open: InstanceType<typeof WebSocket>[] = [];
+  try {
+    const report = await checkLeaks(async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+      open.push(socket);
+      await new Promise((resolve) => socket.once('open', resolve));
+    }, WebSocket, { paths: false });
+    expect(report.leaked, report.format()).toBe(true);
+    const preview = report.rows[0]!.oldest[0]!.preview;
+    expect(preview, report.format()).toMatch(/^WebSocket \{ _url: 'ws:\/\/127\.0\.0\.1:\d+\/', /);
+    expect(preview).not.toMatch(/_events|_maxListeners/);
+  } finally {
+    for (const socket of open) socket.terminate();
+    open.length = 0;
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
