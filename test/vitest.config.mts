@@ -6,8 +6,8 @@
 // - integration: real Jest and Vitest runs on the fixture projects under test/fixtures/; each spawns
 //   a runner (and its workers), so they get long timeouts and run at most two at a time.
 //
-// The slowest integration files (test/suites.mts: the leak corpus, the self-leak scripts, the
-// retainer paths under four runner setups, the big snapshot) are the heavy suite instead:
+// The slowest files (test/suites.mts: the leak corpus, the self-leak scripts, the retainer paths
+// under four runner setups, the big snapshot, real libraries' own timers…) are the heavy suite instead:
 // `npm run test:heavy` (test/vitest.heavy.config.mts), which CI runs after this one.
 import * as path from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
@@ -32,6 +32,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...HEAVY_FILES],
           // Generous: a busy 2-core machine slows them a lot (test/unit/births.test.ts took 38 s at
           // a load of about 9, 118 s at about 20). Tests known to be long set their own.
           testTimeout: 120_000,

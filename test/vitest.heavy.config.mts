@@ -1,7 +1,7 @@
 // The heavy suite: `npm run test:heavy` (= `vitest run --config test/vitest.heavy.config.mts`, after
-// a build), run by .ci/run after `npm test`. The integration files listed in test/suites.mts, each
-// minutes long: the leak corpus in every cell, the self-leak scripts, the retainer paths under four
-// runner setups, and (with CI=true or TRACKREF_SLOW=1) the >512 MB heap snapshot. Same isolation
+// a build), run by .ci/run after `npm test`. The files listed in test/suites.mts, each minutes
+// long: the leak corpus in every cell, the self-leak scripts, the retainer paths under four runner
+// setups, (with CI=true or TRACKREF_SLOW=1) the >512 MB heap snapshot, and the rest listed there. Same isolation
 // as `npm test` (test/vitest.config.mts): a process per file, two files at a time.
 import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
