@@ -131,9 +131,10 @@ export function explainLeaks(refs: ReadonlyArray<WeakRef<object>>, runsStartSeq:
         }
         return note;
       });
-      judgeSteps(retainerSteps);
       const librarySlot = librarySlotOf(graph, edges);
       const holderNote = ownTimerHint(graph, path, retainerSteps[retainerSteps.length - 1]!.className);
+      if (holderNote !== undefined && retainerSteps.length > 1) retainerSteps[0]!.keptByLibrary = true;
+      judgeSteps(retainerSteps);
       // Timeouts that reach it off the shown path (a TTL cache's purge timers): due in as read from
       // the live timer when the check knows it (made during its runs: no heap walk), else due within
       // its delay, read from the snapshot (the per-test guard watches no timers).

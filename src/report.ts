@@ -115,6 +115,12 @@ export interface RetainerStepNote {
   reason?: string;
   /** True on the one reference most likely to be the bug (between the last "no" and the first "yes"). */
   suspect?: boolean;
+  /**
+   * On a first step only: a library's own timer, open handle, listening server or module variable,
+   * from which the path runs through library code alone (see own-timer.ts): left running by the user
+   * (the release method never called), it is the suspect.
+   */
+  keptByLibrary?: true;
 }
 
 export interface LeakRow {

@@ -16,6 +16,11 @@ const { CronJob } = require('cron') as { CronJob: { from(options: { cronTime: st
 const schedule = require('node-schedule') as { Job: new (...args: never[]) => object; scheduleJob(rule: string, fn: () => void): { cancel(): boolean } };
 const Bottleneck = require('bottleneck') as new (options?: object) => { schedule<T>(fn: () => Promise<T>): Promise<T>; stop(): Promise<void>; disconnect(): Promise<void> };
 
+/** The steps of an instance's trace marked as the suspect reference (a new user saw it inside the library: `anonymous()  system / Context`). */
+function suspects(report: LeakReport): number[] {
+  return (firstInstance(report).retainerSteps ?? []).flatMap((step, index) => (step.suspect === true ? [index] : []));
+}
+
 function firstInstance(report: LeakReport) {
   const instance = report.rows.find((row) => row.leaking)?.oldest[0];
   expect(instance, report.format()).toBeDefined();
@@ -35,6 +40,8 @@ describe("a library's own timer", () => {
       'a timer that node-cache set keeps this NodeCache alive until it is cleared: NodeCache has close(); call it when you are done with the NodeCache',
     );
     expect(report.format()).toContain('call it when you are done with the NodeCache');
+    // The timer left set is the bug, not a reference inside node-cache.
+    expect(suspects(report), report.format()).toEqual([0]);
   }, 60_000);
 
   test('node-cache instances closed after use pass', async () => {
@@ -176,6 +183,7 @@ describe("a library's own timer", () => {
     expect(instance.holderNote, report.format()).toBe(
       'an interval that bottleneck set keeps this Bottleneck alive until it is cleared: Bottleneck has stop() and disconnect(); call the one that ends it when you are done with the Bottleneck',
     );
+    expect(suspects(report), report.format()).toEqual([0]);
   }, 60_000);
 
   test('bottleneck limiters disconnected after use pass (stop() alone leaves the interval set: a new user saw 5 of 5 still alive)', async () => {
@@ -206,6 +214,8 @@ describe("a library's own timer", () => {
     expect(firstInstance(report).holderNote, report.format()).toBe(
       'a timer that generic-pool set keeps this Conn alive until it is cleared: the Pool holding it has destroy() and drain(); call the one that ends it when you are done with the Pool',
     );
+    // Not the pool's Set entry for the resource (a new user saw `(Set member)  PooledResource  ← suspect reference`).
+    expect(suspects(report), report.format()).toEqual([0]);
   }, 60_000);
 
   test('pools drained and cleared after use pass', async () => {
