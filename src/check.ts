@@ -57,6 +57,8 @@ const PREVIEW_LENGTH = 160;
 const INTERNALS_FIRST = /^[\w$]+ \{ _/;
 /** `util.inspect`'s text of Node's async_hooks symbols on an object (`, [Symbol(async_id_symbol)]: 706`). */
 const NODE_BOOKKEEPING = /,? \[Symbol\((?:async_id_symbol|trigger_async_id_symbol|kResourceStore|async_context_frame)\)\]: (?:\[[A-Za-z]+\]|[^,{}[\]\s]+)/g;
+/** `util.inspect`'s text of EventEmitter's bookkeeping (`_events: …, _eventsCount: 1, _maxListeners: undefined`, its symbols). */
+const EMITTER_BOOKKEEPING = /(?:_events: \[Object: null prototype\](?: \{\})?|_eventsCount: \d+|_maxListeners: [\w.]+|\[Symbol\((?:shapeMode|kCapture)\)\]: \w+)(?:, |(?= \}))/g;
 /** Fields that name a request, a response or a connection, shown first when present. */
 const IDENTIFYING = ['method', 'url', 'path', 'statusCode', 'statusMessage', 'host', 'protocol', 'remoteAddress', 'remotePort', 'id', 'name'];
 
@@ -614,6 +616,8 @@ export function preview(obj: object): string {
     if (INTERNALS_FIRST.test(text)) {
       const fields = identifyingFields(obj) || identifyingFields(obj, true);
       if (fields !== '') text = `${text.slice(0, text.indexOf(' {'))} { ${fields} }`;
+      // Nothing but EventEmitter's bookkeeping and symbols (piscina's Piscina): without the bookkeeping.
+      else text = text.replace(EMITTER_BOOKKEEPING, '');
     }
     // A custom inspect that returns a plain object (koa's Application: its toJSON()) drops the class.
     const name = classOf(obj)?.name;

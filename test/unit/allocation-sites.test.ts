@@ -206,3 +206,24 @@ test("a preview of an object that keeps every field behind an underscore (ws's W
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test("a preview of an EventEmitter whose fields are private (piscina's Piscina): its class, without EventEmitter's bookkeeping", async () => {
+  const { EventEmitter } = await import('node:events');
+  class WorkerPool extends EventEmitter {
+    #size = 4;
+    get size(): number {
+      return this.#size;
+    }
+  }
+  const pools: WorkerPool[] = [];
+  const report = await checkLeaks(() => {
+    const pool = new WorkerPool();
+    pool.on('error', () => undefined);
+    pools.push(pool);
+  }, WorkerPool, { paths: false });
+  pools.length = 0;
+  expect(report.leaked, report.format()).toBe(true);
+  const preview = report.rows[0]!.oldest[0]!.preview;
+  expect(preview, report.format()).not.toMatch(/_events|_eventsCount|_maxListeners|shapeMode|kCapture/);
+  expect(preview).toMatch(/^WorkerPool\b/);
+});
