@@ -92,8 +92,12 @@ const CELLS = [
 /** The pnpm the pnpm cells install with (fetched from the npm registry into .matrix/pnpm/). */
 const PNPM_VERSION = '12.21.0';
 
-/** The cells .ci/run checks: all of them (their times are in the compatibility matrix table of docs/trust.md). */
-const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.0', 'vitest3.1', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-node22', 'vitest5-node22', 'vitest4-ts6', 'jest30-ts7', 'vitest4-ts7', 'jest30-pnpm', 'vitest4-pnpm'];
+/**
+ * The cells .ci/run checks (their times are in the compatibility matrix table of docs/trust.md):
+ * all but Vitest 3.0 and 3.1 (Vitest 3.2 stands for the 3.x line) and TypeScript 6 (7 is the one
+ * users get today), left out to keep CI under 45 minutes; `node scripts/matrix.mjs` runs every cell.
+ */
+const CI_CELLS = ['vitest5', 'jest30', 'vitest4', 'jest29', 'vitest3.2', 'jest30-node24', 'vitest4-node24', 'jest30-node22', 'vitest5-node22', 'jest30-ts7', 'vitest4-ts7', 'jest30-pnpm', 'vitest4-pnpm'];
 
 /**
  * Type fixtures per runner: the file in test/types/; `types` is compilerOptions.types in the
