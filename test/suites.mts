@@ -2,8 +2,9 @@
 // - `npm test` (test/vitest.config.mts): the unit tests and the quicker integration tests (real
 //   Jest and Vitest runs on the fixture projects), a few minutes on a 2-core machine;
 // - `npm run test:heavy` (test/vitest.heavy.config.mts, run by .ci/run): the files below, which
-//   each take minutes: the whole leak corpus in every cell (two files, so that both workers share it), the self-leak scripts (a million
-//   objects; 10,000 checks with CI=true), the retainer paths of every shape under four runner
+//   each take minutes: the whole leak corpus in every cell (two files, so that both workers
+//   share it), the self-leak scripts (a million objects; 4,000 checks with CI=true, 10,000 with
+//   TRACKREF_SLOW=1), the retainer paths of every shape under four runner
 //   setups, the >512 MB heap snapshot (CI=true or TRACKREF_SLOW=1 only), allocation sites
 //   from V8's allocation trace under Jest and the four Vitest pools (~5 min on a busy 2-core machine),
 //   checks on classes trackref does not stamp under Jest and every Vitest pool, the guard's limit
