@@ -237,10 +237,10 @@ export interface LeakReportData {
   /** Of `calls`, those made after a failing verdict to see whether the count keeps growing (see LeakRow.moreRuns). */
   extraCalls?: number;
   /**
-   * Work that only adds to a failing report (more runs, a traced run), skipped because the test's
-   * timeout would have cut it short: what, and how long the test had left then.
+   * Work that only adds to a failing report (more runs, a traced run, the retainer paths), skipped
+   * because the test's timeout would have cut it short: what, how long the test had left then, and
+   * (`moreMs`, when known) how much longer the test's timeout would need to be.
    */
-  /** Work skipped because the test's timeout would cut it short; `moreMs`: how much longer the timeout would need to be, when known. */
   skippedForTime?: { parts: string[]; remainingMs: number; moreMs?: number };
   /** Set when the report comes from the per-test guard rather than a check of `fn`. */
   guard?: { test: string };
