@@ -196,8 +196,11 @@ export async function runCheck(fn: unknown, target: ClassTargets | undefined, op
     if (needMs !== undefined) skippedNeedMs = Math.max(skippedNeedMs ?? 0, needMs - left);
   };
   if (measured.moreRunsSkipped !== undefined) skip('2 more runs after the verdict (to see whether the count keeps growing)', measured.moreRunsSkipped.remainingMs);
-  if (measured.intervalWaitSkipped !== undefined) {
-    skip(`a wait for ${measured.intervalWaitSkipped.holders.join(', ')} (objects an interval holds are a leak unless it lets them go when it fires)`, measured.intervalWaitSkipped.remainingMs);
+  if (measured.optionalWaitSkipped !== undefined) {
+    skip(
+      `a wait for ${measured.optionalWaitSkipped.holders.join(', ')} (what an interval or a request in flight holds is a leak unless it lets go when it fires or its response ends)`,
+      measured.optionalWaitSkipped.remainingMs,
+    );
   }
   if (measured.pathsSkipped !== undefined) {
     skip(
@@ -913,8 +916,8 @@ interface HeapJudged extends Judged {
   moreRunCalls: number;
   selfRelease?: SelfRelease;
   moreRunsSkipped?: { remainingMs: number };
-  /** The wait for intervals due soon (see selfReleaseWait), skipped for the test's timeout. */
-  intervalWaitSkipped?: { remainingMs: number; holders: string[] };
+  /** The wait for intervals due soon or requests in flight (see selfReleaseWait), skipped for the test's timeout. */
+  optionalWaitSkipped?: { remainingMs: number; holders: string[] };
   /** The retainer paths' snapshot, skipped for the test's timeout (expectedMs: what it would have taken). */
   pathsSkipped?: { remainingMs: number; expectedMs: number };
   /** Every reported instance is held only by the debugger's links between promises (see HeapGraph.isDebuggerPromiseLink). */
@@ -988,7 +991,7 @@ async function judgeByHeapCounts(
   /** How long the collection after the last round took. */
   let collectMs = 0;
   let moreRunsSkipped: { remainingMs: number } | undefined;
-  let intervalWaitSkipped: { remainingMs: number; holders: string[] } | undefined;
+  let optionalWaitSkipped: { remainingMs: number; holders: string[] } | undefined;
   let pathsSkipped: { remainingMs: number; expectedMs: number } | undefined;
   /** Calls of fn made after the verdict (one that threw or timed out included). */
   let moreRunCalls = 0;
@@ -1158,8 +1161,8 @@ async function judgeByHeapCounts(
       let wait = traceAllocations ? undefined : selfReleaseWait(all, true);
       const left = wait === undefined ? undefined : control.remainingMs?.();
       if (wait?.optional === true && left !== undefined && left < wait.ms + WAIT_MARGIN_MS) {
-        // Only intervals, which mostly hold for good: a leak, said to be judged without the wait.
-        intervalWaitSkipped = { remainingMs: Math.max(0, left), holders: wait.holders };
+        // Only intervals or requests in flight, which may hold for good: a leak, said to be judged without the wait.
+        optionalWaitSkipped = { remainingMs: Math.max(0, left), holders: wait.holders };
         wait = undefined;
       }
       if (wait !== undefined && left !== undefined && left < wait.ms + WAIT_MARGIN_MS) {
@@ -1238,7 +1241,7 @@ async function judgeByHeapCounts(
     moreRunCalls,
     ...(selfRelease === undefined ? {} : { selfRelease }),
     ...(moreRunsSkipped === undefined ? {} : { moreRunsSkipped }),
-    ...(intervalWaitSkipped === undefined ? {} : { intervalWaitSkipped }),
+    ...(optionalWaitSkipped === undefined ? {} : { optionalWaitSkipped }),
     ...(pathsSkipped === undefined ? {} : { pathsSkipped }),
   };
 }

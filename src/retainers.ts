@@ -423,6 +423,11 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
     } else if (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === 'readRequests' && /ReadRequest$/.test(graph.nodeName(to))) {
       // A pending read of a web stream (a fetch() response body read and waited on).
       steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'stream-read', selfReleasing: false } });
+    } else if (type === graph.edgeProperty && name === 'outgoing' && fromName === 'HTTPParser' && graph.nodeName(to) === 'ClientRequest') {
+      // The request Node's HTTP parser is reading the response of (a fire-and-forget request, its
+      // 'response' and 'error' listeners with it): in flight until its response ends, and where the
+      // path starts (the parser itself is Node's).
+      steps.push({ text: '(ClientRequest in flight)', node: to, anchor: true, start: true, holder: { kind: 'http-request', selfReleasing: false } });
     } else if (
       (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === '<symbol queue>' && graph.nodeName(graph.edgeFrom(edges[i - 1]!)) === 'Client') ||
       (type === graph.edgeProperty && name === '_httpMessage' && /^(?:TLS)?Socket$/.test(fromName) && graph.nodeName(to) === 'ClientRequest')

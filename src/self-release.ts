@@ -7,7 +7,9 @@
  * long, re-collects and re-counts, and fails only if the objects are still held. A check also waits
  * for an interval due within that bound, once, when the test has time left for it: some code clears
  * its interval when it fires, but most intervals hold for good, so this wait is never worth a
- * timeout (and the guard does not make it). A listener, a module variable, a timer due later, an
+ * timeout (and the guard does not make it); likewise, once, for an HTTP request in flight (a
+ * fire-and-forget request whose callback reads the object: released when its response ends; one
+ * whose response is never read or never comes holds for good), with the request's own listeners. A listener, a module variable, a timer due later, an
  * interval due later, or anything else a pooled socket holds (its
  * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
  * on through a listener list, except the timeout signal's own `'abort'` listeners (they go with it;
@@ -36,8 +38,8 @@ export interface SelfReleaseWait {
   /** What is waited for, in words (`a timeout due in 0.9 s`, `an idle keep-alive socket`). */
   holders: string[];
   /**
-   * Only intervals are waited for (see `intervals`): most hold what they hold for good, so a wait
-   * that does not fit in the time left is skipped, and the objects are a leak.
+   * Only intervals or requests in flight are waited for (see `optional`): they may hold what they
+   * hold for good, so a wait that does not fit in the time left is skipped, and the objects are a leak.
    */
   optional?: true;
 }
@@ -51,11 +53,13 @@ interface HolderWait {
 
 /**
  * The wait one holder needs, or undefined when it does not release by itself within the limit. With
- * `intervals`, an interval due within the limit is waited for too, once: some code clears its
- * interval when it fires (rxjs runs `timer(300)` on `setInterval` and clears it after the first tick).
+ * `optional`, an interval due within the limit is waited for too, once: some code clears its
+ * interval when it fires (rxjs runs `timer(300)` on `setInterval` and clears it after the first
+ * tick); and an HTTP request in flight, for the whole limit (its response may come at any time).
  */
-function waitFor(holder: RetainerHolder, intervals: boolean): HolderWait | undefined {
-  if (intervals && holder.kind === 'timer' && holder.repeat && holder.rearmed !== true) {
+function waitFor(holder: RetainerHolder, optional: boolean): HolderWait | undefined {
+  if (optional && holder.kind === 'http-request') return { ms: SELF_RELEASE_LIMIT_MS, text: 'an HTTP request in flight (released when its response ends)', optional: true };
+  if (optional && holder.kind === 'timer' && holder.repeat && holder.rearmed !== true) {
     const due = holder.dueInMs !== undefined && holder.dueInMs > 0 ? holder.dueInMs : holder.delayMs;
     if (due === undefined || due + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
     return { ms: due + TIMER_SLACK_MS, text: `an interval due in ${(due / 1000).toFixed(1)} s (its callback may clear it)`, optional: true };
@@ -97,7 +101,7 @@ function waitFor(holder: RetainerHolder, intervals: boolean): HolderWait | undef
  * long-lived timer's object) on every use are the classic pool leak, even though the socket closes
  * some day.
  */
-function waitForInstance(instance: LeakedInstance, intervals = false): HolderWait | undefined {
+function waitForInstance(instance: LeakedInstance, optional = false): HolderWait | undefined {
   const steps = instance.retainerSteps ?? [];
   let lastListener = -1;
   const ownSocket = ownIdleSocketIndex(steps);
@@ -108,12 +112,14 @@ function waitForInstance(instance: LeakedInstance, intervals = false): HolderWai
     const previous = steps[index - 1]?.holder;
     const ofTimeoutSignal = previous?.kind === 'abort-signal' && previous.timeout;
     const ofOwnIdleSocket = ownSocket >= 0 && index > ownSocket;
-    if (step.holder?.kind === 'listener' && !ofTimeoutSignal && !ofOwnIdleSocket) lastListener = index;
+    // A request's own listeners ('error', 'response': the client's) go with it when its response ends.
+    const ofRequest = optional && previous?.kind === 'http-request';
+    if (step.holder?.kind === 'listener' && !ofTimeoutSignal && !ofOwnIdleSocket && !ofRequest) lastListener = index;
   });
   let best: HolderWait | undefined;
   steps.forEach((step, index) => {
     if (step.holder === undefined || index < lastListener) return;
-    let wait = waitFor(step.holder, intervals);
+    let wait = waitFor(step.holder, optional);
     // An AsyncLocalStorage store lets go with the resource carrying it: no sooner than that timer or socket.
     const carrier = step.holder.kind === 'async-context' ? steps.slice(0, index).reverse().find((s) => s.holder?.kind === 'timer' || s.holder?.kind === 'idle-socket') : undefined;
     if (wait !== undefined && carrier?.holder?.kind === 'timer') {
@@ -179,20 +185,21 @@ export function selfReleaseNote(instance: LeakedInstance): string | undefined {
 /**
  * How long to wait before failing `rows`, or undefined when some reported instance is held by
  * nothing that releases by itself (or has no retainer path): then there is nothing to wait for.
- * `intervals`: intervals due within the limit are waited for too, as an optional wait (see waitFor).
+ * `optional`: intervals due within the limit and requests in flight are waited for too, as an
+ * optional wait (see waitFor).
  */
-export function selfReleaseWait(rows: readonly LeakRow[], intervals = false): SelfReleaseWait | undefined {
+export function selfReleaseWait(rows: readonly LeakRow[], optional = false): SelfReleaseWait | undefined {
   const instances = rows.filter((row) => row.leaking).flatMap((row) => row.oldest);
   if (instances.length === 0) return undefined;
   let ms = 0;
-  let optional = true;
+  let onlyOptional = true;
   const holders = new Set<string>();
   for (const instance of instances) {
-    const wait = waitForInstance(instance, intervals);
+    const wait = waitForInstance(instance, optional);
     if (wait === undefined) return undefined;
     ms = Math.max(ms, wait.ms);
-    optional &&= wait.optional === true;
+    onlyOptional &&= wait.optional === true;
     holders.add(wait.text);
   }
-  return { ms, holders: [...holders], ...(optional ? { optional: true } : {}) };
+  return { ms, holders: [...holders], ...(onlyOptional ? { optional: true } : {}) };
 }

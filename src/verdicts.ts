@@ -122,7 +122,7 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   if (ownSocket >= 0 && suspect > ownSocket) suspect = ownSocket;
   // A library's timer or handle that only the library's objects lead from (its release method never
   // called): the timer left running, the socket left open is the bug, not a reference inside the library.
-  if (notes[0]?.keptByLibrary === true) suspect = 0;
+  if (notes[0]?.keptByLibrary === true && ownSocket < 0) suspect = 0;
   // A trace that starts at a leaking object (only a running function holds it) names no reference.
   if (firstYes > 0 && notes[suspect] !== undefined) notes[suspect]!.suspect = true;
   return notes;
