@@ -77,9 +77,14 @@ function isUserCode(graph: HeapGraph, node: number): boolean {
 export function ownTimerHint(graph: HeapGraph, path: RetainerPath, name: string): string | undefined {
   const first = path.steps[path.start];
   if (first === undefined) return undefined;
+  const rest = path.steps.slice(path.start + 1);
+  const userStep = rest.findIndex((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node));
   // A server left listening (an app's, after `app.listen()`): closing it lets go of everything its
-  // listeners hold, the user's own request handler included.
+  // listeners hold. Not when the path goes on through the user's code (a router or an io server of
+  // theirs to which each request adds a handler): the server is meant to live, the handlers piling
+  // up are the bug.
   if (first.holder?.kind === 'server') {
+    if (userStep >= 0) return undefined;
     const methods = releaseMethodsInSnapshot(graph, first.node);
     return methods.length === 0 ? undefined : `a listening Server keeps this ${name} alive until it is closed: the Server ${releaseCall(methods)} when you are done with it`;
   }
@@ -111,8 +116,6 @@ export function ownTimerHint(graph: HeapGraph, path: RetainerPath, name: string)
   } else {
     return undefined;
   }
-  const rest = path.steps.slice(path.start + 1);
-  const userStep = rest.findIndex((step) => (step.holder !== undefined && step.holder.kind !== 'timer' && step.holder.kind !== 'listener') || step.file !== undefined || isUserCode(graph, step.node));
   // An instance of the user's own class (a pool's resource, made by the user's factory; a crawl a
   // job's callback of theirs holds) cannot clear the library's timer, whatever methods it has: the
   // library object on the way, before any code of the user's, that has release methods can

@@ -111,8 +111,14 @@ export function judgeSteps(notes: RetainerStepNote[]): RetainerStepNote[] {
   // a request in flight is its owner's wiring (a pool listens to its workers, an app to its server,
   // an http.Agent to its sockets, a client to its request): the worker left running, the server
   // never closed, the agent never destroyed, the response never read is the bug, not the listener.
-  // Listeners piling up (a list, `[2]`) stay the suspect.
-  else if (suspect > 0 && WIRED_HOLDERS.has(notes[suspect - 1]!.holder?.kind)) suspect--;
+  // Listeners piling up (a list, `[2]`) stay the suspect. An entry further on (a handler added per
+  // request to a router or an app the server serves: `this.middleware[3]`) is nearer the bug than
+  // the server that is meant to live.
+  else if (suspect > 0 && WIRED_HOLDERS.has(notes[suspect - 1]!.holder?.kind)) {
+    const wiredListener = suspect;
+    const entry = lastBetween((note, index) => index > wiredListener && ENTRY.test(note.text) && !wired(note, index));
+    suspect = entry >= 0 ? entry : suspect - 1;
+  }
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'http-request');
   if (suspect < 0) suspect = lastBetween((note) => note.holder?.kind === 'promise-reaction');
   if (suspect < 0) suspect = lastBetween((note, index) => ENTRY.test(note.text) && !wired(note, index));

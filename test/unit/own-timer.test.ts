@@ -118,6 +118,42 @@ describe("a library's own timer", () => {
     }
   }, 60_000);
 
+  test("a handler added per request to a long-lived koa app: no hint to close the server, which is meant to live", async () => {
+    // Found by a new user (express, socket.io): 'a listening Server keeps this AuditEntry alive until it
+    // is closed: … call close()' for a middleware added on every request to an app that serves for good.
+    class AuditEntry {
+      constructor(readonly path: string) {}
+    }
+    const app = new Koa() as unknown as { use(fn: (ctx: { path: string; body: unknown }, next: () => Promise<void>) => Promise<void>): void; listen(port: number, host: string, done: () => void): import('node:http').Server };
+    app.use(async (ctx, next) => {
+      const entry = new AuditEntry(ctx.path);
+      app.use(async (_ctx, again) => {
+        void entry; // a middleware per request, never removed
+        await again();
+      });
+      ctx.body = 'ok';
+      await next();
+    });
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const started = app.listen(0, '127.0.0.1', () => resolve(started));
+    });
+    const { port } = server.address() as import('node:net').AddressInfo;
+    try {
+      const report = await checkLeaks(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/audit`);
+        await response.text();
+      }, AuditEntry);
+      expect(report.leaked, report.format()).toBe(true);
+      expect(firstInstance(report).holderNote, report.format()).toBeUndefined();
+      expect(report.format()).not.toContain('call it when you are done with it');
+      // The app's list of middleware that grows by one per request is the suspect, not the server.
+      expect(firstInstance(report).retainerSteps?.find((step) => step.suspect), report.format()).toMatchObject({ text: expect.stringMatching(/^\[\d+\]$/) });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
+
   test('koa apps whose server is closed after use pass', async () => {
     const report = await checkLeaks(async () => {
       const app = new Koa();
