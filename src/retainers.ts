@@ -471,10 +471,38 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       steps[steps.length - 1] = { text: `${last.text.startsWith(' → ') ? ' → ' : ''}(listening Server)`, node: to, anchor: true, start: true, holder: { kind: 'server', selfReleasing: false } };
     }
   }
+  collapseBuiltinModules(steps);
   const start = startOfShownPath(graph, steps);
   const shown = steps.slice(start).filter((step, i) => i === 0 || step.text !== '');
   const exportsOf = steps[start]?.holder?.kind === 'module-exports' ? ` (${steps[start]!.file})` : '';
   return { text: foldSteps(shown) + exportsOf, steps, start, edges };
+}
+
+/** Node's internal modules whose exports users reach through a public module (`http.globalAgent` is `_http_agent`'s). */
+const PUBLIC_MODULE: Readonly<Record<string, string>> = {
+  _http_agent: 'http',
+  _http_client: 'http',
+  _http_common: 'http',
+  _http_incoming: 'http',
+  _http_outgoing: 'http',
+  _http_server: 'http',
+  _tls_common: 'tls',
+  _tls_wrap: 'tls',
+};
+
+/**
+ * Node's own record of a built-in module (`BuiltinModule.map.get('_http_agent').exports`, seen where
+ * the runner's module system does not hold the module first) as a module's exports, the way a user's
+ * module's are shown: `exports.globalAgent.sockets[…] (node:http)`. Changes `steps` in place.
+ */
+function collapseBuiltinModules(steps: RetainerStep[]): void {
+  for (let i = 0; i + 2 < steps.length; i++) {
+    if (steps[i]!.text.replace(/^ → /, '') !== 'BuiltinModule.map') continue;
+    const id = /^\.get\('([^']+)'\)$/.exec(steps[i + 1]!.text)?.[1];
+    if (id === undefined || steps[i + 2]!.text !== '.exports') continue;
+    const file = `node:${PUBLIC_MODULE[id] ?? id}`;
+    steps.splice(i, 3, { text: 'exports', node: steps[i + 2]!.node, anchor: true, start: true, file, holder: { kind: 'module-exports', file, selfReleasing: false } });
+  }
 }
 
 /**
