@@ -438,7 +438,7 @@ export function formatReport(data: LeakReportData, options: FormatOptions = {}):
       '',
       released
         ? `  The new instances were held only by ${holders.join(', ')}; they were let go within ${waited}: not a leak.`
-        : `  Waited ${waited} for ${holders.join(', ')} to let go (holders that release by themselves): ${partly}` +
+        : `  Waited ${waited} for what lets go by itself (${holders.join('; ')}): ${partly}` +
             (data.selfRelease.rearmed === true ? ' The timer was set again when it fired: it re-arms itself, and holds them until it is cleared.' : ''),
     );
   }
