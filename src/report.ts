@@ -86,8 +86,13 @@ export type RetainerHolder =
   | { kind: 'async-context'; selfReleasing: boolean }
   /** A pending read of a web stream (`reader.read()` not yet answered): held until data comes, or the stream ends or is cancelled. */
   | { kind: 'stream-read'; selfReleasing: false }
-  /** An HTTP request in flight in an undici client's queue (fetch's): held until its response ends or it is aborted. */
-  | { kind: 'http-request'; selfReleasing: false }
+  /**
+   * An HTTP request in flight (in an undici client's queue, fetch's; or Node's http client's): held
+   * until its response ends or it is aborted. `awaitingResponse`: a Node `ClientRequest` whose
+   * response has not begun (a fire-and-forget request, waited for: see self-release.ts), unlike one
+   * whose response has come and is never read.
+   */
+  | { kind: 'http-request'; awaitingResponse?: true; selfReleasing: false }
   /** A reaction (`then` callback or an `await`) of a promise: held until the promise settles. */
   | { kind: 'promise-reaction'; selfReleasing: false }
   /** A running worker thread (`node:worker_threads` Worker, a pool's): held until it exits or is terminated. */

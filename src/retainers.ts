@@ -427,7 +427,7 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // The request Node's HTTP parser is reading the response of (a fire-and-forget request, its
       // 'response' and 'error' listeners with it): in flight until its response ends, and where the
       // path starts (the parser itself is Node's).
-      steps.push({ text: '(ClientRequest in flight)', node: to, anchor: true, start: true, holder: { kind: 'http-request', selfReleasing: false } });
+      steps.push({ text: '(ClientRequest in flight)', node: to, anchor: true, start: true, holder: clientRequestHolder(graph, to) });
     } else if (
       (type === graph.edgeElement && i >= 1 && graph.edgeName(edges[i - 1]!) === '<symbol queue>' && graph.nodeName(graph.edgeFrom(edges[i - 1]!)) === 'Client') ||
       (type === graph.edgeProperty && name === '_httpMessage' && /^(?:TLS)?Socket$/.test(fromName) && graph.nodeName(to) === 'ClientRequest')
@@ -435,7 +435,7 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
       // A request in flight until its response ends: in an undici client's queue (fetch's, or
       // undici's own), or the one a socket of Node's http client is busy with (a body never read
       // keeps it, and its socket, busy).
-      steps.push({ text: accessor(name), node: to, anchor: false, holder: { kind: 'http-request', selfReleasing: false } });
+      steps.push({ text: accessor(name), node: to, anchor: false, holder: graph.nodeName(to) === 'ClientRequest' ? clientRequestHolder(graph, to) : { kind: 'http-request', selfReleasing: false } });
     } else if (type === graph.edgeElement || type === graph.edgeProperty || (type === graph.edgeInternal && name === '' && graph.nodeType(from) === 'object')) {
       // (V8 files a property whose key is the empty string as an internal edge named ''.)
       steps.push({ text: accessor(name), node: to, anchor: false });
@@ -476,6 +476,12 @@ function renderPath(graph: HeapGraph, edges: number[], nameSlot?: SlotNamer, tim
   const shown = steps.slice(start).filter((step, i) => i === 0 || step.text !== '');
   const exportsOf = steps[start]?.holder?.kind === 'module-exports' ? ` (${steps[start]!.file})` : '';
   return { text: foldSteps(shown) + exportsOf, steps, start, edges };
+}
+
+/** The holder a Node `ClientRequest` in flight is: awaiting its response while it has none (`res` is not an IncomingMessage). */
+function clientRequestHolder(graph: HeapGraph, request: number): RetainerHolder {
+  const res = targetNamed(graph, request, 'res');
+  return res >= 0 && graph.nodeName(res) === 'IncomingMessage' ? { kind: 'http-request', selfReleasing: false } : { kind: 'http-request', awaitingResponse: true, selfReleasing: false };
 }
 
 /** Node's internal modules whose exports users reach through a public module (`http.globalAgent` is `_http_agent`'s). */

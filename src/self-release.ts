@@ -55,10 +55,11 @@ interface HolderWait {
  * The wait one holder needs, or undefined when it does not release by itself within the limit. With
  * `optional`, an interval due within the limit is waited for too, once: some code clears its
  * interval when it fires (rxjs runs `timer(300)` on `setInterval` and clears it after the first
- * tick); and an HTTP request in flight, for the whole limit (its response may come at any time).
+ * tick); and a Node HTTP request awaiting its response, for the whole limit (the response may come
+ * at any time; one that has come and is never read holds for good).
  */
 function waitFor(holder: RetainerHolder, optional: boolean): HolderWait | undefined {
-  if (optional && holder.kind === 'http-request') return { ms: SELF_RELEASE_LIMIT_MS, text: 'an HTTP request in flight (released when its response ends)', optional: true };
+  if (optional && holder.kind === 'http-request' && holder.awaitingResponse === true) return { ms: SELF_RELEASE_LIMIT_MS, text: 'an HTTP request in flight (released when its response ends)', optional: true };
   if (optional && holder.kind === 'timer' && holder.repeat && holder.rearmed !== true) {
     const due = holder.dueInMs !== undefined && holder.dueInMs > 0 ? holder.dueInMs : holder.delayMs;
     if (due === undefined || due + TIMER_SLACK_MS > SELF_RELEASE_LIMIT_MS) return undefined;
