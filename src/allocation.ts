@@ -202,7 +202,12 @@ export function siteOfStack(stack: string, declared = false): AllocationSite | u
   // Made in a callback of async work the user's code started: that line, with the frame that made it.
   const started = originStack === undefined ? undefined : framesOf(originStack.split('\n')).find((frame) => !isLibraryFrame(frame.file));
   const user = frames.find((frame) => !isLibraryFrame(frame.file)) ?? started;
-  const library = made !== undefined && made !== user && isLibraryFrame(made.file) ? made : undefined;
+  // Made inside Node (`node:dgram`) for a package the user called (hot-shots opening its socket): the
+  // package's frame, which the user can place, rather than Node's.
+  const userIndex = user === undefined ? -1 : frames.indexOf(user);
+  const packageFrame =
+    made !== undefined && made.file.startsWith('node:') ? frames.slice(1, userIndex < 0 ? undefined : userIndex).find((frame) => frame.file.includes('/node_modules/')) : undefined;
+  const library = packageFrame ?? (made !== undefined && made !== user && isLibraryFrame(made.file) ? made : undefined);
   // Only library frames were captured (a short stack): the library frame is the best site known.
   const site = user ?? frames.find((frame) => !frame.file.startsWith('node:')) ?? made;
   if (site === undefined) return undefined;

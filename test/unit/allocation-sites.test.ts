@@ -227,3 +227,33 @@ test("a preview of an EventEmitter whose fields are private (piscina's Piscina):
   expect(preview, report.format()).not.toMatch(/_events|_eventsCount|_maxListeners|shapeMode|kCapture/);
   expect(preview).toMatch(/^WorkerPool\b/);
 });
+
+test("an object Node made for a package the user called (a UDP client's socket): `via` names the package's frame, not Node's", async () => {
+  // A new user's hot-shots client: `via  node:dgram:170:10 (Object.createSocket)`, nothing naming hot-shots.
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createRequire } = await import('node:module');
+  const dgram = await import('node:dgram');
+  const root = mkdtempSync(join(tmpdir(), 'trackref-via-'));
+  const lib = join(root, 'node_modules', 'udp-lib');
+  mkdirSync(lib, { recursive: true });
+  writeFileSync(
+    join(lib, 'index.js'),
+    "const dgram = require('node:dgram');\nfunction openTransport() { return dgram.createSocket('udp4'); }\nexports.Client = class Client { constructor() { this.socket = openTransport(); } };\n",
+  );
+  const { Client } = createRequire(join(root, 'index.js'))('udp-lib') as { Client: new () => { socket: import('node:dgram').Socket } };
+  const open: Array<{ socket: import('node:dgram').Socket }> = [];
+  try {
+    const report = await checkLeaks(() => {
+      open.push(new Client());
+    }, dgram.Socket, { paths: false });
+    expect(report.leaked, report.format()).toBe(true);
+    const site = report.rows[0]!.oldest[0]!.allocationSite!;
+    expect(site.location, report.format()).toMatch(LINE);
+    expect(site.via, report.format()).toMatch(/node_modules\/udp-lib\/index\.js:2:\d+ \(openTransport\)$/);
+  } finally {
+    for (const client of open) client.socket.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
