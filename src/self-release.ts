@@ -7,11 +7,12 @@
  * long, re-collects and re-counts, and fails only if the objects are still held. A check also waits
  * for an interval due within that bound, once, when the test has time left for it: some code clears
  * its interval when it fires, but most intervals hold for good, so this wait is never worth a
- * timeout (and the guard does not make it); likewise, once, for an HTTP request in flight (a
- * fire-and-forget request whose callback reads the object: released when its response ends; one
- * whose response is never read or never comes holds for good), with the request's own listeners. A listener, a module variable, a timer due later, an
- * interval due later, or anything else a pooled socket holds (its
- * listeners and properties pile up as it is reused) is not waited for, nor a holder whose path goes
+ * timeout (and the guard does not make it); likewise, once, for a Node HTTP request awaiting its
+ * response (a fire-and-forget request whose callback reads the object: released when its response
+ * ends; one whose response never comes holds for good), with the request's own listeners. A
+ * listener, a module variable, a timer due later, an interval due later, a request whose response
+ * came and is never read, or anything else a pooled socket holds (its listeners and properties pile
+ * up as it is reused) is not waited for, nor a holder whose path goes
  * on through a listener list, except the timeout signal's own `'abort'` listeners (they go with it;
  * an `AbortSignal.any()` signal's do not: it lives as long as its sources), and an agent's own
  * listeners on an idle socket of its pool whose idle timeout is due within the bound, when that
